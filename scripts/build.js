@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// npm run build: TypeScript -> one CommonJS bundle (esbuild) -> native addon (gcc) -> one executable (Node SEA + postject).
+// Why Node's own SEA rather than pkg: see README "Why these dependencies".
+'use strict';
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const esbuild = require('esbuild');
+
+const root = path.resolve(__dirname, '..');
+const dist = path.join(root, 'dist');
+const out = (f) => path.join(dist, f);
+const step = (what) => process.stderr.write(`build: ${what}\n`);
+
+async function main() {
+  fs.mkdirSync(dist, { recursive: true });
+
+  step('bundle supervisor/src/main.ts -> dist/nuwa.cjs');
+  await esbuild.build({
+    entryPoints: [path.join(root, 'supervisor/src/main.ts')],
+    outfile: out('nuwa.cjs'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    // winston-syslog's optional unix-dgram is a native module a SEA cannot load; nuwa sends datagrams itself.
+    external: ['unix-dgram'],
+    define: { 'process.env.NUWA_VERSION': JSON.stringify(require('../package.json').version) },
+    logLevel: 'warning',
+  });
+
+  step('compile supervisor/native/nuwa_native.c -> dist/nuwa_native.node');
+  execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-shared', '-fPIC', '-DNODE_GYP_MODULE_NAME=nuwa_native',
+    `-I${nodeHeaders()}`, '-o', out('nuwa_native.node'), path.join(root, 'supervisor/native/nuwa_native.c')], { stdio: 'inherit' });
+
+  step('pack dist/nuwa (Node single executable application)');
+  const seaConfig = out('sea-config.json');
+  fs.writeFileSync(seaConfig, JSON.stringify({
+    main: out('nuwa.cjs'),
+    output: out('nuwa.blob'),
+    disableExperimentalSEAWarning: true,
+    assets: { 'nuwa_native.node': out('nuwa_native.node') },
+  }));
+  execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exe = out('nuwa');
+  const tmp = `${exe}.tmp`;
+  fs.copyFileSync(process.execPath, tmp);
+  fs.chmodSync(tmp, 0o755);
+  execFileSync('strip', [tmp]); // ~10 MB less; the SEA fuse and blob section survive stripping
+  const { inject } = require('postject');
+  await inject(tmp, 'NODE_SEA_BLOB', fs.readFileSync(out('nuwa.blob')), {
+    sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+  });
+  fs.renameSync(tmp, exe);
+  step(`done: ${path.relative(process.cwd(), exe)} (${(fs.statSync(exe).size / 1e6).toFixed(1)} MB)`);
+}
+
+function nodeHeaders() {
+  for (const dir of [path.resolve(process.execPath, '../../include/node'), '/usr/include/node', '/usr/local/include/node']) {
+    if (fs.existsSync(path.join(dir, 'node_api.h'))) return dir;
+  }
+  throw new Error('node_api.h not found: install the Node.js headers (Debian: they come with the nodejs package)');
+}
+
+main().catch((err) => {
+  process.stderr.write(`build failed: ${err.stack || err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,212 @@
+/*
+ * The few syscalls Node.js does not expose, and nothing else.
+ * Each function is a thin, synchronous wrapper: policy lives in TypeScript (supervisor/src/sys/).
+ * Errors are thrown as JS errors carrying `code` (e.g. "EAGAIN") and `errno`, like Node's own fs errors.
+ */
+#define _GNU_SOURCE
+#include <node_api.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *errno_code(int e) {
+  switch (e) {
+    case EAGAIN: return "EAGAIN";
+    case EACCES: return "EACCES";
+    case EBADF: return "EBADF";
+    case ECHILD: return "ECHILD";
+    case EEXIST: return "EEXIST";
+    case EINTR: return "EINTR";
+    case EINVAL: return "EINVAL";
+    case ENOENT: return "ENOENT";
+    case ENOTDIR: return "ENOTDIR";
+    case EPERM: return "EPERM";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case ENOBUFS: return "ENOBUFS";
+    case EMSGSIZE: return "EMSGSIZE";
+    default: return "EUNKNOWN";
+  }
+}
+
+static napi_value throw_errno(napi_env env, const char *syscall, int e) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s", syscall, strerror(e));
+  napi_value code, message, error, num;
+  napi_create_string_utf8(env, errno_code(e), NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
+  napi_create_error(env, code, message, &error);
+  napi_create_int32(env, -e, &num);
+  napi_set_named_property(env, error, "errno", num);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static int arg_int(napi_env env, napi_value v, int32_t *out) {
+  return napi_get_value_int32(env, v, out) == napi_ok;
+}
+
+static int arg_str(napi_env env, napi_value v, char *buf, size_t len) {
+  size_t got;
+  return napi_get_value_string_utf8(env, v, buf, len, &got) == napi_ok && got < len - 1;
+}
+
+#define ARGS(n)                                                   \
+  size_t argc = n;                                                \
+  napi_value argv[n];                                             \
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);           \
+  if (argc < n) {                                                 \
+    napi_throw_type_error(env, NULL, "missing arguments");        \
+    return NULL;                                                  \
+  }
+
+/* waitpid(pid, WNOHANG) -> [pid, rawStatus], or null when the child has not changed state.
+ * Only ever called with a specific pid: a blanket waitpid(-1) would steal exit statuses libuv waits for. */
+static napi_value js_waitpid(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t pid;
+  if (!arg_int(env, argv[0], &pid) || pid <= 0) {
+    napi_throw_type_error(env, NULL, "waitpid: pid must be a positive integer");
+    return NULL;
+  }
+  int status = 0;
+  pid_t r;
+  do r = waitpid(pid, &status, WNOHANG); while (r < 0 && errno == EINTR);
+  if (r < 0) return throw_errno(env, "waitpid", errno);
+  napi_value result;
+  if (r == 0) { napi_get_null(env, &result); return result; }
+  napi_value p, s;
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_int32(env, r, &p);
+  napi_create_int32(env, status, &s);
+  napi_set_element(env, result, 0, p);
+  napi_set_element(env, result, 1, s);
+  return result;
+}
+
+static napi_value js_set_child_subreaper(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) return throw_errno(env, "prctl", errno);
+  return NULL;
+}
+
+/* fcntl record lock on the whole file: s6's clients test supervise/lock with F_GETLK, so flock() would not do. */
+static napi_value js_lock(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t fd;
+  bool exclusive;
+  if (!arg_int(env, argv[0], &fd) || napi_get_value_bool(env, argv[1], &exclusive) != napi_ok) {
+    napi_throw_type_error(env, NULL, "lock(fd, exclusive)");
+    return NULL;
+  }
+  struct flock fl = { .l_type = exclusive ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+  napi_value result;
+  if (fcntl(fd, F_SETLK, &fl) < 0) {
+    if (errno == EAGAIN || errno == EACCES) { napi_get_boolean(env, false, &result); return result; }
+    return throw_errno(env, "fcntl(F_SETLK)", errno);
+  }
+  napi_get_boolean(env, true, &result);
+  return result;
+}
+
+/* true when another process holds a conflicting record lock: how s6-svok decides "supervised". */
+static napi_value js_is_locked(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t fd;
+  if (!arg_int(env, argv[0], &fd)) { napi_throw_type_error(env, NULL, "isLocked(fd)"); return NULL; }
+  struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+  if (fcntl(fd, F_GETLK, &fl) < 0) return throw_errno(env, "fcntl(F_GETLK)", errno);
+  napi_value result;
+  napi_get_boolean(env, fl.l_type != F_UNLCK, &result);
+  return result;
+}
+
+static napi_value js_mkfifo(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  char path[4096];
+  int32_t mode;
+  if (!arg_str(env, argv[0], path, sizeof path) || !arg_int(env, argv[1], &mode)) {
+    napi_throw_type_error(env, NULL, "mkfifo(path, mode)");
+    return NULL;
+  }
+  if (mkfifo(path, (mode_t)mode) < 0) return throw_errno(env, "mkfifo", errno);
+  return NULL;
+}
+
+/* One datagram to a unix socket such as /dev/log (rsyslog's imuxsock is datagram-only; Node has no AF_UNIX SOCK_DGRAM). */
+static napi_value js_send_unix_dgram(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+  void *data;
+  size_t len;
+  if (!arg_str(env, argv[0], path, sizeof path) || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "sendUnixDgram(path, buffer)");
+    return NULL;
+  }
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  memcpy(sa.sun_path, path, strlen(path));
+  ssize_t r = sendto(fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&sa, sizeof sa);
+  int e = errno;
+  close(fd);
+  if (r < 0) return throw_errno(env, "sendto", e);
+  return NULL;
+}
+
+/* setsid() + exec for applets that must replace themselves (with-contenv, s6-setuidgid ...): Node has no exec. */
+static napi_value js_execvp(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  uint32_t n;
+  if (napi_get_array_length(env, argv[0], &n) != napi_ok || n == 0 || n > 4096) {
+    napi_throw_type_error(env, NULL, "execvp([file, ...args])");
+    return NULL;
+  }
+  char *args[n + 1];
+  static char storage[1 << 17];
+  size_t used = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    size_t got;
+    napi_get_element(env, argv[0], i, &el);
+    if (napi_get_value_string_utf8(env, el, storage + used, sizeof storage - used, &got) != napi_ok ||
+        used + got + 1 >= sizeof storage) {
+      napi_throw_type_error(env, NULL, "execvp: arguments too long or not strings");
+      return NULL;
+    }
+    args[i] = storage + used;
+    used += got + 1;
+  }
+  args[n] = NULL;
+  /* Node blocks no signals we care about, but restore default dispositions the new program expects. */
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  for (int s = 1; s < 32; s++) if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
+  execvp(args[0], args);
+  return throw_errno(env, "execvp", errno);
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    { "waitpid", NULL, js_waitpid, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "setChildSubreaper", NULL, js_set_child_subreaper, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "lock", NULL, js_lock, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "isLocked", NULL, js_is_locked, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "mkfifo", NULL, js_mkfifo, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "sendUnixDgram", NULL, js_send_unix_dgram, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "execvp", NULL, js_execvp, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,75 @@
+/**
+ * tini's job: run one main program, pass signals on to it, and exit with its status.
+ *
+ * Exit paths (each explicit):
+ *  - the main program exits or dies: leftovers get SIGTERM, then SIGKILL after the grace time; exit with its code,
+ *    or 128+n when signal n killed it;
+ *  - SIGTERM/SIGINT to us: passed on; if the main program outlives the grace time, everything gets SIGKILL;
+ *  - the main program cannot be started: one line on stderr, exit 127 (not found) or 126 (not executable).
+ */
+import { logger } from '../log/logger';
+import { FORWARDED, routeSignals } from '../sys/signals';
+import { spawn, SpawnError, type Spawned } from '../sys/spawner';
+import { shellExitCode } from '../wire/wait-status';
+import { killAll, terminateAll } from './shutdown';
+
+const log = logger('init');
+
+/**
+ * Signals a terminal sends to its whole foreground process group. When stdin is a TTY the main program stays in our
+ * process group (so job control and ^C work), already receives these from the terminal, and must not get them twice.
+ */
+const FROM_TERMINAL: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGQUIT', 'SIGWINCH']);
+
+export interface MainProgramOptions {
+  /** ms between passing SIGTERM on and SIGKILL (S6_KILL_GRACETIME). */
+  graceMs: number;
+}
+
+export async function runMainProgram(command: string[], options: MainProgramOptions): Promise<number> {
+  const [file, ...args] = command as [string, ...string[]];
+  const terminal = process.stdin.isTTY === true;
+  let main: Spawned;
+  try {
+    // Off a terminal the main program gets its own session, so a signal meant for it never hits us as well.
+    main = await spawn(file, args, { stdio: 'inherit', detached: !terminal });
+  } catch (err) {
+    if (!(err instanceof SpawnError)) throw err;
+    log.error(err.message);
+    return err.exitCode;
+  }
+
+  let killTimer: NodeJS.Timeout | undefined;
+  let deadline: number | undefined;
+  const beginShutdown = () => {
+    if (deadline !== undefined) return;
+    deadline = Date.now() + options.graceMs;
+    killTimer = setTimeout(() => {
+      log.warn(`main program (pid ${main.pid}) still running ${options.graceMs} ms after the stop signal: SIGKILL`);
+      killAll();
+    }, options.graceMs);
+  };
+  const stopRouting = routeSignals(
+    Object.fromEntries(
+      FORWARDED.map((signal) => [
+        signal,
+        () => {
+          if (!(terminal && FROM_TERMINAL.has(signal))) {
+            try {
+              process.kill(main.pid, signal);
+            } catch {
+              // it is exiting already; its exit is handled below
+            }
+          }
+          if (signal === 'SIGTERM' || signal === 'SIGINT') beginShutdown();
+        },
+      ]),
+    ),
+  );
+
+  const termination = await main.exited;
+  clearTimeout(killTimer);
+  await terminateAll(deadline ?? Date.now() + options.graceMs);
+  stopRouting();
+  return shellExitCode(termination);
+}

@@ -1,0 +1,37 @@
+/**
+ * What any long-running nuwa process owes the container when it may be PID 1: adopt orphans, reap them, and never
+ * die of its own fault (if PID 1 dies, the kernel kills the whole container).
+ */
+import { logger } from '../log/logger';
+import { native } from '../sys/native';
+import { reaper } from '../sys/reaper';
+
+const log = logger('init');
+
+export function becomeInit(): void {
+  if (process.pid !== 1) {
+    // Not PID 1 (a test, `podman run --init`, a shell): become a child subreaper, as `tini -s` does, so orphans of
+    // our descendants are re-parented to us instead of escaping to the real init.
+    try {
+      native().setChildSubreaper();
+    } catch (err) {
+      log.warn(`not PID 1 and cannot become a child subreaper (${(err as Error).message}): orphans will escape`);
+    }
+  }
+  reaper.start();
+  process.on('uncaughtException', (err) => log.error(`internal error, survived: ${err.stack ?? err.message}`));
+  process.on('unhandledRejection', (err) =>
+    log.error(`internal error, survived: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+  );
+}
+
+/** A duration in ms from the environment (s6-overlay's S6_* variables are plain digits). */
+export function envMilliseconds(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) {
+    log.warn(`${name}=${JSON.stringify(raw)} is not a number of milliseconds: using ${fallback}`);
+    return fallback;
+  }
+  return Number(raw);
+}

@@ -1,0 +1,52 @@
+/**
+ * The supervisor's own log: one line per event on stderr, `nuwa <component>: <level>: message`.
+ * Verbosity follows s6-overlay's S6_VERBOSITY: 0 errors, 1 + warnings, 2 + info (default), 3+ debug.
+ * Kept dependency-free so the short-lived tools start fast; the syslog/JSON sinks plug in through `setSink`.
+ */
+export type Level = 'error' | 'warn' | 'info' | 'debug';
+
+export interface Logger {
+  error(message: string): void;
+  warn(message: string): void;
+  info(message: string): void;
+  debug(message: string): void;
+}
+
+export type Sink = (level: Level, component: string, message: string) => void;
+
+const RANK: Record<Level, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+const LABEL: Record<Level, string> = { error: 'error: ', warn: 'warning: ', info: '', debug: 'debug: ' };
+
+function verbosity(): number {
+  const v = Number.parseInt(process.env.S6_VERBOSITY ?? '', 10);
+  return Number.isNaN(v) ? 2 : v;
+}
+
+const stderrSink: Sink = (level, component, message) => {
+  process.stderr.write(`nuwa ${component}: ${LABEL[level]}${message}\n`);
+};
+
+let sink: Sink = stderrSink;
+let threshold = verbosity();
+
+/** Replace where log lines go (e.g. winston with syslog forwarding). */
+export function setSink(next: Sink): void {
+  sink = next;
+}
+
+export function setVerbosity(level: number): void {
+  threshold = level;
+}
+
+export function logger(component: string): Logger {
+  const emit = (level: Level) => (message: string) => {
+    if (RANK[level] > threshold) return;
+    try {
+      sink(level, component, message);
+    } catch {
+      // A broken sink must not take PID 1 down; stderr is the last resort.
+      stderrSink(level, component, message);
+    }
+  };
+  return { error: emit('error'), warn: emit('warn'), info: emit('info'), debug: emit('debug') };
+}

@@ -1,0 +1,86 @@
+/**
+ * One executable, many names. `nuwa APPLET args…` or a symlink named APPLET → nuwa.
+ * Applets are loaded lazily so that a short-lived tool (svc, svstat) does not pay for the supervisor's modules.
+ */
+import * as path from 'node:path';
+import type { AppletMain } from './applet';
+import { UsageError } from './applet';
+
+interface AppletEntry {
+  summary: string;
+  load: () => Promise<{ main: AppletMain }>;
+  /** Extra names the applet answers to when nuwa is called through a symlink (s6 and s6-overlay names). */
+  aliases?: string[];
+}
+
+/** The dispatch table. Later applets register here, one line each. */
+export const applets: Record<string, AppletEntry> = {
+  init: { summary: 'PID 1: reap, forward signals, run CMD and the service tree', load: () => import('./init/applet') },
+};
+
+export const VERSION = process.env.NUWA_VERSION ?? '0.0.0-dev';
+
+function resolve(name: string): AppletEntry | undefined {
+  if (Object.hasOwn(applets, name)) return applets[name];
+  return Object.values(applets).find((entry) => entry.aliases?.includes(name));
+}
+
+function usage(): string {
+  const width = Math.max(...Object.keys(applets).map((n) => n.length));
+  const lines = Object.entries(applets).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`);
+  return [
+    `nuwa ${VERSION}: container init and deployment toolkit`,
+    '',
+    'usage: nuwa APPLET [ARGS...]   (or call nuwa through a symlink named APPLET)',
+    '',
+    'applets:',
+    ...lines,
+    '',
+    '`nuwa APPLET --help` describes one applet.',
+  ].join('\n');
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  // argv[1] is the name we were called by: in a SEA it is argv0 as typed (a symlink's name); under node, the script.
+  const called = path.basename(argv[1] ?? 'nuwa');
+  let name = called;
+  let args = argv.slice(2);
+  if (!resolve(called)) {
+    const [first, ...rest] = args;
+    if (first === undefined || first === '--help' || first === '-h') {
+      process.stdout.write(`${usage()}\n`);
+      return first === undefined ? 100 : 0;
+    }
+    if (first === '--version' || first === '-V') {
+      process.stdout.write(`nuwa ${VERSION}\n`);
+      return 0;
+    }
+    name = first;
+    args = rest;
+  }
+  const entry = resolve(name);
+  if (!entry) {
+    process.stderr.write(`nuwa: unknown applet '${name}' (nuwa --help lists them)\n`);
+    return 100;
+  }
+  try {
+    const applet = await entry.load();
+    return await applet.main(args);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`nuwa ${name}: ${err.message}\n`);
+      return err.code;
+    }
+    throw err;
+  }
+}
+
+dispatch(process.argv).then(
+  (code) => {
+    process.exit(code); // explicit: a PID 1 must not linger on a stray handle once its work is done
+  },
+  (err: unknown) => {
+    process.stderr.write(`nuwa: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(111);
+  },
+);

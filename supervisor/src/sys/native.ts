@@ -1,0 +1,82 @@
+/**
+ * The native addon (supervisor/native/nuwa_native.c): the syscalls Node lacks.
+ *
+ * Inside the single executable the addon travels as a SEA asset. dlopen needs a real file on a mount that allows
+ * exec, so it is written once under /run/nuwa (falling back to the temp dir), named by its content hash so that
+ * concurrent starts and different versions never clash. Outside a SEA (tests, `node dist/nuwa.cjs`) it is loaded
+ * from dist/ or build/.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export interface Native {
+  /** waitpid(pid, WNOHANG): [pid, raw wait status], or null while the child is still running. */
+  waitpid(pid: number): [number, number] | null;
+  setChildSubreaper(): void;
+  /** Non-blocking fcntl record lock on the whole file; false when another process holds it. */
+  lock(fd: number, exclusive: boolean): boolean;
+  /** True when another process holds a record lock on the file (F_GETLK). */
+  isLocked(fd: number): boolean;
+  mkfifo(file: string, mode: number): void;
+  sendUnixDgram(socketPath: string, data: Buffer): void;
+  /** Replaces the current process. Returns only by throwing. */
+  execvp(argv: string[]): never;
+}
+
+const ADDON = 'nuwa_native.node';
+let loaded: Native | undefined;
+
+export function native(): Native {
+  loaded ??= load();
+  return loaded;
+}
+
+function load(): Native {
+  const module = { exports: {} as Native };
+  process.dlopen(module, addonPath());
+  return module.exports;
+}
+
+function addonPath(): string {
+  const sea = seaAsset();
+  if (sea) return extract(sea);
+  const candidates = [
+    process.env.NUWA_NATIVE_ADDON,
+    path.join(__dirname, ADDON), // dist/nuwa.cjs beside dist/nuwa_native.node
+    path.resolve(__dirname, '../../../dist', ADDON), // supervisor/src/sys when run from source
+  ];
+  for (const candidate of candidates) if (candidate && fs.existsSync(candidate)) return candidate;
+  throw new Error(`native addon ${ADDON} not found: run "npm run build" first`);
+}
+
+function seaAsset(): ArrayBuffer | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sea = require('node:sea') as { isSea(): boolean; getRawAsset(key: string): ArrayBuffer };
+    return sea.isSea() ? sea.getRawAsset(ADDON) : undefined;
+  } catch {
+    return undefined; // node:sea does not exist outside a SEA build on older Node versions
+  }
+}
+
+function extract(asset: ArrayBuffer): string {
+  const bytes = Buffer.from(asset);
+  const name = `nuwa_native-${crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.node`;
+  const errors: string[] = [];
+  for (const dir of ['/run/nuwa', path.join(os.tmpdir(), `nuwa-${process.getuid?.() ?? 0}`)]) {
+    const file = path.join(dir, name);
+    try {
+      if (fs.existsSync(file)) return file;
+      fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+      const tmp = `${file}.${process.pid}`;
+      fs.writeFileSync(tmp, bytes, { mode: 0o555 });
+      fs.renameSync(tmp, file); // atomic: a concurrent start sees the whole file or none
+      return file;
+    } catch (err) {
+      errors.push(`${dir}: ${(err as Error).message}`);
+    }
+  }
+  throw new Error(`cannot unpack the native addon (needs a writable, exec-allowed /run or temp dir): ${errors.join('; ')}`);
+}

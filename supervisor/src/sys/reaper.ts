@@ -1,0 +1,83 @@
+/**
+ * The reaper: PID 1's duty to wait for every orphan, without stealing exit statuses from libuv.
+ *
+ * Node reaps only what child_process spawned, each by its own pid. A blanket waitpid(-1) would race libuv and lose
+ * 'exit' events (measured: see shared/reference/packaging-and-pid1.md). So on each SIGCHLD we list our direct
+ * children from /proc and waitpid() only the pids we did not spawn. This is race-free because spawn() returns the
+ * pid synchronously (see spawner.ts): a pid is registered as ours before any reaper pass can see it.
+ * A slow sweep covers the one gap left: a pid libuv reaped whose number is reused before its 'exit' event ran.
+ */
+import { EventEmitter } from 'node:events';
+import { native } from './native';
+import { childrenOf } from './process-tree';
+import { decodeWaitStatus, type Termination } from '../wire/wait-status';
+
+const SWEEP_MS = 10_000;
+
+export interface ReaperEvents {
+  /** An orphan (a process we did not spawn) was reaped. */
+  orphan: [pid: number, termination: Termination];
+  /** A pass ended: listeners waiting for "no children left" check here. */
+  pass: [];
+}
+
+class Reaper extends EventEmitter<ReaperEvents> {
+  private readonly ours = new Set<number>();
+  private started = false;
+  private scheduled = false;
+  private reaped = 0;
+
+  /** Called by the spawner, synchronously after fork: this pid's status belongs to libuv. */
+  claim(pid: number): void {
+    this.ours.add(pid);
+  }
+
+  /** Called when libuv has delivered the child's 'exit' event. */
+  release(pid: number): void {
+    this.ours.delete(pid);
+  }
+
+  /** How many orphans were reaped so far (for status and tests). */
+  get orphansReaped(): number {
+    return this.reaped;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    process.on('SIGCHLD', () => this.schedule());
+    setInterval(() => this.schedule(), SWEEP_MS).unref();
+    this.schedule(); // children inherited before we started (e.g. exec'd into as PID 1)
+  }
+
+  /** Coalesces a burst of SIGCHLDs into one pass. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pass();
+    });
+  }
+
+  private pass(): void {
+    const waitpid = native().waitpid;
+    for (const pid of childrenOf('self')) {
+      if (this.ours.has(pid)) continue;
+      let result: [number, number] | null;
+      try {
+        result = waitpid(pid);
+      } catch {
+        continue; // ECHILD: libuv or a previous pass got it first
+      }
+      if (result) {
+        this.reaped++;
+        this.emit('orphan', pid, decodeWaitStatus(result[1]));
+      }
+    }
+    this.emit('pass');
+  }
+}
+
+/** There is one reaper per process: waitpid() is process-wide state. */
+export const reaper = new Reaper();
