@@ -1,0 +1,55 @@
+/**
+ * A minimal container image holding dist/nuwa, /bin/sh and a few tools with only the shared libraries they need:
+ * proves the executable needs no Node.js, and builds in a second without any registry.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { nuwaBinary, podman, requireCommand, tempDir } from './index';
+
+const TOOLS = ['/bin/sh', '/bin/sleep', '/bin/cat', '/bin/ls', '/bin/true', '/bin/kill'];
+
+/** Shared libraries `binaries` need, as ldd reports them (plus the dynamic loader). */
+export function sharedLibraries(binaries: string[]): string[] {
+  const libs = new Set<string>();
+  for (const bin of binaries) {
+    const out = execFileSync('ldd', [bin], { encoding: 'utf8' });
+    for (const match of out.matchAll(/(\/\S+) \(0x/g)) libs.add(match[1] as string);
+  }
+  return [...libs];
+}
+
+/** A folder with `binaries` (keeping their paths, /usr-merged) and their libraries. */
+export function makeRootfs(binaries: string[], extra: Record<string, string> = {}): string {
+  const root = tempDir('nuwa-rootfs-');
+  const copy = (from: string, to = from) => {
+    const target = path.join(root, to);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(fs.realpathSync(from), target);
+    fs.chmodSync(target, fs.statSync(fs.realpathSync(from)).mode);
+  };
+  for (const bin of binaries) copy(bin);
+  for (const lib of sharedLibraries(binaries)) copy(lib);
+  for (const [from, to] of Object.entries(extra)) copy(from, to);
+  for (const dir of ['tmp', 'run', 'proc', 'dev', 'sys', 'etc']) fs.mkdirSync(path.join(root, dir), { recursive: true });
+  fs.chmodSync(path.join(root, 'tmp'), 0o1777);
+  return root;
+}
+
+let built: string | undefined;
+
+/** Builds (once per test process) `localhost/nuwa-test-minimal` with /init = dist/nuwa. */
+export function minimalImage(): string {
+  if (built) return built;
+  requireCommand('podman');
+  const nuwa = nuwaBinary();
+  const root = makeRootfs(TOOLS, { [nuwa]: '/init' });
+  const tag = 'localhost/nuwa-test-minimal:latest';
+  const tar = path.join(root, '..', `${path.basename(root)}.tar`);
+  execFileSync('tar', ['-C', root, '-cf', tar, '.']);
+  podman(['import', '--change', 'ENTRYPOINT ["/init"]', '--change', 'ENV PATH=/usr/bin:/bin', tar, tag]);
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.rmSync(tar, { force: true });
+  built = tag;
+  return tag;
+}
