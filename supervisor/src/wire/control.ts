@@ -1,0 +1,75 @@
+/**
+ * supervise/control: a FIFO of one-byte commands (s6-svc's letters). The supervisor keeps it open for reading and
+ * writing (so it never sees EOF); a client opens it write-only and non-blocking — ENXIO means nobody is listening —
+ * and writes all its letters in one write().
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Letters that send a signal to the running process (pid only, as s6 does). */
+export const SIGNAL_LETTERS = {
+  a: 'SIGALRM',
+  b: 'SIGABRT',
+  q: 'SIGQUIT',
+  h: 'SIGHUP',
+  k: 'SIGKILL',
+  t: 'SIGTERM',
+  i: 'SIGINT',
+  '1': 'SIGUSR1',
+  '2': 'SIGUSR2',
+  y: 'SIGWINCH',
+} as const satisfies Record<string, NodeJS.Signals>;
+
+/** Letters that signal run's whole process group (s6 2.13+; Debian's 2.11 tools never send them). */
+export const GROUP_LETTERS = { P: 'SIGSTOP', C: 'SIGCONT', K: 'SIGKILL' } as const satisfies Record<string, NodeJS.Signals>;
+
+export type SignalLetter = keyof typeof SIGNAL_LETTERS;
+export type GroupLetter = keyof typeof GROUP_LETTERS;
+/** p/c pause and continue; r restart; o/d/u/D/U/x/O/Q change what is wanted (see s6-behaviour.md §3.2). */
+export type StateLetter = 'p' | 'c' | 'r' | 'o' | 'd' | 'u' | 'D' | 'U' | 'x' | 'O' | 'Q';
+export type ControlLetter = SignalLetter | GroupLetter | StateLetter;
+
+const ALL = new Set<string>([...Object.keys(SIGNAL_LETTERS), ...Object.keys(GROUP_LETTERS), 'p', 'c', 'r', 'o', 'd', 'u', 'D', 'U', 'x', 'O', 'Q']);
+
+export function isControlLetter(c: string): c is ControlLetter {
+  return ALL.has(c);
+}
+
+/** Splits what was read from the FIFO into known letters; anything else is reported, never acted on. */
+export function parseControlBytes(data: Buffer): { letters: ControlLetter[]; unknown: number[] } {
+  const letters: ControlLetter[] = [];
+  const unknown: number[] = [];
+  for (const byte of data) {
+    const c = String.fromCharCode(byte);
+    if (isControlLetter(c)) letters.push(c);
+    else unknown.push(byte);
+  }
+  return { letters, unknown };
+}
+
+export function controlPath(serviceDir: string): string {
+  return path.join(serviceDir, 'supervise', 'control');
+}
+
+export class NotSupervisedError extends Error {
+  constructor(readonly serviceDir: string) {
+    super(`${serviceDir}: supervisor not listening`);
+  }
+}
+
+/** Writes `letters` to a service's control FIFO, as s6-svc does. Throws NotSupervisedError when nobody reads it. */
+export function sendControl(serviceDir: string, letters: string, fifo = controlPath(serviceDir)): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENXIO' || code === 'ENOENT') throw new NotSupervisedError(serviceDir);
+    throw err;
+  }
+  try {
+    fs.writeSync(fd, Buffer.from(letters, 'latin1'));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
