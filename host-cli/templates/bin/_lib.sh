@@ -1,0 +1,184 @@
+# shellcheck shell=bash disable=SC2034  # (the variables set here are read by the scripts that source this file)
+# bin/_lib.sh: the library every bin/ script sources (never run on its own).
+# The image's Setup label unpacks it with the scripts into APPDIR/bin/; the scripts run from APPDIR ("bin/run").
+#
+# Two configuration files, both plain KEY=value lines (no quoting: a value is taken literally, '#' starts a comment
+# line only). They are parsed here, never sourced, so a value cannot run code:
+#   host  ${NUWA_HOST_CONF:-/etc/nuwa/host.env}   written by `nuwa-host init`; its presence means "host initialised".
+#         NUWA_SYSTEMD_DIR (/etc/systemd/system), NUWA_MONIT_DIR (/etc/monit/conf.d), NUWA_MONITRC (/etc/monit/monitrc),
+#         NUWA_CONTAINERS_CONF (exported as CONTAINERS_CONF for podman when the environment does not set it).
+#   app   APPDIR/nuwa.env                          written by Setup, edited by the user.
+#         NUWA_IMAGE (image id), NUWA_NAME (container name; default: the folder's name), NUWA_PORT (host port on
+#         127.0.0.1). Every key that does not start with NUWA_ is passed to the container as an environment
+#         variable (DATABASE_URL=..., the database connection).
+# Keys of the app file override the host file's.
+#
+# After nuwa_predicate these are set: NUWA_DIR NUWA_NAME NUWA_IMAGE NUWA_PORT NUWA_UNIT NUWA_UNIT_FILE
+# NUWA_MONIT_CHECK NUWA_MONIT_FILE NUWA_SYSTEMD_DIR NUWA_MONIT_DIR NUWA_MONITRC, and the array NUWA_CONTAINER_ENV.
+
+NUWA_SCRIPT="bin/${0##*/}"
+NUWA_HOST_CONF="${NUWA_HOST_CONF:-/etc/nuwa/host.env}"
+NUWA_CONTAINER_ENV=()
+NUWA_UNDO=()
+
+nuwa_say() { printf '%s: %s\n' "$NUWA_SCRIPT" "$*" >&2; }
+nuwa_warn() { printf '%s: warning: %s\n' "$NUWA_SCRIPT" "$*" >&2; }
+nuwa_die() {
+  printf '%s: %s\n' "$NUWA_SCRIPT" "$*" >&2
+  exit 1
+}
+
+# A name used for the container, the systemd unit, the monit check and (issue 8) nginx: letters, digits, '_', '.',
+# '-', starting with a letter or digit. Refusing everything else keeps quotes, spaces, ';' and $(...) out of every
+# file and command line the scripts write.
+nuwa_check_name() { # VALUE WHAT
+  if [[ ! $1 =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$ ]]; then
+    nuwa_die "$2 '$1' is not allowed: use letters, digits, '_', '.', '-' (at most 63, starting with a letter or digit)"
+  fi
+}
+
+# A path written into podman -v (':' separates fields), systemd units and monit checks (spaces split words).
+nuwa_check_path() { # VALUE WHAT
+  if [[ ! $1 =~ ^/[A-Za-z0-9_./@+-]*$ ]]; then
+    nuwa_die "$2 '$1' is not allowed: an absolute path of letters, digits and '_' '.' '/' '@' '+' '-' only"
+  fi
+}
+
+nuwa_check_port() { # VALUE WHAT
+  if [[ ! $1 =~ ^[1-9][0-9]{0,4}$ ]] || [ "$1" -gt 65535 ]; then
+    nuwa_die "$2 '$1' is not a port number (1-65535)"
+  fi
+}
+
+# Keys computed here; a configuration file must not set them.
+_nuwa_reserved_key() {
+  case $1 in
+    NUWA_DIR | NUWA_SCRIPT | NUWA_UNDO | NUWA_CONTAINER_ENV | NUWA_HOST_CONF | NUWA_UNIT | NUWA_UNIT_FILE | \
+      NUWA_MONIT_CHECK | NUWA_MONIT_FILE) return 0 ;;
+  esac
+  return 1
+}
+
+# nuwa_read_conf FILE KIND: KIND "host" accepts NUWA_* keys only; "app" also collects container variables.
+nuwa_read_conf() {
+  local file=$1 kind=$2 line key value n=0
+  [ -r "$file" ] || nuwa_die "cannot read $file"
+  while IFS= read -r line || [ -n "$line" ]; do
+    n=$((n + 1))
+    line=${line%$'\r'}
+    [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+    if [[ ! $line =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]]; then
+      nuwa_die "$file line $n: expected KEY=value, got '$line'"
+    fi
+    key=${BASH_REMATCH[1]}
+    value=${BASH_REMATCH[2]}
+    if [[ $key == NUWA_* ]]; then
+      _nuwa_reserved_key "$key" && nuwa_die "$file line $n: $key is computed by the scripts and cannot be set"
+      printf -v "$key" '%s' "$value"
+    elif [ "$kind" = app ]; then
+      NUWA_CONTAINER_ENV+=("$key=$value")
+    else
+      nuwa_die "$file line $n: only NUWA_* keys belong in the host configuration, got $key"
+    fi
+  done <"$file"
+}
+
+# nuwa_conf_set FILE KEY VALUE: sets KEY in a configuration file (replacing its line or appending one), atomically.
+nuwa_conf_set() {
+  local file=$1 key=$2 value=$3 tmp line done=0
+  tmp=$(mktemp "$file.XXXXXX")
+  if [ -e "$file" ]; then
+    while IFS= read -r line || [ -n "$line" ]; do
+      if [[ $line == "$key="* ]]; then
+        [ "$done" = 1 ] && continue
+        line="$key=$value"
+        done=1
+      fi
+      printf '%s\n' "$line"
+    done <"$file" >"$tmp"
+    chmod --reference="$file" "$tmp"
+  fi
+  [ "$done" = 1 ] || printf '%s=%s\n' "$key" "$value" >>"$tmp"
+  mv -f "$tmp" "$file"
+}
+
+# Rollback: a script records how to undo each step it completes; if it then exits non-zero (an error, set -e, a
+# signal), the recorded commands run newest first, so a failed run leaves nothing half-done behind.
+nuwa_undo() { NUWA_UNDO+=("$(printf '%q ' "$@")"); }
+nuwa_commit() { NUWA_UNDO=(); }
+_nuwa_on_exit() {
+  local status=$? i
+  if [ "$status" -ne 0 ] && [ "${#NUWA_UNDO[@]}" -gt 0 ]; then
+    nuwa_say "failed; undoing the steps already done"
+    for ((i = ${#NUWA_UNDO[@]} - 1; i >= 0; i--)); do
+      eval "${NUWA_UNDO[i]}" || nuwa_warn "undo step failed: ${NUWA_UNDO[i]}"
+    done
+  fi
+  exit "$status"
+}
+trap _nuwa_on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# One bin/ script at a time per app folder (a second one fails at once instead of racing the first).
+nuwa_lock() {
+  exec 9>>"$NUWA_DIR/.nuwa.lock"
+  flock -n 9 || nuwa_die "another bin/ script is running in $NUWA_DIR; wait for it to finish"
+}
+
+# systemd is the service manager only when it is PID 1 (sd_booted(3) tests exactly this directory).
+nuwa_systemd_running() { [ -d /run/systemd/system ]; }
+
+nuwa_monit() { monit -c "$NUWA_MONITRC" "$@"; }
+
+# The container's state as podman reports it (created, running, exited, ...), or "absent".
+nuwa_container_state() {
+  podman container inspect -f '{{.State.Status}}' "$NUWA_NAME" 2>/dev/null || echo absent
+}
+
+# An image label's value ("" when the image lacks it).
+nuwa_image_label() { # IMAGE LABEL
+  podman image inspect -f "{{index .Config.Labels \"$2\"}}" "$1" 2>/dev/null | sed 's/^<no value>$//'
+}
+
+# Checks the host is initialised for nuwa and the script runs from the app folder (the folder above bin/), then
+# loads the configuration. Every bin/ script calls it first; bin/_predicate runs it on its own.
+nuwa_predicate() {
+  local here script_dir
+  here=$(pwd -P)
+  script_dir=$(cd "$(dirname -- "$0")" && pwd -P)
+  if [ "$script_dir" != "$here/bin" ]; then
+    nuwa_die "run me from the app folder, the one above bin/: cd '${script_dir%/bin}' && $NUWA_SCRIPT"
+  fi
+  NUWA_DIR=$here
+  nuwa_check_path "$NUWA_DIR" "app folder"
+  nuwa_check_name "${NUWA_DIR##*/}" "app folder name"
+  [ -e "$NUWA_HOST_CONF" ] || nuwa_die "this host is not initialised for nuwa ($NUWA_HOST_CONF is missing): run 'nuwa-host init' as root"
+  command -v podman >/dev/null || nuwa_die "podman is not installed: run 'nuwa-host init' (or apt-get install podman)"
+  [ -e "$NUWA_DIR/nuwa.env" ] || nuwa_die "$NUWA_DIR/nuwa.env is missing: unpack bin/ again with the image's Setup label (podman inspect -f '{{index .Config.Labels \"RunSetup\"}}' IMAGE)"
+
+  NUWA_SYSTEMD_DIR=/etc/systemd/system
+  NUWA_MONIT_DIR=/etc/monit/conf.d
+  NUWA_MONITRC=/etc/monit/monitrc
+  nuwa_read_conf "$NUWA_HOST_CONF" host
+  nuwa_read_conf "$NUWA_DIR/nuwa.env" app
+  if [ -n "${NUWA_CONTAINERS_CONF:-}" ] && [ -z "${CONTAINERS_CONF:-}" ]; then
+    export CONTAINERS_CONF="$NUWA_CONTAINERS_CONF"
+  fi
+
+  NUWA_NAME=${NUWA_NAME:-${NUWA_DIR##*/}}
+  nuwa_check_name "$NUWA_NAME" "NUWA_NAME in nuwa.env"
+  [ -n "${NUWA_IMAGE:-}" ] || nuwa_die "NUWA_IMAGE is not set in $NUWA_DIR/nuwa.env: run the image's Setup label again"
+  [[ $NUWA_IMAGE =~ ^[A-Za-z0-9][A-Za-z0-9:/._@-]*$ ]] || nuwa_die "NUWA_IMAGE '$NUWA_IMAGE' in nuwa.env is not an image id or name"
+  NUWA_PORT=${NUWA_PORT:-}
+  [ -z "$NUWA_PORT" ] || nuwa_check_port "$NUWA_PORT" "NUWA_PORT in nuwa.env"
+  nuwa_check_path "$NUWA_SYSTEMD_DIR" "NUWA_SYSTEMD_DIR in $NUWA_HOST_CONF"
+  nuwa_check_path "$NUWA_MONIT_DIR" "NUWA_MONIT_DIR in $NUWA_HOST_CONF"
+  nuwa_check_path "$NUWA_MONITRC" "NUWA_MONITRC in $NUWA_HOST_CONF"
+  if [ -n "${CONTAINERS_CONF:-}" ]; then nuwa_check_path "$CONTAINERS_CONF" "CONTAINERS_CONF"; fi
+
+  NUWA_UNIT="nuwa-$NUWA_NAME.service"
+  NUWA_UNIT_FILE="$NUWA_SYSTEMD_DIR/$NUWA_UNIT"
+  NUWA_MONIT_CHECK="nuwa-$NUWA_NAME"
+  NUWA_MONIT_FILE="$NUWA_MONIT_DIR/$NUWA_MONIT_CHECK"
+}
