@@ -1,0 +1,128 @@
+/**
+ * Helpers for tests that run a supervision tree: service directories, a scanner (Debian's real `s6-svscan` or
+ * `nuwa svscan`) in a scratch scan dir, and the real s6 tools as observers.
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { childrenOf } from '../../supervisor/src/sys/process-tree';
+import { nuwaBinary, requireCommand, waitFor } from './index';
+
+export type ScannerKind = 's6' | 'nuwa';
+export const SCANNER_KINDS: readonly ScannerKind[] = ['s6', 'nuwa'];
+
+export interface ServiceSpec {
+  /** Body of `run` (a shebang is added when missing). */
+  run: string;
+  finish?: string;
+  /** Other files beside run (`down`, `notification-fd`, `timeout-finish`, …): name → content. */
+  files?: Record<string, string>;
+  /** A logger: `log/run` body. */
+  log?: string;
+}
+
+function script(body: string): string {
+  return body.startsWith('#!') ? body : `#!/bin/sh\n${body}\n`;
+}
+
+/** Writes a service directory `scandir/name` (or anywhere: `dir` may be any path). */
+export function writeService(dir: string, spec: ServiceSpec): string {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'run'), script(spec.run), { mode: 0o755 });
+  if (spec.finish !== undefined) fs.writeFileSync(path.join(dir, 'finish'), script(spec.finish), { mode: 0o755 });
+  for (const [name, content] of Object.entries(spec.files ?? {})) fs.writeFileSync(path.join(dir, name), content);
+  if (spec.log !== undefined) writeService(path.join(dir, 'log'), { run: spec.log });
+  return dir;
+}
+
+export interface Scanner {
+  kind: ScannerKind;
+  scandir: string;
+  process: ChildProcess;
+  /** What the scanner and its services (those without a logger) wrote on stdout and stderr so far. */
+  output(): string;
+  /** Every live process below the scanner, supervisors included. */
+  tree(): number[];
+  /** `s6-svscanctl -t`, then waits for the scanner to exit (kills whatever is left after the deadline). */
+  stop(): Promise<void>;
+}
+
+/** Processes below `pid`, parents first. */
+export function descendantsOf(pid: number): number[] {
+  const seen: number[] = [];
+  const queue = childrenOf(pid);
+  while (queue.length > 0) {
+    const next = queue.shift() as number;
+    seen.push(next);
+    queue.push(...childrenOf(next));
+  }
+  return seen;
+}
+
+/** Starts a scanner on `scandir` and waits until its control FIFO accepts commands. */
+export async function startScanner(kind: ScannerKind, scandir: string, env: NodeJS.ProcessEnv = {}): Promise<Scanner> {
+  requireCommand('s6-svscanctl', 's6');
+  const [file, args] = kind === 's6' ? [requireCommand('s6-svscan', 's6'), [scandir]] : [nuwaBinary(), ['svscan', scandir]];
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString('latin1')));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString('latin1')));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const scanner: Scanner = {
+    kind,
+    scandir,
+    process: child,
+    output: () => output,
+    tree: () => descendantsOf(child.pid as number),
+    async stop() {
+      if (gone) return;
+      const leftovers = new Set(scanner.tree());
+      spawnSync('s6-svscanctl', ['-t', scandir]);
+      const deadline = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 15_000).unref());
+      if ((await Promise.race([exited, deadline])) === 'late') {
+        for (const pid of scanner.tree()) leftovers.add(pid);
+        child.kill('SIGKILL');
+      }
+      for (const pid of leftovers) {
+        try {
+          process.kill(pid, 'SIGKILL'); // a service that outlived its scanner must not outlive the test
+        } catch {
+          // already gone: the normal case
+        }
+      }
+    },
+  };
+  try {
+    await waitFor(`${kind} scanner on ${scandir} to accept commands (output so far: ${output.trim()})`, () => {
+      if (gone) throw new Error(`${kind} scanner exited: ${output.trim()}`);
+      return spawnSync('s6-svscanctl', [scandir]).status === 0;
+    });
+  } catch (err) {
+    await scanner.stop();
+    throw err;
+  }
+  return scanner;
+}
+
+/** Real `s6-svstat -o FIELDS dir`, split into a record. */
+export function svstatFields(dir: string, fields: readonly string[]): Record<string, string> {
+  const out = execFileSync('s6-svstat', ['-o', fields.join(','), dir], { encoding: 'utf8' }).trim().split(' ');
+  return Object.fromEntries(fields.map((f, i) => [f, out[i] ?? '']));
+}
+
+/** Whether the real `s6-svok` says a supervisor runs `dir`. */
+export function s6svok(dir: string): boolean {
+  return spawnSync('s6-svok', [dir]).status === 0;
+}
+
+export function run(file: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}) {
+  const r = spawnSync(file, args, { encoding: 'utf8', env: { ...process.env, ...options.env }, input: options.input, timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', signal: r.signal };
+}
+
+/** Waits until the real s6-svstat reports `up` (true/false) for `dir`. */
+export function waitUp(dir: string, up: boolean, what = `${dir} ${up ? 'up' : 'down'}`): Promise<boolean> {
+  return waitFor(what, () => s6svok(dir) && svstatFields(dir, ['up'])['up'] === String(up));
+}
