@@ -29,7 +29,7 @@ export function makeRootfs(binaries: string[], extra: Record<string, string> = {
     fs.chmodSync(target, fs.statSync(fs.realpathSync(from)).mode);
   };
   for (const bin of binaries) copy(bin);
-  for (const lib of sharedLibraries(binaries)) copy(lib);
+  for (const lib of sharedLibraries([...binaries, ...Object.keys(extra)])) copy(lib);
   for (const [from, to] of Object.entries(extra)) copy(from, to);
   for (const dir of ['tmp', 'run', 'proc', 'dev', 'sys', 'etc']) fs.mkdirSync(path.join(root, dir), { recursive: true });
   fs.chmodSync(path.join(root, 'tmp'), 0o1777);

@@ -1,0 +1,68 @@
+/** Signals sent to PID 1 reach the main program; SIGTERM/SIGINT end the container within the grace time. */
+import test from 'ava';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tempDir, waitFor } from '../helpers';
+import { runAsPid1 } from '../helpers/pid1';
+
+const FORWARDED = ['HUP', 'QUIT', 'USR1', 'USR2', 'WINCH', 'INT', 'TERM'] as const;
+
+/** A main program that records every signal it gets; `wait` returns at once when a trapped signal arrives. */
+function recorder(file: string, onStop: string): string[] {
+  const traps = FORWARDED.map((sig) =>
+    sig === 'TERM' || sig === 'INT' ? `trap 'echo ${sig} >> ${file}; ${onStop}' ${sig}` : `trap 'echo ${sig} >> ${file}' ${sig}`,
+  );
+  return ['sh', '-c', `${traps.join('\n')}\necho ready >> ${file}\nwhile :; do sleep 1 & wait $!; done`];
+}
+
+const received = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+
+test('every forwarded signal reaches the main program; SIGTERM then ends it with its own exit code', async (t) => {
+  const file = path.join(tempDir(), 'signals');
+  const run = runAsPid1(recorder(file, 'exit 7'));
+  const pid = await run.hostPid();
+  await waitFor('the main program to start', () => received(file).includes('ready'));
+  for (const sig of FORWARDED.filter((s) => s !== 'TERM' && s !== 'INT')) {
+    process.kill(pid, `SIG${sig}`);
+    await waitFor(`SIG${sig} to reach the main program`, () => received(file).includes(sig));
+  }
+  process.kill(pid, 'SIGTERM');
+  const result = await run.finished;
+  t.deepEqual(received(file), ['ready', 'HUP', 'QUIT', 'USR1', 'USR2', 'WINCH', 'TERM']);
+  t.is(result.code, 7, result.stderr);
+});
+
+test('SIGINT is forwarded and starts the shutdown too', async (t) => {
+  const file = path.join(tempDir(), 'signals');
+  const run = runAsPid1(recorder(file, 'exit 130'));
+  const pid = await run.hostPid();
+  await waitFor('the main program to start', () => received(file).includes('ready'));
+  process.kill(pid, 'SIGINT');
+  const result = await run.finished;
+  t.deepEqual(received(file), ['ready', 'INT']);
+  t.is(result.code, 130);
+});
+
+test('a main program that ignores SIGTERM is killed after S6_KILL_GRACETIME: exit 137', async (t) => {
+  const file = path.join(tempDir(), 'ready');
+  const run = runAsPid1(['sh', '-c', `trap '' TERM; echo up > ${file}; while :; do sleep 1; done`], { S6_KILL_GRACETIME: '500' });
+  const pid = await run.hostPid();
+  await waitFor('the main program to start', () => fs.existsSync(file));
+  process.kill(pid, 'SIGTERM');
+  const result = await run.finished;
+  t.is(result.code, 137);
+  t.regex(result.stderr, /still running 500 ms after the stop signal: SIGKILL/);
+});
+
+test('processes left behind by the main program get SIGTERM, then SIGKILL after the grace time', async (t) => {
+  const dir = tempDir();
+  const polite = path.join(dir, 'polite');
+  // One leftover leaves on SIGTERM (and says so); one ignores it and must be killed.
+  const script = `(trap 'echo bye > ${polite}; exit 0' TERM; while :; do sleep 1 & wait $!; done) &
+(trap '' TERM; while :; do sleep 1; done) &
+sleep 0.2; exit 9`;
+  const result = await runAsPid1(['sh', '-c', script], { S6_KILL_GRACETIME: '800' }).finished;
+  t.is(result.code, 9, result.stderr);
+  t.is(fs.readFileSync(polite, 'utf8'), 'bye\n');
+  t.regex(result.stderr, /still running after the grace time, sending SIGKILL/);
+});
