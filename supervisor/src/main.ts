@@ -16,6 +16,11 @@ interface AppletEntry {
 /** The dispatch table. Later applets register here, one line each. */
 export const applets: Record<string, AppletEntry> = {
   init: { summary: 'PID 1: reap, forward signals, run CMD and the service tree', load: () => import('./init/applet') },
+  svc: { summary: "control a service (s6-svc's letters; -w waits)", load: () => import('./tools/svc'), aliases: ['s6-svc'] },
+  svstat: { summary: 'status of a service, or a table of all (--json)', load: () => import('./tools/svstat'), aliases: ['s6-svstat'] },
+  svwait: { summary: 'wait until services are up, ready or down', load: () => import('./tools/svwait'), aliases: ['s6-svwait'] },
+  svscanctl: { summary: "control the scanner (s6-svscanctl's letters)", load: () => import('./tools/svscanctl'), aliases: ['s6-svscanctl'] },
+  svok: { summary: 'exit 0 if a supervisor runs the service', load: () => import('./tools/svok'), aliases: ['s6-svok'] },
 };
 
 export const VERSION = process.env.NUWA_VERSION ?? '0.0.0-dev';

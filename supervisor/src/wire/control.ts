@@ -73,3 +73,37 @@ export function sendControl(serviceDir: string, letters: string, fifo = controlP
     fs.closeSync(fd);
   }
 }
+
+/** How a client's control write ended, in s6_svc_writectl's terms (s6-svc and s6-svscanctl map these to exit codes). */
+export type ControlOutcome = 'sent' | 'not-listening' | 'broken';
+
+/**
+ * s6_svc_writectl: writes `letters` (possibly none: a liveness probe) to `dir/subdir/control` in one write().
+ * 'not-listening': the FIFO has no reader, or `subdir` does not exist (nothing ever supervised `dir`).
+ * 'broken': `subdir` exists but holds no usable FIFO. Throws (with the errno) when `dir` itself is not a usable
+ * directory or the write fails: those are system errors, not a missing supervisor.
+ */
+export function writeControl(dir: string, subdir: string, letters: string): ControlOutcome {
+  let fd: number;
+  try {
+    fd = fs.openSync(path.join(dir, subdir, 'control'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENXIO') return 'not-listening';
+    if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw err;
+    // Like s6: find out which level is missing before blaming the supervisor.
+    if (!fs.statSync(dir).isDirectory()) throw Object.assign(new Error(`${dir}: not a directory`), { code: 'ENOTDIR' });
+    try {
+      fs.statSync(path.join(dir, subdir));
+    } catch (inner) {
+      if ((inner as NodeJS.ErrnoException).code === 'ENOENT') return 'not-listening';
+    }
+    return 'broken';
+  }
+  try {
+    if (letters.length > 0) fs.writeSync(fd, Buffer.from(letters, 'latin1'));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return 'sent';
+}

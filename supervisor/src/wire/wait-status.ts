@@ -41,3 +41,25 @@ export function fromNodeExit(code: number | null, signal: NodeJS.Signals | null)
 export function shellExitCode(t: Termination): number {
   return t.signal !== null ? 128 + t.signal : (t.code ?? 0);
 }
+
+/** WIFEXITED on a raw wait status. */
+export function rawExited(raw: number): boolean {
+  return (raw & 0x7f) === 0;
+}
+
+/** WIFSIGNALED on a raw wait status (0x7f in the low bits means "stopped", which is neither). */
+export function rawSignaled(raw: number): boolean {
+  const low = raw & 0x7f;
+  return low !== 0 && low !== 0x7f;
+}
+
+/** skalibs' sig0_scan: a signal number, or a name with or without the SIG prefix (any case). */
+export function parseSignal(text: string): number | undefined {
+  if (/^\d+$/.test(text)) {
+    const n = Number(text);
+    return n > 0 && n < 65 ? n : undefined;
+  }
+  const upper = text.toUpperCase();
+  const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  return (constants.signals as Record<string, number>)[name];
+}

@@ -1,0 +1,15 @@
+/** Sending letters to a supervisor's or a scanner's control FIFO, with s6-svc/s6-svscanctl's errors and exit codes. */
+import { writeControl } from '../wire/control';
+import { Fatal, reason } from './fatal';
+
+/** `subdir` is `supervise` for a service, `.s6-svscan` for a scan dir. */
+export function control(dir: string, subdir: string, letters: string, who = 'supervisor'): void {
+  let outcome;
+  try {
+    outcome = writeControl(dir, subdir, letters);
+  } catch (err) {
+    throw new Fatal(`unable to control ${dir}: ${reason(err)}`, 111);
+  }
+  if (outcome === 'not-listening') throw new Fatal(`unable to control ${dir}: ${who} not listening`, 100);
+  if (outcome === 'broken') throw new Fatal(`something is wrong with the ${dir}/${subdir} directory: no usable control FIFO in it`, 100);
+}

@@ -1,0 +1,26 @@
+/**
+ * nuwa svok (alias s6-svok): exit 0 when a supervisor (nuwa's or s6's) holds the service's supervise/lock, 1 when
+ * none does, 100 usage, 111 when it cannot tell.
+ */
+import type { AppletMain } from '../applet';
+import { UsageError } from '../applet';
+import { isSupervised } from '../wire/lock';
+import { Fatal, reason } from './fatal';
+import { resolveService } from './service-dir';
+
+const USAGE = 'svok servicedir';
+
+export const main: AppletMain = (argv) => {
+  const arg = argv[0];
+  if (arg === '--help') {
+    process.stdout.write(`usage: ${USAGE}\n`);
+    return 0;
+  }
+  if (arg === undefined) throw new UsageError(`usage: ${USAGE}`);
+  const dir = resolveService(arg);
+  try {
+    return isSupervised(dir) ? 0 : 1;
+  } catch (err) {
+    throw new Fatal(`unable to check ${dir}: ${reason(err)}`, 111);
+  }
+};

@@ -1,0 +1,127 @@
+/**
+ * nuwa svstat (alias s6-svstat): s6-svstat 2.11's legacy line, `-o` fields and short options for one service; with
+ * `--json`, the same as a JSON object; given a scan dir (or nothing: $NUWA_SCANDIR, else /run/service), a table of
+ * every service and logger in it (or a JSON array, or `name field…` lines with -o).
+ * Exit codes as s6-svstat: 0, 1 when no supervisor runs the service, 100 usage, 111 system error.
+ */
+import * as fs from 'node:fs';
+import type { AppletMain } from '../applet';
+import { isSupervised } from '../wire/lock';
+import { isNormallyUp } from '../wire/servicedir';
+import { readStatus, statusPath } from '../wire/status';
+import { Fatal, reason } from './fatal';
+import { getopt } from './getopt';
+import { isScanDir, listServices, resolveService, scanDir } from './service-dir';
+import {
+  fieldByPrefix,
+  fieldValue,
+  formatTable,
+  legacyLine,
+  MAX_FIELDS,
+  SHORT_FIELDS,
+  tableRow,
+  toJson,
+  viewOf,
+  type FieldName,
+  type ServiceView,
+  type StatusJson,
+} from './status-view';
+
+const USAGE =
+  'svstat [ -uwNrpest | -o up,wantedup,normallyup,ready,paused,pid,exitcode,signal,signum,updownsince,readysince,updownfor,readyfor ] [ -n ] [ --json ] [ servicedir | scandir ]';
+
+interface Request {
+  fields: FieldName[];
+  numeric: boolean;
+  json: boolean;
+}
+
+function parseFieldList(list: string, fields: FieldName[]): void {
+  const pieces = list.split(',');
+  if (pieces[pieces.length - 1] === '') pieces.pop(); // "up," is accepted, as by s6-svstat
+  for (const piece of pieces) {
+    if (piece === '') throw new Fatal('invalid null option field');
+    const name = fieldByPrefix(piece);
+    if (!name) throw new Fatal(`invalid option field: ${piece} (fields: up,wantedup,normallyup,ready,paused,pid,exitcode,signal,signum,updownsince,readysince,updownfor,readyfor)`);
+    addField(fields, name);
+  }
+}
+
+function addField(fields: FieldName[], name: FieldName): void {
+  if (fields.length >= MAX_FIELDS) throw new Fatal(`too many option fields (at most ${MAX_FIELDS})`);
+  fields.push(name);
+}
+
+/** Reads one service: the view, or why not (`supervised: false` when no supervisor holds its lock). */
+function inspect(dir: string): { view: ServiceView } | { supervised: false } | { error: string; code: number } {
+  let supervised: boolean;
+  try {
+    supervised = isSupervised(dir);
+  } catch (err) {
+    return { error: `unable to check ${dir}: ${reason(err)}`, code: 111 };
+  }
+  if (!supervised) return { supervised: false };
+  try {
+    return { view: viewOf(readStatus(dir), isNormallyUp(dir)) };
+  } catch (err) {
+    return { error: `unable to read status for ${dir}: ${statusPath(dir)}: ${reason(err)}`, code: 111 };
+  }
+}
+
+function one(arg: string, dir: string, req: Request): number {
+  const result = inspect(dir);
+  if ('error' in result) throw new Fatal(result.error, result.code);
+  if ('supervised' in result) {
+    if (req.json) process.stdout.write(`${JSON.stringify({ service: arg, dir, supervised: false } satisfies StatusJson)}\n`);
+    const missing = fs.existsSync(dir) ? '' : ' (no such directory here, nor in the scan dir)';
+    throw new Fatal(`unable to read status for ${dir}: no supervisor is running${missing}`, 1);
+  }
+  let out: string;
+  if (req.json) out = JSON.stringify(toJson(arg, dir, result.view));
+  else if (req.fields.length > 0) out = req.fields.map((f) => fieldValue(f, result.view)).join(' ');
+  else out = legacyLine(result.view, req.numeric);
+  process.stdout.write(`${out}\n`);
+  return 0;
+}
+
+function table(scandir: string, req: Request): number {
+  let services: Array<{ name: string; dir: string }>;
+  try {
+    services = listServices(scandir);
+  } catch (err) {
+    throw new Fatal(`unable to read scan dir ${scandir}: ${reason(err)}`, 111);
+  }
+  const rows = services.map(({ name, dir }) => {
+    const result = inspect(dir);
+    if ('view' in result) return { json: toJson(name, dir, result.view), view: result.view };
+    const json: StatusJson = { service: name, dir, supervised: false, ...('error' in result ? { error: result.error } : {}) };
+    return { json, view: undefined };
+  });
+  let out: string;
+  if (req.json) out = JSON.stringify(rows.map((r) => r.json), null, 2);
+  else if (req.fields.length > 0) {
+    out = rows.map(({ json, view }) => [json.service, ...(view ? req.fields.map((f) => fieldValue(f, view)) : ['unsupervised'])].join(' ')).join('\n');
+  } else out = formatTable(rows.map((r) => tableRow(r.json)));
+  if (out !== '') process.stdout.write(`${out}\n`);
+  return 0;
+}
+
+export const main: AppletMain = (argv) => {
+  const { options, long, operands } = getopt(argv, 'no:uwNrpest', USAGE, ['json', 'help']);
+  if (long.has('help')) {
+    process.stdout.write(`usage: ${USAGE}\n`);
+    return 0;
+  }
+  const req: Request = { fields: [], numeric: false, json: long.has('json') };
+  for (const [opt, arg] of options) {
+    if (opt === 'n') req.numeric = true;
+    else if (opt === 'o') parseFieldList(arg as string, req.fields);
+    else addField(req.fields, SHORT_FIELDS[opt] as FieldName);
+  }
+  const arg = operands[0];
+  if (arg === undefined) return table(scanDir(), req);
+  if (arg === '') throw new Fatal('invalid service path');
+  const dir = resolveService(arg);
+  if (fs.existsSync(dir) && isScanDir(dir)) return table(dir, req);
+  return one(arg, dir, req);
+};
