@@ -1,0 +1,57 @@
+/** Writes a run's results: <stamp>.json (everything, raw samples included), <stamp>.md and <stamp>.svg. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { RowReport } from '../lib/rows';
+import { renderMarkdown } from './markdown';
+import { renderSvg } from './svg';
+
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  memoryMB: number;
+  kernel: string;
+  node: string;
+  nuwa: string;
+  s6: string;
+  tini: string;
+  dumbInit: string;
+}
+
+export interface Results {
+  date: string;
+  quick: boolean;
+  scenarios: string[];
+  durationSeconds: number;
+  machine: Machine;
+  rows: RowReport[];
+}
+
+/** "2025-11-25T0941Z" (UTC), plus "-quick" for quick runs. */
+export function stampOf(results: Results): string {
+  const d = results.date;
+  return `${d.slice(0, 10)}T${d.slice(11, 13)}${d.slice(14, 16)}Z${results.quick ? '-quick' : ''}`;
+}
+
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+/** Returns the files written. `latest`: also refresh latest.md / latest.svg (complete full runs only). */
+export function writeResults(results: Results, dir: string, options: { latest: boolean }): string[] {
+  fs.mkdirSync(dir, { recursive: true });
+  const stamp = stampOf(results);
+  const title = `nuwa vs peers — ${results.date.slice(0, 10)}${results.quick ? ' (quick)' : ''}`;
+  const svg = renderSvg(results.rows, title);
+  const files: Array<[string, string]> = [
+    [`${stamp}.json`, `${JSON.stringify(results, null, 2)}\n`],
+    [`${stamp}.svg`, svg],
+    [`${stamp}.md`, renderMarkdown(results, `${stamp}.svg`)],
+  ];
+  if (options.latest) {
+    files.push(['latest.svg', svg], ['latest.md', renderMarkdown(results, 'latest.svg')], ['latest.json', `${JSON.stringify(results, null, 2)}\n`]);
+  }
+  for (const [name, text] of files) writeAtomic(path.join(dir, name), text);
+  return files.map(([name]) => path.join(dir, name));
+}

@@ -1,0 +1,137 @@
+/**
+ * `npm run bench [-- --quick] [--only NAME,…] [--out DIR]`: nuwa side by side with s6, tini and dumb-init, measured
+ * in one run on one machine. Prints a table, writes DIR/<date>.json, DIR/<date>.md and DIR/<date>.svg (DIR defaults
+ * to bench/results; a full run of every scenario also refreshes latest.md and latest.svg there).
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { trackDir } from './lib/cleanup';
+import type { Context } from './lib/context';
+import { buildProbes } from './lib/probes';
+import { Recorder, reportOutcome, rowReport, type RowReport } from './lib/rows';
+import { debianVersion, nuwaInfo, ROOT } from './lib/subjects';
+import { renderTable } from './report/table';
+import { writeResults, type Machine, type Results } from './report/results';
+import { scenarios } from './scenarios';
+
+interface Options {
+  quick: boolean;
+  only?: Set<string>;
+  out: string;
+}
+
+const USAGE = `usage: npm run bench -- [--quick] [--only NAME,...] [--out DIR]
+  --quick   a few samples of every row (under a minute; what CI runs)
+  --only    run only these scenarios: ${scenarios.map((s) => s.name).join(', ')}
+  --out     where results go (default bench/results)`;
+
+function parse(argv: string[]): Options {
+  const options: Options = { quick: false, out: path.join(ROOT, 'bench/results') };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--quick') options.quick = true;
+    else if (arg === '--only' && argv[i + 1]) {
+      options.only = new Set((argv[++i] as string).split(','));
+      const unknown = [...options.only].filter((name) => !scenarios.some((s) => s.name === name));
+      if (unknown.length) throw new Error(`--only: no scenario named ${unknown.join(', ')}\n${USAGE}`);
+    } else if (arg === '--out' && argv[i + 1]) options.out = path.resolve(argv[++i] as string);
+    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else throw new Error(`unknown argument '${arg}'\n${USAGE}`);
+  }
+  return options;
+}
+
+function machine(nuwaVersion: string): Machine {
+  const git = (args: string[]) => {
+    try {
+      return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return '';
+    }
+  };
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryMB: Math.round(os.totalmem() / 2 ** 20),
+    kernel: os.release(),
+    node: process.version,
+    nuwa: `${nuwaVersion || 'missing'} (git ${git(['rev-parse', '--short', 'HEAD']) || '?'}${git(['status', '--porcelain', '--', 'supervisor']) ? ', supervisor/ modified' : ''})`,
+    s6: debianVersion('s6'),
+    tini: debianVersion('tini'),
+    dumbInit: debianVersion('dumb-init'),
+  };
+}
+
+function clock(startedAt: number): string {
+  const s = Math.round((Date.now() - startedAt) / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+async function main(): Promise<number> {
+  const options = parse(process.argv.slice(2));
+  const startedAt = Date.now();
+  const scratch = trackDir(fs.mkdtempSync(path.join(os.tmpdir(), 'nuwa-bench-')));
+  const chosen = scenarios.filter((s) => !options.only || options.only.has(s.name));
+  const nuwa = nuwaInfo();
+  const total = chosen.reduce((sum, s) => sum + s.fullSeconds, 0);
+  process.stderr.write(
+    `bench: ${options.quick ? 'quick run' : `full run (about ${Math.ceil(total / 60)} min)`}, ${chosen.length} scenarios; scratch ${scratch}\n`,
+  );
+  if (nuwa.missing) process.stderr.write(`bench: ${nuwa.missing}: nuwa rows will say so\n`);
+
+  const probes = buildProbes(scratch);
+  let current = '';
+  const ctx: Context = {
+    quick: options.quick,
+    scratch,
+    probes,
+    nuwa,
+    progress: (message) => process.stderr.write(`bench [${clock(startedAt)}] ${current}: ${message}\n`),
+    n: (quick, full) => (options.quick ? quick : full),
+  };
+
+  const reports: RowReport[] = [];
+  for (const [k, scenario] of chosen.entries()) {
+    current = scenario.name;
+    process.stderr.write(`bench [${clock(startedAt)}] (${k + 1}/${chosen.length}) ${scenario.name}${options.quick ? '' : ` (~${scenario.fullSeconds} s)`}\n`);
+    const recorder = new Recorder(new Set(scenario.rows.map((r) => r.id)));
+    let crash: string | undefined;
+    try {
+      await scenario.run(ctx, recorder);
+    } catch (err) {
+      crash = `scenario '${scenario.name}' failed: ${err instanceof Error ? err.message : String(err)}`;
+      ctx.progress(crash);
+    }
+    for (const spec of scenario.rows) {
+      const slot = recorder.outcomes.get(spec.id);
+      const missing = crash ?? `scenario '${scenario.name}' ended without measuring this`;
+      reports.push(rowReport(spec, reportOutcome(slot?.nuwa, missing), reportOutcome(slot?.peer, missing)));
+    }
+  }
+
+  const results: Results = {
+    date: new Date().toISOString(),
+    quick: options.quick,
+    scenarios: chosen.map((s) => s.name),
+    durationSeconds: Math.round((Date.now() - startedAt) / 1000),
+    machine: machine(nuwa.version),
+    rows: reports,
+  };
+  process.stdout.write(`${renderTable(reports)}\n`);
+  const complete = !options.quick && chosen.length === scenarios.length;
+  const written = writeResults(results, options.out, { latest: complete });
+  process.stderr.write(`bench [${clock(startedAt)}] done: ${written.join(', ')}\n`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
