@@ -195,6 +195,21 @@ static napi_value js_execvp(napi_env env, napi_callback_info info) {
   return throw_errno(env, "execvp", errno);
 }
 
+/* pipe2(O_CLOEXEC) -> [readFd, writeFd]: a pipe the supervisor holds itself (a service's stdout to its logger's stdin)
+ * so that neither side's restart loses a line. Node only makes socketpairs for children. */
+static napi_value js_pipe(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0) return throw_errno(env, "pipe2", errno);
+  napi_value result, r, w;
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_int32(env, fds[0], &r);
+  napi_create_int32(env, fds[1], &w);
+  napi_set_element(env, result, 0, r);
+  napi_set_element(env, result, 1, w);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "waitpid", NULL, js_waitpid, NULL, NULL, NULL, napi_default_jsproperty, NULL },
@@ -203,6 +218,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "isLocked", NULL, js_is_locked, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "mkfifo", NULL, js_mkfifo, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "sendUnixDgram", NULL, js_send_unix_dgram, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "pipe", NULL, js_pipe, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "execvp", NULL, js_execvp, NULL, NULL, NULL, napi_default_jsproperty, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -20,6 +20,8 @@ export interface Native {
   /** True when another process holds a record lock on the file (F_GETLK). */
   isLocked(fd: number): boolean;
   mkfifo(file: string, mode: number): void;
+  /** pipe2(O_CLOEXEC): [readFd, writeFd], both owned by the caller (close them with fs.closeSync). */
+  pipe(): [number, number];
   sendUnixDgram(socketPath: string, data: Buffer): void;
   /** Replaces the current process. Returns only by throwing. */
   execvp(argv: string[]): never;

@@ -43,7 +43,12 @@ export function spawnError(file: string, err: NodeJS.ErrnoException): SpawnError
  * The reaper claim happens synchronously, before any await, so no reaper pass can ever see the pid unclaimed.
  */
 export async function spawn(file: string, args: readonly string[], options: SpawnOptions = {}): Promise<Spawned> {
-  const child = nodeSpawn(file, args, options);
+  let child: ChildProcess;
+  try {
+    child = nodeSpawn(file, args, options);
+  } catch (err) {
+    throw spawnError(file, err as NodeJS.ErrnoException); // ENOEXEC and friends are thrown synchronously by Node
+  }
   const pid = child.pid;
   if (pid === undefined) {
     const err = await new Promise<NodeJS.ErrnoException>((resolve) => child.once('error', resolve));

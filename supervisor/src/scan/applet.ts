@@ -1,0 +1,85 @@
+/** `nuwa svscan [DIR]`: s6-svscan's command line over the scanner (scan/index.ts). */
+import * as fs from 'node:fs';
+import { UsageError } from '../applet';
+import { becomeInit } from '../init/pid1';
+import { logger } from '../log/logger';
+import { AlreadyLockedError } from '../wire/lock';
+import { runFinishScript, startScanner } from './index';
+
+const HELP = `usage: nuwa svscan [-d notif] [-t rescan_ms] [DIR]
+
+Supervises every service directory in DIR (default: the current directory), as s6-svscan does, with all
+supervisors in this one process: s6-svc, s6-svstat, s6-svwait, s6-svok and s6-svscanctl work unchanged.
+Beyond s6, added and removed service directories are picked up automatically.
+
+options:
+  -d notif      write a newline to fd notif when ready to accept commands, then close it
+  -t rescan_ms  also rescan every rescan_ms ms (default 0: never; the watcher covers it)
+  -c, -C, -L, -X  accepted for compatibility with s6-svscan, and ignored`;
+
+const log = logger('svscan');
+
+interface Parsed {
+  dir: string;
+  notifyFd?: number;
+  rescanMs: number;
+}
+
+function parse(argv: string[]): Parsed | 'help' {
+  let notifyFd: number | undefined;
+  let rescanMs = 0;
+  let i = 0;
+  const number = (flag: string, text: string | undefined): number => {
+    if (text === undefined || !/^\d+$/.test(text)) throw new UsageError(`-${flag} needs a number (nuwa svscan --help)`);
+    return Number(text);
+  };
+  for (; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      i++;
+      break;
+    }
+    if (arg === '-h' || arg === '--help') return 'help';
+    if (!arg.startsWith('-') || arg === '-') break;
+    const flag = arg[1] as string;
+    if (!'dtcCLX'.includes(flag)) throw new UsageError(`unknown option '${arg}' (nuwa svscan --help)`);
+    const value = arg.length > 2 ? arg.slice(2) : argv[++i];
+    const n = number(flag, value);
+    if (flag === 'd') notifyFd = n;
+    if (flag === 't') rescanMs = n;
+  }
+  const rest = argv.slice(i);
+  if (rest.length > 1) throw new UsageError('too many arguments (usage: nuwa svscan [options] [DIR])');
+  return { dir: rest[0] ?? process.cwd(), notifyFd, rescanMs };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parse(argv);
+  if (parsed === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  becomeInit();
+  let scanner;
+  try {
+    scanner = startScanner(parsed.dir, { signals: true, rescanMs: parsed.rescanMs });
+  } catch (err) {
+    if (err instanceof AlreadyLockedError) {
+      log.error(`${parsed.dir}: another scanner is already running there`);
+      return 100;
+    }
+    log.error(`cannot supervise ${parsed.dir}: ${(err as Error).message}`);
+    return 111;
+  }
+  if (parsed.notifyFd !== undefined) {
+    try {
+      fs.writeSync(parsed.notifyFd, '\n');
+      fs.closeSync(parsed.notifyFd);
+    } catch (err) {
+      log.warn(`cannot notify readiness on fd ${parsed.notifyFd}: ${(err as Error).message}`);
+    }
+  }
+  await scanner.finished;
+  runFinishScript(scanner.dir, log);
+  return 0;
+}

@@ -1,0 +1,173 @@
+/**
+ * The scanner's programmatic API: what `nuwa svscan`, `nuwa init` and the s6-overlay boot build on.
+ *
+ *   const scanner = startScanner('/run/service', { watch: true, signals: false });
+ *   scanner.on('service-state', (s) => …);   // s.name ('foo' or 'foo/log'), s.letters ('u', 'U', 'd', 'D', 'OD', …),
+ *                                             // s.status (the 35-byte status as an object), s.phase
+ *   scanner.rescan();                         // s6-svscanctl -a: start services that appeared
+ *   scanner.rescan('hangup-loggers');         // s6-svscanctl -h: … and stop those whose directory is gone
+ *   scanner.command('t');                     // any s6-svscanctl letter
+ *   await scanner.stop('terminate');          // s6-svscanctl -t: services down, loggers drained, all supervisors exited
+ *   const mode = await scanner.finished;      // resolves on stop() or on a t/q/b from s6-svscanctl or a signal
+ *
+ * Options:
+ *   watch       (default true)  rescan+prune automatically when entries of the scan dir appear or disappear (chokidar)
+ *   controlDir  (default true)  take `.s6-svscan/lock` and listen on `.s6-svscan/control` (s6-svscanctl works)
+ *   signals     (default false) handle SIGHUP/SIGINT/SIGTERM/SIGQUIT/… as s6-svscan does, with `.s6-svscan/SIG<NAME>`
+ *                               scripts; leave false when the caller (PID 1) routes signals itself
+ *   rescanMs    (default 0)     s6-svscan -t: also rescan every N ms (0 = never; the watcher makes it unnecessary)
+ *
+ * Every service gets its own supervisor in this process; `supervise/` of each service dir is written exactly as
+ * s6-supervise writes it, so Debian's s6-svc, s6-svstat, s6-svwait, s6-svok and s6-svscanctl work unchanged.
+ * Running `.s6-svscan/finish` after a stop is the caller's business (see runFinishScript).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EventEmitter } from 'node:events';
+import { logger, type Logger } from '../log/logger';
+import { native } from '../sys/native';
+import { CONTROL_DIR, openScanControl, SCAN_LETTERS, type ScanCommand, type ScanControl } from './control';
+import { Scanner, type PruneMode, type ScannerEvents, type ServiceState, type StopMode } from './scanner';
+import { routeScannerSignals } from './signals';
+import { watchScanDir, type ScanDirWatcher } from './watcher';
+
+export type { PruneMode, ServiceState, StopMode } from './scanner';
+export type { ScanCommand } from './control';
+
+export interface ScannerOptions {
+  watch?: boolean;
+  controlDir?: boolean;
+  signals?: boolean;
+  rescanMs?: number;
+  log?: Logger;
+}
+
+export interface ScannerHandle {
+  readonly dir: string;
+  on<K extends keyof ScannerEvents>(event: K, listener: (...args: ScannerEvents[K]) => void): ScannerHandle;
+  off<K extends keyof ScannerEvents>(event: K, listener: (...args: ScannerEvents[K]) => void): ScannerHandle;
+  rescan(prune?: PruneMode): void;
+  /** An s6-svscanctl letter (a h n N t i q b z), as if written to .s6-svscan/control. */
+  command(letter: string): void;
+  stop(mode: StopMode): Promise<void>;
+  /** Every supervisor: name ('foo', 'foo/log'), dir, whether its dir is still in the scan dir, status. */
+  list(): ReturnType<Scanner['list']>;
+  /** Resolves with the stop mode once the scanner is finished (watcher, control FIFO and lock released). */
+  readonly finished: Promise<StopMode>;
+}
+
+export function startScanner(dir: string, options: ScannerOptions = {}): ScannerHandle {
+  const scandir = path.resolve(dir);
+  const log = options.log ?? logger('svscan');
+  if (!fs.statSync(scandir).isDirectory()) throw new Error(`${scandir} is not a directory`);
+  const scanner = new Scanner(scandir, log);
+  const events = new EventEmitter<ScannerEvents>();
+  scanner.on('service-state', (state: ServiceState) => events.emit('service-state', state));
+
+  const run = (command: ScanCommand): void => {
+    switch (command) {
+      case 'scan':
+        return scanner.scan();
+      case 'scan-prune':
+        return scanner.scan('hangup-loggers');
+      case 'prune':
+        return scanner.prune('hangup-loggers');
+      case 'prune-all':
+        return scanner.prune('terminate-all');
+      case 'terminate':
+        void scanner.stop('terminate');
+        return;
+      case 'quit':
+        void scanner.stop('quit');
+        return;
+      case 'abort':
+        void scanner.stop('abort');
+        return;
+      case 'reap':
+        return; // the reaper already reaps on every SIGCHLD
+    }
+  };
+
+  let control: ScanControl | undefined;
+  if (options.controlDir !== false) {
+    control = openScanControl(scandir, run, (bytes) =>
+      log.warn(`ignored unknown command byte(s) on ${CONTROL_DIR}/control (hex ${bytes.subarray(0, 16).toString('hex')})`),
+    );
+  }
+  let watcher: ScanDirWatcher | undefined;
+  if (options.watch !== false) watcher = watchScanDir(scandir, () => scanner.scan('hangup-loggers'));
+  let rescanTimer: NodeJS.Timeout | undefined;
+  if (options.rescanMs && options.rescanMs > 0) {
+    rescanTimer = setInterval(() => scanner.scan(), options.rescanMs);
+    rescanTimer.unref();
+  }
+  const unroute = options.signals ? routeScannerSignals(scandir, run, log) : () => undefined;
+
+  const finished = new Promise<StopMode>((resolve) => {
+    scanner.once('finished', (mode) => {
+      clearInterval(rescanTimer);
+      unroute();
+      control?.close();
+      void watcher?.close();
+      events.emit('finished', mode);
+      resolve(mode);
+    });
+  });
+
+  scanner.scan();
+
+  const handle: ScannerHandle = {
+    dir: scandir,
+    on(event, listener) {
+      events.on(event, listener as never);
+      return handle;
+    },
+    off(event, listener) {
+      events.off(event, listener as never);
+      return handle;
+    },
+    rescan: (prune) => scanner.scan(prune),
+    command(letter) {
+      const command = SCAN_LETTERS[letter];
+      if (!command) throw new Error(`unknown svscanctl letter '${letter}'`);
+      run(command);
+    },
+    stop: (mode) => scanner.stop(mode),
+    list: () => scanner.list(),
+    finished,
+  };
+  return handle;
+}
+
+/**
+ * What s6-svscan does when it is finished: exec `.s6-svscan/finish` (no arguments, cwd = the scan dir) if it exists,
+ * replacing this process; otherwise return so the caller exits 0.
+ */
+export function runFinishScript(scandir: string, log: Logger = logger('svscan')): void {
+  const finish = path.join(scandir, CONTROL_DIR, 'finish');
+  if (!fs.existsSync(finish)) return;
+  try {
+    process.chdir(scandir);
+    native().execvp([`./${CONTROL_DIR}/finish`]);
+  } catch (err) {
+    log.error(`cannot exec ${finish}: ${(err as Error).message}`);
+  }
+}
+
+/** The scan dir `nuwa init` supervises: $NUWA_SCANDIR, else /run/service. */
+export function defaultScanDir(): string {
+  return process.env.NUWA_SCANDIR || '/run/service';
+}
+
+/**
+ * nuwa init's hook: supervises the scan dir when it exists (signals stay with init), or returns undefined.
+ * Kept this small on purpose: the s6-overlay boot (rc/) builds its own sequence on startScanner().
+ */
+export function superviseScanDirIfPresent(dir = defaultScanDir()): ScannerHandle | undefined {
+  try {
+    if (!fs.statSync(dir).isDirectory()) return undefined;
+  } catch {
+    return undefined;
+  }
+  return startScanner(dir, { signals: false });
+}

@@ -1,0 +1,270 @@
+/**
+ * The scanner (s6-svscan's job, inside one process): every subdirectory of the scan dir whose name does not start with
+ * '.' is a service, identified by (dev, ino) so that a rename restarts nothing. Each gets a ServiceSupervisor; a
+ * service `X` with a directory `X/log` also gets a supervised logger and a pipe X → X/log held here.
+ *
+ * Services that disappear become inactive: they keep running until pruned (`h`, `n`, `N`, SIGHUP, or — beyond
+ * s6 — the directory watcher, which prunes automatically). A supervisor that exits (`s6-svc -x`) while its service
+ * is still active is started again, no sooner than 1 s after its previous start, as s6-svscan does.
+ */
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { logger, type Logger } from '../log/logger';
+import { AlreadyLockedError } from '../wire/lock';
+import type { SupervisorStatus } from '../wire/status';
+import type { Phase } from '../supervise/machine';
+import { ServiceSupervisor } from '../supervise/supervisor';
+import { LogPipe } from './log-pipe';
+
+/** s6-svscan's default -L: longer names are skipped. */
+export const NAME_MAX = 251;
+/** s6-svscan never restarts a supervisor sooner than this after its previous start. */
+const SUPERVISOR_RESPAWN_MS = 1000;
+
+export type StopMode = 'terminate' | 'quit' | 'abort';
+export type PruneMode = 'hangup-loggers' | 'terminate-all';
+
+export interface ServiceState {
+  /** `foo`, or `foo/log` for a logger. */
+  name: string;
+  dir: string;
+  /** The event letters just announced (s u U d D O x …). */
+  letters: string;
+  status: SupervisorStatus;
+  phase: Phase;
+}
+
+export interface ScannerEvents {
+  'service-state': [state: ServiceState];
+  /** The scanner has stopped (every supervisor exited, unless `abort`): the owner execs finish or exits. */
+  finished: [mode: StopMode];
+}
+
+interface Entry {
+  key: string;
+  name: string;
+  dir: string;
+  active: boolean;
+  main?: Slot;
+  logger?: Slot;
+  pipe?: LogPipe;
+}
+
+/** One supervisor position: restarted when its supervisor exits while the service is active. */
+interface Slot {
+  name: string;
+  dir: string;
+  supervisor?: ServiceSupervisor;
+  startedAt: number;
+  timer?: NodeJS.Timeout;
+  /** Last start failure reported (logged once per distinct message). */
+  failure?: string;
+}
+
+function keyOf(stat: fs.Stats): string {
+  return `${stat.dev}:${stat.ino}`;
+}
+
+export class Scanner extends EventEmitter<ScannerEvents> {
+  private readonly entries = new Map<string, Entry>();
+  private stopping: StopMode | undefined;
+  private readonly log: Logger;
+
+  constructor(
+    readonly dir: string,
+    log?: Logger,
+  ) {
+    super();
+    this.log = log ?? logger('svscan');
+  }
+
+  /** Supervisors and their states, for tools and tests. */
+  list(): { name: string; dir: string; active: boolean; status?: SupervisorStatus; phase?: Phase }[] {
+    const out = [];
+    for (const entry of this.entries.values()) {
+      for (const slot of [entry.main, entry.logger]) {
+        if (!slot) continue;
+        out.push({ name: slot.name, dir: slot.dir, active: entry.active, status: slot.supervisor?.status, phase: slot.supervisor?.phase });
+      }
+    }
+    return out;
+  }
+
+  get isStopping(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  /** s6-svscanctl -a (and -h/-n with `prune`): reads the scan dir, starts new services, marks vanished ones inactive. */
+  scan(prune?: PruneMode): void {
+    if (this.stopping) return;
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch (err) {
+      this.log.error(`cannot read scan directory ${this.dir}: ${(err as Error).message}`);
+      return;
+    }
+    const seen = new Set<string>();
+    for (const name of names) {
+      if (name.startsWith('.') || name.length > NAME_MAX) continue;
+      const dir = path.join(this.dir, name);
+      let stat: fs.Stats;
+      try {
+        stat = fs.statSync(dir); // follows symlinks: s6-overlay links /run/service/X to the real service dir
+      } catch {
+        continue; // a dangling symlink or a race with rm: not a service (yet)
+      }
+      if (!stat.isDirectory()) continue;
+      const key = keyOf(stat);
+      seen.add(key);
+      let entry = this.entries.get(key);
+      if (!entry) {
+        entry = { key, name, dir, active: true };
+        this.entries.set(key, entry);
+      }
+      entry.active = true;
+      this.ensureRunning(entry);
+    }
+    for (const entry of this.entries.values()) {
+      if (!seen.has(entry.key)) entry.active = false;
+    }
+    if (prune) this.prune(prune);
+  }
+
+  /** s6-svscanctl -n / -N: stops the supervisors of inactive services. */
+  prune(mode: PruneMode): void {
+    for (const entry of this.entries.values()) {
+      if (!entry.active) this.stopEntry(entry, mode === 'terminate-all' ? 'terminate' : 'hangup');
+    }
+  }
+
+  /**
+   * s6-svscanctl -t / -q / -b. `terminate`: services get their down signal, loggers drain their pipe and exit on EOF;
+   * `quit`: everything gets its down signal; `abort`: nothing is stopped (the owner replaces the process at once).
+   * Resolves when the scanner is finished; 'finished' is emitted then.
+   */
+  async stop(mode: StopMode): Promise<void> {
+    if (this.stopping) {
+      if (mode !== 'abort') return this.whenAllExited();
+    }
+    this.stopping = mode;
+    if (mode !== 'abort') {
+      for (const entry of this.entries.values()) this.stopEntry(entry, mode === 'quit' ? 'terminate' : 'hangup');
+      await this.whenAllExited();
+    }
+    this.emit('finished', mode);
+  }
+
+  private whenAllExited(): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const entry of this.entries.values()) {
+      for (const slot of [entry.main, entry.logger]) if (slot?.supervisor) pending.push(slot.supervisor.done);
+    }
+    return Promise.all(pending).then(() => undefined);
+  }
+
+  /** Starts what an active entry is missing: its supervisor, its logger and the pipe between them. */
+  private ensureRunning(entry: Entry): void {
+    const logDir = path.join(entry.dir, 'log');
+    let hasLog = false;
+    try {
+      hasLog = fs.statSync(logDir).isDirectory();
+    } catch {
+      hasLog = false;
+    }
+    if (hasLog && !entry.logger) {
+      entry.pipe ??= new LogPipe();
+      entry.logger = { name: `${entry.name}/log`, dir: logDir, startedAt: 0 };
+    }
+    if (!entry.main) entry.main = { name: entry.name, dir: entry.dir, startedAt: 0 };
+    // the logger first, so that it reads from the first line on
+    if (entry.logger && !entry.logger.supervisor && !entry.logger.timer) this.startSlot(entry, entry.logger);
+    if (!entry.main.supervisor && !entry.main.timer) this.startSlot(entry, entry.main);
+  }
+
+  private startSlot(entry: Entry, slot: Slot): void {
+    const isLogger = slot === entry.logger;
+    const supervisor = new ServiceSupervisor({
+      dir: slot.dir,
+      name: slot.name,
+      stdin: isLogger ? entry.pipe?.readFd : undefined,
+      stdout: isLogger ? undefined : entry.pipe?.writeEnd,
+    });
+    try {
+      supervisor.start();
+    } catch (err) {
+      const message =
+        err instanceof AlreadyLockedError ? 'another supervisor (s6-supervise?) already runs it' : (err as Error).message;
+      if (slot.failure !== message) this.log.error(`${slot.name}: cannot supervise ${slot.dir}: ${message}`);
+      slot.failure = message;
+      return;
+    }
+    slot.failure = undefined;
+    slot.supervisor = supervisor;
+    slot.startedAt = performance.now();
+    supervisor.on('event', (letters, status, phase) => this.emit('service-state', { name: slot.name, dir: slot.dir, letters, status, phase }));
+    supervisor.on('removed', () => this.onRemoved(entry));
+    supervisor.once('exit', () => this.onSupervisorExit(entry, slot, supervisor));
+  }
+
+  private onSupervisorExit(entry: Entry, slot: Slot, supervisor: ServiceSupervisor): void {
+    if (slot.supervisor !== supervisor) return;
+    slot.supervisor = undefined;
+    const isMain = slot === entry.main;
+    if (isMain && entry.pipe && (this.stopping || !entry.active)) {
+      // The producer is gone for good: drop our write end so the logger reads EOF once it has drained the pipe.
+      entry.pipe.closeWriteEnd();
+    }
+    if (!isMain && !entry.logger?.supervisor && (this.stopping || !entry.active)) {
+      entry.pipe?.close();
+      entry.pipe = undefined;
+    }
+    if (!entry.main?.supervisor && !entry.logger?.supervisor && !entry.active) {
+      entry.pipe?.close();
+      this.entries.delete(entry.key);
+      return;
+    }
+    if (this.stopping || !entry.active) return;
+    // `s6-svc -x` on an active service: s6-svscan starts a new supervisor, at most once a second.
+    const wait = Math.max(0, slot.startedAt + SUPERVISOR_RESPAWN_MS - performance.now());
+    slot.timer = setTimeout(() => {
+      slot.timer = undefined;
+      if (!this.stopping && entry.active) this.startSlot(entry, slot);
+    }, wait);
+    slot.timer.unref();
+  }
+
+  private stopEntry(entry: Entry, loggerMode: 'hangup' | 'terminate'): void {
+    for (const slot of [entry.main, entry.logger]) {
+      if (slot?.timer) {
+        clearTimeout(slot.timer);
+        slot.timer = undefined;
+      }
+    }
+    entry.main?.supervisor?.terminate();
+    const loggerSupervisor = entry.logger?.supervisor;
+    if (loggerSupervisor) {
+      if (loggerMode === 'terminate') loggerSupervisor.terminate();
+      else loggerSupervisor.hangup();
+    }
+    if (!entry.main?.supervisor) entry.pipe?.closeWriteEnd();
+    if (!entry.main?.supervisor && !entry.logger?.supervisor) {
+      entry.pipe?.close();
+      this.entries.delete(entry.key);
+    }
+  }
+
+  private removedTimer: NodeJS.Timeout | undefined;
+
+  /** A supervisor found its directory gone: rescan soon and stop what vanished (one line, not one per service). */
+  private onRemoved(entry: Entry): void {
+    if (this.removedTimer || this.stopping) return;
+    this.log.warn(`${entry.name}: service directory ${entry.dir} was removed: stopping the service`);
+    this.removedTimer = setTimeout(() => {
+      this.removedTimer = undefined;
+      this.scan('hangup-loggers');
+    }, 50);
+    this.removedTimer.unref();
+  }
+}

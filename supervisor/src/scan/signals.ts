@@ -1,0 +1,51 @@
+/**
+ * The scanner's signals, as s6-svscan treats them: for SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2, SIGPWR
+ * and SIGWINCH, an executable `.s6-svscan/SIG<NAME>` is run (no arguments) instead of the built-in action; the
+ * built-ins are SIGHUP = scan and prune, SIGINT = SIGTERM = terminate, SIGQUIT = quit, the others nothing.
+ * SIGALRM always rescans, SIGABRT always aborts.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Logger } from '../log/logger';
+import { routeSignals } from '../sys/signals';
+import { spawn, SpawnError } from '../sys/spawner';
+import { CONTROL_DIR, type ScanCommand } from './control';
+
+export const SCRIPTABLE: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGPWR', 'SIGWINCH'];
+
+const BUILTIN: Partial<Record<NodeJS.Signals, ScanCommand>> = {
+  SIGHUP: 'scan-prune',
+  SIGINT: 'terminate',
+  SIGTERM: 'terminate',
+  SIGQUIT: 'quit',
+  SIGALRM: 'scan',
+  SIGABRT: 'abort',
+};
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Routes the scanner's signals; returns a function that removes the routes. */
+export function routeScannerSignals(scandir: string, run: (command: ScanCommand) => void, log: Logger): () => void {
+  const routes: Partial<Record<NodeJS.Signals, (signal: NodeJS.Signals) => void>> = {};
+  for (const signal of [...SCRIPTABLE, 'SIGALRM', 'SIGABRT'] as NodeJS.Signals[]) {
+    routes[signal] = () => {
+      const script = path.join(scandir, CONTROL_DIR, signal);
+      if (SCRIPTABLE.includes(signal) && isExecutable(script)) {
+        spawn(script, [], { cwd: scandir, stdio: 'inherit' }).catch((err: unknown) => {
+          log.warn(`${signal}: cannot run ${script}: ${err instanceof SpawnError ? err.message : String(err)}`);
+        });
+        return;
+      }
+      const command = BUILTIN[signal];
+      if (command) run(command);
+    };
+  }
+  return routeSignals(routes);
+}

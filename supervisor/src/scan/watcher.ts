@@ -1,0 +1,42 @@
+/**
+ * Beyond s6: the scan dir is watched (chokidar, one inotify watch on the scan dir itself, depth 0), and any entry
+ * added or removed triggers a rescan that also prunes, debounced so that `cp -r` of a whole tree is one rescan.
+ * The services' own directories are not watched: their status files change all the time and are none of our business.
+ */
+import * as path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import { CONTROL_DIR } from './control';
+
+export const DEBOUNCE_MS = 100;
+
+export interface ScanDirWatcher {
+  close(): Promise<void>;
+}
+
+export function watchScanDir(scandir: string, onChange: () => void, debounceMs = DEBOUNCE_MS): ScanDirWatcher {
+  let timer: NodeJS.Timeout | undefined;
+  const watcher: FSWatcher = watch(scandir, {
+    depth: 0,
+    ignoreInitial: true,
+    followSymlinks: false,
+    // the scan dir's own dotfiles (.s6-svscan) are not services
+    ignored: (file: string) => file !== scandir && path.basename(file).startsWith('.') && path.dirname(file) === scandir,
+  });
+  const changed = (file: string) => {
+    if (path.dirname(file) !== scandir || path.basename(file) === CONTROL_DIR) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      onChange();
+    }, debounceMs);
+    timer.unref();
+  };
+  for (const event of ['add', 'addDir', 'unlink', 'unlinkDir'] as const) watcher.on(event, changed);
+  watcher.on('error', () => undefined); // e.g. the scan dir itself was removed: the next explicit scan says so
+  return {
+    async close() {
+      clearTimeout(timer);
+      await watcher.close();
+    },
+  };
+}

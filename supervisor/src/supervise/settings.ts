@@ -1,0 +1,120 @@
+/**
+ * A service directory's one-value files, read the way s6-supervise reads them (first line only, re-read at each start
+ * and each death so edits apply without restarting anything), plus nuwa's restart-policy knobs in the same style.
+ *
+ * Invalid values never stop a service: they fall back to the default and come back as warnings, which the
+ * supervisor logs once per distinct problem.
+ */
+import { constants } from 'node:os';
+import { MAX_DEATH_TALLY } from '../wire/death-tally';
+import { exists, readFirstLine, readUint } from '../wire/servicedir';
+import { DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy';
+
+/** Highest fd a child may be given for notification-fd / lock-fd (s6 checks RLIMIT_NOFILE; this is its usual value). */
+export const MAX_CHILD_FD = 1023;
+
+export interface ServiceSettings {
+  /** fd on which run writes a newline when ready; undefined = no readiness notification. */
+  notificationFd?: number;
+  /** fd on which run finds `supervise/service-lock` locked; undefined = no lock. */
+  lockFd?: number;
+  /** ms after the down signal before SIGKILL; 0 = never. */
+  timeoutKillMs: number;
+  /** ms finish may run before SIGKILL; 0 = unlimited. */
+  timeoutFinishMs: number;
+  maxDeathTally: number;
+  downSignal: NodeJS.Signals;
+  restart: RestartPolicy;
+}
+
+export const DEFAULT_SETTINGS: ServiceSettings = {
+  timeoutKillMs: 0,
+  timeoutFinishMs: 5000,
+  maxDeathTally: 100,
+  downSignal: 'SIGTERM',
+  restart: DEFAULT_RESTART_POLICY,
+};
+
+/** nuwa's knob files (documented in the README): file name → field of RestartPolicy, all in milliseconds. */
+export const RESTART_KNOBS: Readonly<Record<string, keyof RestartPolicy>> = {
+  'nuwa-restart-min-uptime': 'minUptimeMs',
+  'nuwa-restart-delay': 'delayMs',
+  'nuwa-restart-delay-max': 'delayMaxMs',
+  'nuwa-restart-reset': 'resetMs',
+};
+
+export interface ReadSettings {
+  settings: ServiceSettings;
+  /** One line per invalid file, naming the file and what was wrong. */
+  warnings: string[];
+}
+
+/** skalibs' sig0_scan: a name with or without "SIG", or a number. */
+export function parseSignal(text: string): NodeJS.Signals | undefined {
+  const t = text.trim();
+  const signals = constants.signals as Record<string, number>;
+  if (/^\d+$/.test(t)) {
+    const n = Number(t);
+    return (Object.keys(signals).find((name) => signals[name] === n) as NodeJS.Signals | undefined) ?? undefined;
+  }
+  const name = (t.toUpperCase().startsWith('SIG') ? t.toUpperCase() : `SIG${t.toUpperCase()}`) as NodeJS.Signals;
+  return signals[name] !== undefined ? name : undefined;
+}
+
+export function readSettings(dir: string): ReadSettings {
+  const warnings: string[] = [];
+  const uint = (file: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number => {
+    let setting;
+    try {
+      setting = readUint(dir, file);
+    } catch (err) {
+      warnings.push(`cannot read ${file}: ${(err as Error).message}: using ${fallback}`);
+      return fallback;
+    }
+    if (setting.kind === 'absent') return fallback;
+    if (setting.kind === 'invalid' || setting.value > max) {
+      const text = setting.kind === 'invalid' ? setting.text : String(setting.value);
+      warnings.push(`invalid ${file} ${JSON.stringify(text.slice(0, 40))} (want a number${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}): using ${fallback}`);
+      return fallback;
+    }
+    return setting.value;
+  };
+  const optionalFd = (file: string): number | undefined => {
+    const fd = uint(file, -1, MAX_CHILD_FD);
+    return fd >= 0 ? fd : undefined;
+  };
+
+  let downSignal = DEFAULT_SETTINGS.downSignal;
+  try {
+    const text = readFirstLine(dir, 'down-signal');
+    if (text !== undefined) {
+      const parsed = parseSignal(text);
+      if (parsed) downSignal = parsed;
+      else warnings.push(`invalid down-signal ${JSON.stringify(text.slice(0, 40))}: using SIGTERM`);
+    }
+  } catch (err) {
+    warnings.push(`cannot read down-signal: ${(err as Error).message}: using SIGTERM`);
+  }
+
+  const restart = { ...DEFAULT_RESTART_POLICY };
+  for (const [file, field] of Object.entries(RESTART_KNOBS)) restart[field] = uint(file, DEFAULT_RESTART_POLICY[field]);
+
+  const settings: ServiceSettings = {
+    notificationFd: optionalFd('notification-fd'),
+    lockFd: optionalFd('lock-fd'),
+    timeoutKillMs: uint('timeout-kill', DEFAULT_SETTINGS.timeoutKillMs),
+    timeoutFinishMs: uint('timeout-finish', DEFAULT_SETTINGS.timeoutFinishMs),
+    maxDeathTally: Math.min(uint('max-death-tally', DEFAULT_SETTINGS.maxDeathTally), MAX_DEATH_TALLY),
+    downSignal,
+    restart,
+  };
+  if (settings.lockFd !== undefined && settings.lockFd === settings.notificationFd) {
+    warnings.push(`lock-fd and notification-fd are both ${settings.lockFd}: ignoring lock-fd`);
+    settings.lockFd = undefined;
+  }
+  return { settings, warnings };
+}
+
+export function hasDownFile(dir: string): boolean {
+  return exists(dir, 'down');
+}

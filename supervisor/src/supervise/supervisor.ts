@@ -1,0 +1,371 @@
+/**
+ * One supervised service: the I/O around the pure state machine (machine.ts). It owns the service's `supervise/`
+ * directory exactly as s6-supervise does (lock, control FIFO, status, death_tally, event/ fifodir), spawns `run`
+ * and `finish`, reads readiness notifications, and keeps the single deadline. Many of these live in one process
+ * (nuwa's PID 1 or `nuwa svscan`): there is no s6-supervise process per service.
+ *
+ * Events are handled strictly one at a time, in order; a spawn's outcome is handled before anything else.
+ * Nothing here may throw into the event loop: a broken service dir costs that service, never the process.
+ */
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import type { Socket } from 'node:net';
+import type { StdioOptions } from 'node:child_process';
+import { logger, type Logger } from '../log/logger';
+import { spawn, SpawnError, type Spawned } from '../sys/spawner';
+import { parseControlBytes } from '../wire/control';
+import { deathOf, writeDeathTally, type Death } from '../wire/death-tally';
+import { cleanFifodir, broadcast, makeFifodir } from '../wire/fifodir';
+import { acquireLock } from '../wire/lock';
+import { writeStatus, type SupervisorStatus } from '../wire/status';
+import { now as tainNow } from '../wire/tai64n';
+import { decodeWaitStatus, encodeWaitStatus, signalName } from '../wire/wait-status';
+import { programProblem } from './check-program';
+import { openControlFifo, type ControlFifo } from './control-fifo';
+import { DirHandle } from './dir-handle';
+import { deathReason, FailureReport } from './failure-report';
+import { initialState, statusOf, transition, type Action, type MachineEvent, type MachineState, type Now, type Phase } from './machine';
+import { hasDownFile, readSettings, type ServiceSettings } from './settings';
+
+export interface SupervisorOptions {
+  /** Absolute path of the service directory. */
+  dir: string;
+  /** The argument run and finish get: `foo`, or `foo/log` for a logger (s6-svscan's convention). */
+  name: string;
+  /** fd for run's and finish's stdin (a logger's end of the log pipe); inherited when absent. */
+  stdin?: number;
+  /** fd for run's and finish's stdout (the service's end of the log pipe); inherited when absent. */
+  stdout?: number;
+  log?: Logger;
+}
+
+export interface SupervisorEvents {
+  /** Event letters just announced on event/ (s u U d D O x …) and the status written with them. */
+  event: [letters: string, status: SupervisorStatus, phase: Phase];
+  /** The supervisor has exited (event `x` sent, lock released). */
+  exit: [];
+  /** The service directory has disappeared under us. */
+  removed: [];
+}
+
+function clock(): Now {
+  return { tain: tainNow(), mono: performance.now() };
+}
+
+export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
+  readonly dir: string;
+  readonly name: string;
+  private readonly handle: DirHandle;
+  private readonly log: Logger;
+  private readonly report: FailureReport;
+  private state: MachineState;
+  private readonly queue: MachineEvent[] = [];
+  private draining = false;
+  private lockFd: number | undefined;
+  private control: ControlFifo | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private notification: Socket | undefined;
+  private deaths: Death[] = [];
+  private spawnProblem = '';
+  /** Warnings already logged (one line per distinct problem, not one per start). */
+  private readonly warned = new Set<string>();
+  private exited = false;
+  private exitResolve!: () => void;
+  /** Resolves once the supervisor has exited. */
+  readonly done: Promise<void>;
+
+  constructor(private readonly options: SupervisorOptions) {
+    super();
+    this.dir = options.dir;
+    this.name = options.name;
+    this.log = options.log ?? logger('supervise');
+    this.report = new FailureReport(this.log, this.name);
+    this.handle = new DirHandle(options.dir);
+    this.state = initialState(clock());
+    this.done = new Promise((resolve) => (this.exitResolve = resolve));
+  }
+
+  /** What the status file says right now. */
+  get status(): SupervisorStatus {
+    return statusOf(this.state);
+  }
+
+  get phase(): Phase {
+    return this.state.phase;
+  }
+
+  /**
+   * s6-supervise's start-up: event/ and supervise/ dirs, the lock (throws AlreadyLockedError when another supervisor
+   * holds it), the control FIFO, a clean death_tally, then the first status and event `s`.
+   */
+  start(): void {
+    const file = (...parts: string[]) => this.handle.file(...parts);
+    try {
+      makeFifodir(file('event'));
+      makeSuperviseDir(file('supervise'));
+      this.lockFd = acquireLock(file('supervise', 'lock'), 0o644);
+      this.control = openControlFifo(file('supervise', 'control'), (data) => this.onControlBytes(data));
+      cleanFifodir(file('event'));
+      writeDeathTally(this.handle.base, []);
+    } catch (err) {
+      this.release();
+      throw err;
+    }
+    this.dispatch({ type: 'boot', now: clock(), normallyUp: !this.quietly('read down', () => hasDownFile(this.handle.base), false) });
+  }
+
+  /** Same as writing `letters` to supervise/control. */
+  send(letters: string): void {
+    this.onControlBytes(Buffer.from(letters, 'latin1'));
+  }
+
+  /** s6-supervise's SIGTERM: take the service down (down signal), then exit. */
+  terminate(): void {
+    this.dispatch({ type: 'terminate', now: clock() });
+  }
+
+  /** s6-supervise's SIGHUP: exit once the service goes down by itself (how loggers are stopped). */
+  hangup(): void {
+    this.dispatch({ type: 'hangup', now: clock() });
+  }
+
+  /** s6-supervise's SIGQUIT: exit now and leave the service running. */
+  quit(): void {
+    this.dispatch({ type: 'quit', now: clock() });
+  }
+
+  private onControlBytes(data: Buffer): void {
+    const { letters, unknown } = parseControlBytes(data);
+    if (unknown.length > 0) {
+      const shown = Buffer.from(unknown.slice(0, 16)).toString('hex');
+      this.log.warn(`${this.name}: ignored ${unknown.length} unknown byte(s) on supervise/control (hex ${shown}${unknown.length > 16 ? '…' : ''})`);
+    }
+    for (const letter of letters) this.dispatch({ type: 'control', letter, now: clock() });
+  }
+
+  private dispatch(event: MachineEvent): void {
+    if (this.exited) return;
+    this.queue.push(event);
+    if (!this.draining) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      let event = this.queue.shift();
+      while (event) {
+        const [next, actions] = transition(this.state, event);
+        this.state = next;
+        let followUp: MachineEvent | undefined;
+        for (const action of actions) {
+          const result = await this.perform(action);
+          if (result) followUp = result;
+        }
+        event = followUp ?? this.queue.shift();
+      }
+    } catch (err) {
+      this.log.error(`${this.name}: internal error, survived: ${(err as Error).stack ?? String(err)}`);
+    } finally {
+      this.draining = false;
+      if (this.queue.length > 0 && !this.exited) void this.drain();
+    }
+  }
+
+  /** Carries out one action; a spawn returns the event that reports its outcome. */
+  private async perform(action: Action): Promise<MachineEvent | undefined> {
+    switch (action.type) {
+      case 'spawn-run':
+        return this.spawnRun();
+      case 'spawn-finish':
+        return this.spawnFinish(action.args);
+      case 'kill':
+        this.kill(action.signal, action.group === true);
+        return undefined;
+      case 'write-status':
+        this.quietly('write supervise/status', () => writeStatus(this.handle.base, this.status), undefined);
+        return undefined;
+      case 'announce':
+        this.quietly('write event/', () => broadcast(this.handle.file('event'), action.letters), undefined);
+        this.emit('event', action.letters, this.status, this.state.phase);
+        return undefined;
+      case 'record-death':
+        this.deaths.push(deathOf(action.at, decodeWaitStatus(action.wstat)));
+        if (this.deaths.length > action.keep) this.deaths = this.deaths.slice(this.deaths.length - action.keep);
+        this.quietly('write supervise/death_tally', () => writeDeathTally(this.handle.base, this.deaths), undefined);
+        return undefined;
+      case 'deadline':
+        this.arm(action.ms);
+        return undefined;
+      case 'create-down':
+        this.quietly('create down', () => fs.closeSync(fs.openSync(this.handle.file('down'), 'w', 0o644)), undefined);
+        return undefined;
+      case 'remove-down':
+        this.quietly('remove down', () => fs.rmSync(this.handle.file('down'), { force: true }), undefined);
+        return undefined;
+      case 'close-notification':
+        this.notification?.destroy();
+        this.notification = undefined;
+        return undefined;
+      case 'failed': {
+        const reason = action.wstat === null ? this.spawnProblem : deathReason(action.wstat, signalName);
+        this.report.failed(reason, action.failures, action.delayMs, action.wstat === null ? undefined : action.uptimeMs);
+        return undefined;
+      }
+      case 'warn':
+        this.log.warn(`${this.name}: ${action.message}`);
+        return undefined;
+      case 'exit':
+        this.release();
+        return undefined;
+    }
+  }
+
+  private arm(ms: number | null): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (ms === null) return;
+    // unref'd: a deadline alone never keeps the process alive, and there is no timer at all while nothing is due
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.dispatch({ type: 'timeout', now: clock() });
+    }, ms);
+    this.timer.unref();
+  }
+
+  private kill(signal: NodeJS.Signals, group: boolean): void {
+    const pid = this.state.pid;
+    if (pid <= 0) return;
+    try {
+      process.kill(group ? -pid : pid, signal);
+    } catch {
+      // already dead: its exit is on its way
+    }
+  }
+
+  private stdio(notificationFd: number | undefined): StdioOptions {
+    const stdio: (number | 'inherit' | 'ignore' | 'pipe')[] = [this.options.stdin ?? 'inherit', this.options.stdout ?? 'inherit', 'inherit'];
+    if (notificationFd !== undefined) {
+      while (stdio.length <= notificationFd) stdio.push('ignore');
+      stdio[notificationFd] = 'pipe';
+    }
+    return stdio;
+  }
+
+  private readSettings(): ServiceSettings {
+    const { settings, warnings } = readSettings(this.handle.base);
+    for (const warning of warnings) this.warnOnce(warning);
+    return settings;
+  }
+
+  private async spawnRun(): Promise<MachineEvent> {
+    const cwd = this.handle.currentPath();
+    if (cwd === undefined) return this.spawnFailed('service directory was removed', true);
+    const problem = programProblem(cwd, 'run');
+    if (problem) return this.spawnFailed(problem);
+    const settings = this.readSettings();
+    let spawned: Spawned;
+    try {
+      spawned = await spawn('./run', [this.name], { cwd, detached: true, stdio: this.stdio(settings.notificationFd) });
+    } catch (err) {
+      if (!(err instanceof SpawnError)) throw err;
+      return this.spawnFailed(`cannot spawn run: ${err.message.replace(/^cannot run '[^']*': /, '')}`);
+    }
+    const { pid } = spawned;
+    if (settings.notificationFd !== undefined) this.watchReadiness(spawned.child.stdio[settings.notificationFd] as Socket | null);
+    void spawned.exited.then((termination) => {
+      this.dispatch({ type: 'run-died', pid, wstat: encodeWaitStatus(termination), settings: this.readSettings(), now: clock() });
+    });
+    return { type: 'run-spawned', pid, settings, now: clock() };
+  }
+
+  private spawnFailed(problem: string, removed = false): MachineEvent {
+    this.spawnProblem = problem;
+    if (removed) this.emit('removed');
+    return { type: 'run-spawn-failed', now: clock() };
+  }
+
+  private watchReadiness(socket: Socket | null): void {
+    if (!socket) return;
+    this.notification = socket;
+    socket.on('data', (chunk: Buffer) => {
+      if (this.notification === socket && chunk.includes(0x0a)) this.dispatch({ type: 'ready', now: clock() });
+    });
+    // EOF or an error before a newline: the service simply stays "up, not ready", as in s6
+    const drop = () => {
+      if (this.notification === socket) this.notification = undefined;
+      socket.destroy();
+    };
+    socket.on('end', drop);
+    socket.on('error', drop);
+  }
+
+  private async spawnFinish(args: [string, string, string]): Promise<MachineEvent> {
+    const absent: MachineEvent = { type: 'finish-absent', now: clock() };
+    const cwd = this.handle.currentPath();
+    if (cwd === undefined || !fs.existsSync(`${cwd}/finish`)) return absent;
+    const problem = programProblem(cwd, 'finish');
+    if (problem) {
+      this.warnOnce(`${problem}: service considered down without it`);
+      return absent;
+    }
+    const [exitArg, signalArg, pgid] = args;
+    let spawned: Spawned;
+    try {
+      spawned = await spawn('./finish', [exitArg, signalArg, this.name, pgid], { cwd, detached: true, stdio: this.stdio(undefined) });
+    } catch (err) {
+      if (!(err instanceof SpawnError)) throw err;
+      this.warnOnce(`cannot spawn finish: ${err.message}`);
+      return absent;
+    }
+    const { pid } = spawned;
+    void spawned.exited.then((termination) => {
+      this.dispatch({ type: 'finish-died', pid, wstat: encodeWaitStatus(termination), now: clock() });
+    });
+    return { type: 'finish-spawned', pid, now: clock() };
+  }
+
+  private warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.log.warn(`${this.name}: ${message}`);
+  }
+
+  /** Runs an I/O step whose failure must cost nothing but a warning (e.g. the service dir was deleted). */
+  private quietly<T>(what: string, step: () => T, fallback: T): T {
+    try {
+      return step();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      this.warnOnce(`cannot ${what} (${code})${code === 'ENOENT' ? ': was the service directory removed?' : ''}`);
+      if (code === 'ENOENT' && this.handle.currentPath() === undefined) this.emit('removed');
+      return fallback;
+    }
+  }
+
+  private release(): void {
+    if (this.exited) return;
+    this.exited = true;
+    clearTimeout(this.timer);
+    this.notification?.destroy();
+    this.control?.close();
+    // Closing the lock fd drops the fcntl lock: from here on s6-svok says "not running".
+    if (this.lockFd !== undefined) fs.closeSync(this.lockFd);
+    this.handle.close();
+    this.emit('exit');
+    this.exitResolve();
+  }
+}
+
+/** mkdir supervise (0700); a dangling `supervise` symlink gets its target created, as s6-supervise does. */
+function makeSuperviseDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { mode: 0o700 });
+    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  if (fs.lstatSync(dir).isSymbolicLink() && !fs.existsSync(dir)) {
+    const target = fs.readlinkSync(dir);
+    fs.mkdirSync(target.startsWith('/') ? target : `${dir}/../${target}`, { mode: 0o700 });
+  }
+}
