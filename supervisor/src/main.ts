@@ -16,6 +16,7 @@ interface AppletEntry {
 /** The dispatch table. Later applets register here, one line each. */
 export const applets: Record<string, AppletEntry> = {
   init: { summary: 'PID 1: reap, forward signals, run CMD and the service tree', load: () => import('./init/applet') },
+  svscan: { summary: 'supervise every service directory of a scan dir (s6-svscan)', load: () => import('./scan/applet'), aliases: ['s6-svscan'] },
   svc: { summary: "control a service (s6-svc's letters; -w waits)", load: () => import('./tools/svc'), aliases: ['s6-svc'] },
   svstat: { summary: 'status of a service, or a table of all (--json)', load: () => import('./tools/svstat'), aliases: ['s6-svstat'] },
   svwait: { summary: 'wait until services are up, ready or down', load: () => import('./tools/svwait'), aliases: ['s6-svwait'] },
