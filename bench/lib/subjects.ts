@@ -39,7 +39,12 @@ export function nuwaLacks(info: NuwaInfo, applet: string): string | undefined {
   return undefined;
 }
 
+/** Where `command` is installed: Debian's own copy (/usr/bin, /bin), else whatever PATH finds. */
 export function which(command: string): string | undefined {
+  for (const dir of ['/usr/bin', '/bin']) {
+    const file = path.join(dir, command);
+    if (fs.existsSync(file) && !fs.realpathSync(file).endsWith('/nuwa')) return file;
+  }
   const found = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', command], { encoding: 'utf8' });
   const where = found.stdout.trim();
   return found.status === 0 && where !== '' ? where : undefined;
@@ -87,13 +92,15 @@ function realpath(file: string | undefined): string | undefined {
 export function supervisor(kind: SupervisorKind, info: NuwaInfo): Supervisor {
   if (kind === 's6') {
     const exes = [realpath(which('s6-svscan')), realpath(which('s6-supervise'))].filter((x): x is string => x !== undefined);
+    // Absolute paths: nuwa answers to the s6 names through symlinks, and a PATH holding those must not swap the peer.
+    const tool = (name: string) => which(name) ?? name;
     return {
       kind,
       label: 's6-svscan',
       lacks: peerLacks('s6-svscan', 's6') ?? peerLacks('s6-svc', 's6'),
-      scan: (dir) => ['s6-svscan', dir],
-      svc: (args, dir) => ['s6-svc', ...args, dir],
-      svstat: (dir) => ['s6-svstat', dir],
+      scan: (dir) => [tool('s6-svscan'), dir],
+      svc: (args, dir) => [tool('s6-svc'), ...args, dir],
+      svstat: (dir) => [tool('s6-svstat'), dir],
       treeExes: new Set(exes),
     };
   }
