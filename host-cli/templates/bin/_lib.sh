@@ -130,6 +130,8 @@ nuwa_lock() {
 nuwa_systemd_running() { [ -d /run/systemd/system ]; }
 
 nuwa_monit() { monit -c "$NUWA_MONITRC" "$@"; }
+# Asks a running monit daemon to re-read its checks; fails quietly when none runs (it reads them when it starts).
+nuwa_monit_reload() { nuwa_monit reload >/dev/null 2>&1; }
 
 # The container's state as podman reports it (created, running, exited, ...), or "absent".
 nuwa_container_state() {

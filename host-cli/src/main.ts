@@ -1,0 +1,112 @@
+/**
+ * `nuwa-host`: the host half of nuwa. `init` prepares a host, `build` makes the image chain, `setup` unpacks an
+ * image's bin/ into an app folder, and every other command runs that folder's bin/ script of the same name
+ * (run, kill, shell, status, get_bid, get_cid, and those later issues add), so there is one implementation of each.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UsageError } from '../../supervisor/src/applet';
+import { build } from './build';
+import { run } from './exec';
+import { init } from './host-init';
+import { setup } from './setup';
+
+const HELP = `usage: nuwa-host COMMAND ...
+
+  init [--check] [--prefix DIR] [--monit-interval S]
+                          prepare this host: podman, jq, monit, nginx, curl; podman settings; /etc/nuwa/host.env
+  build [--os-image IMAGE] [--tag NAME] DIR
+                          build nuwa/base, nuwa/python-base, nuwa/nuwa-python and the app in DIR (its Containerfile);
+                          prints the app image's id as the last line
+  setup IMAGE [DIR]       unpack IMAGE's bin/ and nuwa.env into DIR (default: here), as its RunSetup line does
+  run DIR                 start the app in DIR (DIR/bin/run); likewise kill, shell, status [--json], get_bid,
+  SCRIPT DIR [ARGS...]    get_cid, and any other script in DIR/bin
+
+environment: NUWA_HOST_CONF (default /etc/nuwa/host.env), NUWA_CACHE_DIR (default /var/cache/nuwa),
+NUWA_SHARE (where layers/ and host-cli/templates/ are), NUWA_BINARY (the nuwa executable for /init)`;
+
+function takeOption(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const value = args[i + 1];
+  if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value (nuwa-host --help)`);
+  args.splice(i, 2);
+  return value;
+}
+
+function takeFlag(args: string[], name: string): boolean {
+  const i = args.indexOf(name);
+  if (i >= 0) args.splice(i, 1);
+  return i >= 0;
+}
+
+function noMoreOptions(args: string[], command: string): void {
+  const unknown = args.find((a) => a.startsWith('-'));
+  if (unknown) throw new UsageError(`${command}: unknown option '${unknown}' (nuwa-host --help)`);
+}
+
+async function fail(what: () => Promise<number | void>): Promise<number> {
+  try {
+    return (await what()) ?? 0;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    process.stderr.write(`nuwa-host: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+/** `nuwa-host SCRIPT DIR [ARGS]`: DIR/bin/SCRIPT run from DIR, as the tutorial runs it. */
+async function runScript(script: string, args: string[]): Promise<number> {
+  const [dir, ...rest] = args;
+  if (dir === undefined) throw new UsageError(`${script}: which app folder? (nuwa-host ${script} DIR)`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(script)) throw new UsageError(`unknown command '${script}' (nuwa-host --help)`);
+  const file = path.join(dir, 'bin', script);
+  if (!fs.existsSync(file)) {
+    throw new UsageError(fs.existsSync(path.join(dir, 'bin'))
+      ? `unknown command '${script}': ${file} does not exist (nuwa-host --help)`
+      : `${dir} has no bin/: unpack it first with "nuwa-host setup IMAGE ${dir}"`);
+  }
+  return (await run(path.join('bin', script), rest, { cwd: path.resolve(dir), output: 'inherit' })).code;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case undefined:
+      process.stdout.write(`${HELP}\n`);
+      return 100;
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    case 'init': {
+      const prefix = takeOption(args, '--prefix') ?? '/';
+      const interval = Number(takeOption(args, '--monit-interval') ?? '30');
+      const checkOnly = takeFlag(args, '--check');
+      noMoreOptions(args, 'init');
+      if (args.length) throw new UsageError(`init takes no arguments, got '${args[0]}'`);
+      if (!Number.isInteger(interval) || interval < 1) throw new UsageError('--monit-interval takes whole seconds (>= 1)');
+      return fail(() => init({ prefix: path.resolve(prefix), checkOnly, monitInterval: interval }));
+    }
+    case 'build': {
+      const osImage = takeOption(args, '--os-image');
+      const tag = takeOption(args, '--tag');
+      noMoreOptions(args, 'build');
+      const [dir, ...extra] = args;
+      if (dir === undefined || extra.length) throw new UsageError('build takes one app folder (nuwa-host build DIR)');
+      return fail(async () => {
+        const images = await build(dir, { osImage, tag });
+        process.stdout.write(`${(images.at(-1) as { id: string }).id}\n`);
+      });
+    }
+    case 'setup': {
+      noMoreOptions(args, 'setup');
+      const [image, dir = '.', ...extra] = args;
+      if (image === undefined || extra.length) throw new UsageError('setup takes an image and a folder (nuwa-host setup IMAGE [DIR])');
+      return fail(() => setup(image, dir));
+    }
+    default:
+      return runScript(command, args);
+  }
+}
