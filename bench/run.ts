@@ -45,7 +45,7 @@ function parse(argv: string[]): Options {
   return options;
 }
 
-function machine(nuwaVersion: string): Machine {
+function machine(nuwaVersion: string, loadAtStart: number): Machine {
   const git = (args: string[]) => {
     try {
       return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -63,6 +63,7 @@ function machine(nuwaVersion: string): Machine {
     s6: debianVersion('s6'),
     tini: debianVersion('tini'),
     dumbInit: debianVersion('dumb-init'),
+    load: { start: loadAtStart, end: os.loadavg()[0] as number },
   };
 }
 
@@ -74,6 +75,7 @@ function clock(startedAt: number): string {
 async function main(): Promise<number> {
   const options = parse(process.argv.slice(2));
   const startedAt = Date.now();
+  const loadAtStart = os.loadavg()[0] as number;
   const scratch = trackDir(fs.mkdtempSync(path.join(os.tmpdir(), 'nuwa-bench-')));
   const chosen = scenarios.filter((s) => !options.only || options.only.has(s.name));
   const nuwa = nuwaInfo();
@@ -118,7 +120,7 @@ async function main(): Promise<number> {
     quick: options.quick,
     scenarios: chosen.map((s) => s.name),
     durationSeconds: Math.round((Date.now() - startedAt) / 1000),
-    machine: machine(nuwa.version),
+    machine: machine(nuwa.version, loadAtStart),
     rows: reports,
   };
   process.stdout.write(`${renderTable(reports)}\n`);

@@ -49,14 +49,16 @@ export interface Memory {
   rss: number;
   /** kB */
   pss: number;
+  /** kB: pages no other process maps (Private_Clean + Private_Dirty), "USS" */
+  uss: number;
 }
 
-/** RSS and PSS from /proc/PID/smaps_rollup (kB). */
+/** RSS, PSS and USS from /proc/PID/smaps_rollup (kB). */
 export function memoryOf(pid: number): Memory {
   const text = read(`/proc/${pid}/smaps_rollup`);
   if (text === undefined) throw new Error(`process ${pid} is gone`);
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
-  return { rss: field('Rss'), pss: field('Pss') };
+  return { rss: field('Rss'), pss: field('Pss'), uss: field('Private_Clean') + field('Private_Dirty') };
 }
 
 function tasksOf(pid: number): string[] {

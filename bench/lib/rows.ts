@@ -37,7 +37,7 @@ export type OutcomeReport =
 export interface RowReport extends RowSpec {
   nuwa: OutcomeReport;
   peerResult: OutcomeReport;
-  /** nuwa p50 / peer p50, when both were measured and the peer's is not 0. */
+  /** nuwa p50 / peer p50, when both were measured, the peer's is above 0 and nuwa's not negative. */
   ratio: number | null;
   /** Whether nuwa met the goal; null when there is no goal or no figure. */
   goalMet: boolean | null;
@@ -51,7 +51,7 @@ export function reportOutcome(outcome: Outcome | undefined, missing: string): Ou
 }
 
 export function rowReport(spec: RowSpec, nuwa: OutcomeReport, peer: OutcomeReport): RowReport {
-  const ratio = nuwa.status === 'measured' && peer.status === 'measured' && peer.p50 !== 0 ? nuwa.p50 / peer.p50 : null;
+  const ratio = nuwa.status === 'measured' && peer.status === 'measured' && peer.p50 > 0 && nuwa.p50 >= 0 ? nuwa.p50 / peer.p50 : null;
   const goalMet = spec.goal && nuwa.status === 'measured' ? nuwa[spec.goal.on] <= spec.goal.max : null;
   return { ...spec, nuwa, peerResult: peer, ratio, goalMet };
 }

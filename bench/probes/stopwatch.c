@@ -1,7 +1,8 @@
 /* Times things from outside, with CLOCK_MONOTONIC, without Node's event loop in the measured window.
  *
  *   stopwatch term PID TIMEOUT_MS   SIGTERM to PID, wait (pidfd) until it has exited: prints "T0 T1"
- *   stopwatch run CMD ARGS...       fork+exec CMD, wait: prints "T0 T1 WAITSTATUS" (T0 just before fork)
+ *   stopwatch run CMD ARGS...       fork+exec CMD (its stdout to /dev/null), wait: prints "T0 T1 WAITSTATUS"
+ *                                   (T0 just before fork)
  *   stopwatch repeat N CMD ARGS...  run CMD N times in a row: prints one "NS WAITSTATUS" line per run
  *   stopwatch stamp FILE CMD ARGS... write "NS\n" to FILE, then exec CMD in this same process (marks the exec
  *                                   of a PID 1) */
@@ -21,6 +22,9 @@ static int run_once(char **cmd, uint64_t *t0, uint64_t *t1) {
   pid_t pid = fork();
   if (pid < 0) die("stopwatch", "fork");
   if (pid == 0) {
+    /* The command's output is not ours to print: our stdout carries the figures. */
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0) dup2(null, 1);
     execvp(cmd[0], cmd);
     fprintf(stderr, "stopwatch: cannot run %s: %s\n", cmd[0], strerror(errno));
     _exit(127);

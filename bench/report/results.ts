@@ -15,6 +15,8 @@ export interface Machine {
   s6: string;
   tini: string;
   dumbInit: string;
+  /** 1-minute load average when the run started and when it ended: how busy the machine was besides us. */
+  load: { start: number; end: number };
 }
 
 export interface Results {

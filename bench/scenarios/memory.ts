@@ -1,0 +1,137 @@
+/**
+ * Item 7: memory of the supervision tree with 1, 10 and 100 services: RSS and PSS summed over s6-svscan and every
+ * s6-supervise, against nuwa's one process. Plus (beyond the list) PID 1 of a tini-style init.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Context, Scenario } from '../lib/context';
+import { startPid1 } from '../lib/namespace';
+import { memoryOf, type Memory } from '../lib/proc';
+import { failed, measured, notAvailable, type Outcome, type Recorder, type RowSpec } from '../lib/rows';
+import { inits, supervisor, type Init } from '../lib/subjects';
+import { startTree } from '../lib/tree';
+import { sleep, until } from '../lib/wait';
+
+const SIZES = [1, 10, 100] as const;
+
+const treeMethod = (what: string) =>
+  `${what} from /proc/PID/smaps_rollup, summed over the supervision tree: PID 1 and every s6-supervise (nuwa: its one ` +
+  'process; the services are not counted). Taken once every service is ready and after a rest (2 s; 0.3 s in --quick), ' +
+  'several readings 0.25 s apart. RSS counts shared pages in full in every process; PSS divides each page among the ' +
+  'processes that map it (so it also depends on other processes on the machine running the same binary); USS counts ' +
+  'only pages no other process maps.';
+
+const rows: RowSpec[] = [
+  ...SIZES.map(
+    (n): RowSpec => ({
+      id: `memory-rss-${n}`,
+      item: 7,
+      title: `memory: RSS of the supervision tree, ${n} service${n > 1 ? 's' : ''}`,
+      unit: 'MB',
+      subject: 'nuwa svscan',
+      peer: 's6-svscan + s6-supervise',
+      method: treeMethod('RSS'),
+      ...(n === 100 ? { goal: { text: '≤ 60 MB', max: 60, on: 'p50' as const } } : {}),
+    }),
+  ),
+  ...SIZES.map(
+    (n): RowSpec => ({
+      id: `memory-pss-${n}`,
+      item: 7,
+      title: `memory: PSS of the supervision tree, ${n} service${n > 1 ? 's' : ''}`,
+      unit: 'MB',
+      subject: 'nuwa svscan',
+      peer: 's6-svscan + s6-supervise',
+      method: treeMethod('PSS'),
+    }),
+  ),
+  ...SIZES.map(
+    (n): RowSpec => ({
+      id: `memory-uss-${n}`,
+      item: 7,
+      title: `memory: USS (private) of the supervision tree, ${n} service${n > 1 ? 's' : ''}`,
+      unit: 'MB',
+      subject: 'nuwa svscan',
+      peer: 's6-svscan + s6-supervise',
+      method: treeMethod('USS (Private_Clean + Private_Dirty)'),
+    }),
+  ),
+  {
+    id: 'memory-init-rss',
+    item: 0,
+    title: 'memory: RSS of PID 1 running one main program',
+    unit: 'MB',
+    subject: 'nuwa init',
+    peer: 'tini',
+    method: 'RSS of PID 1 from /proc/PID/smaps_rollup while its main program (the group probe with 10 children) runs.',
+  },
+];
+
+function sum(pids: number[]): Memory {
+  return pids.map(memoryOf).reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss, uss: a.uss + b.uss }), { rss: 0, pss: 0, uss: 0 });
+}
+
+async function readings(ctx: Context, pids: () => number[]): Promise<Memory[]> {
+  await sleep(ctx.quick ? 300 : 2000);
+  const out: Memory[] = [];
+  for (let k = 0; k < ctx.n(2, 5); k++) {
+    if (k > 0) await sleep(250);
+    out.push(sum(pids()));
+  }
+  return out;
+}
+
+let serial = 0;
+
+async function initRss(ctx: Context, init: Init): Promise<Outcome> {
+  if (init.lacks) return notAvailable(init.lacks);
+  try {
+    const ready = path.join(ctx.scratch, `memory-group-${++serial}`);
+    const pid1 = await startPid1(ctx.scratch, `${init.label} memory`, init.command([ctx.probes.group, '10', ready]));
+    try {
+      await until(`${init.label}'s main program`, () => fs.existsSync(ready), 10_000);
+      return measured((await readings(ctx, () => [pid1.hostPid])).map((m) => m.rss / 1024));
+    } finally {
+      await pid1.kill();
+    }
+  } catch (err) {
+    return failed(err);
+  }
+}
+
+export const memoryScenario: Scenario = {
+  name: 'memory',
+  fullSeconds: 25,
+  rows,
+  async run(ctx: Context, rec: Recorder) {
+    for (const n of SIZES) {
+      ctx.progress(`${n} service(s)`);
+      for (const [side, kind] of [
+        ['peer', 's6'],
+        ['nuwa', 'nuwa'],
+      ] as const) {
+        const sup = supervisor(kind, ctx.nuwa);
+        if (sup.lacks) {
+          for (const m of ['rss', 'pss', 'uss']) rec[side](`memory-${m}-${n}`, notAvailable(sup.lacks));
+          continue;
+        }
+        try {
+          const tree = await startTree(ctx, sup, n);
+          try {
+            const got = await readings(ctx, () => tree.supervisorPids());
+            rec[side](`memory-rss-${n}`, measured(got.map((m) => m.rss / 1024), `${tree.supervisorPids().length} process(es)`));
+            rec[side](`memory-pss-${n}`, measured(got.map((m) => m.pss / 1024)));
+            rec[side](`memory-uss-${n}`, measured(got.map((m) => m.uss / 1024)));
+          } finally {
+            await tree.stop();
+          }
+        } catch (err) {
+          for (const m of ['rss', 'pss', 'uss']) rec[side](`memory-${m}-${n}`, failed(err));
+        }
+      }
+    }
+    const { nuwa, tini } = inits(ctx.nuwa);
+    rec.nuwa('memory-init-rss', await initRss(ctx, nuwa));
+    rec.peer('memory-init-rss', await initRss(ctx, tini));
+  },
+};

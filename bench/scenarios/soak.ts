@@ -1,0 +1,144 @@
+/**
+ * Item 9: 10,000 crash-restarts of one service, and what they leave behind in the supervisor: RSS and open fds
+ * before and after. Growth is reported as it is; a leak is a bug to fix, not a figure to hide.
+ *
+ * The service dies of SIGKILL right after its exec stamp. Neither supervisor restarts a service that keeps dying at
+ * once without a delay (s6: 1 s; nuwa: back-off), so the listener answers each 'D' event with "u" on
+ * supervise/control, which both treat as "start now": the same control path for both, 10,000 times.
+ * Memory and fds are read with the tree at rest: the service's mode is switched to "stay up" and the loop runs until
+ * an instance stays; afterwards it is switched back and that instance killed, which restarts the loop.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Context, Scenario } from '../lib/context';
+import { fdCountOf, isAlive, memoryOf } from '../lib/proc';
+import { failed, measured, notAvailable, type Recorder, type RowSpec } from '../lib/rows';
+import { supervisor, type Supervisor } from '../lib/subjects';
+import { lastExec } from '../lib/scandir';
+import { startTree, type Tree } from '../lib/tree';
+import { nowNs, sleep, until } from '../lib/wait';
+
+const method = (n: string, what: string) =>
+  `${what} of the supervision tree (PID 1 and s6-supervise; nuwa: its one process) after ${n} crash-restarts minus before ` +
+  'them (after a warm-up of 200 restarts, 50 in --quick). Both readings are taken at rest: the service is switched to ' +
+  'stay up and read 1 s after its last start. Both trees run side by side; restarts are counted from the supervisor\'s ' +
+  'own \'u\' events.';
+
+const rows = (n: string): RowSpec[] => [
+  { id: 'soak-rss', item: 9, title: `soak: RSS growth over ${n} crash-restarts (300 in --quick)`, unit: 'MB', subject: 'nuwa svscan', peer: 's6-svscan + s6-supervise', method: method(n, 'RSS') },
+  { id: 'soak-fds', item: 9, title: `soak: open-fd growth over ${n} crash-restarts (300 in --quick)`, unit: 'fds', subject: 'nuwa svscan', peer: 's6-svscan + s6-supervise', method: method(n, 'Open file descriptors (/proc/PID/fd)') },
+];
+
+interface Snapshot {
+  rssKB: number;
+  fds: number;
+}
+
+const modeFile = (tree: Tree) => path.join(tree.scandir.services[0] as string, 'data/mode');
+
+/** Lets the crash loop come to rest (the next instance stays up), then reads the tree. */
+async function quietSnapshot(tree: Tree): Promise<Snapshot> {
+  fs.writeFileSync(modeFile(tree), 'ready\n');
+  const service = tree.scandir.services[0] as string;
+  await until(
+    `${tree.sup.label}'s crash loop to come to rest`,
+    () => {
+      const last = lastExec(service);
+      if (!last || nowNs() - last.ns < 1_000_000_000n) return false;
+      try {
+        return isAlive(tree.hostPid(last.pid));
+      } catch {
+        return false; // that instance is gone already: a newer one is on its way
+      }
+    },
+    20_000,
+    100,
+  );
+  return snapshot(tree);
+}
+
+/** Back to crashing: kill the instance that stayed up; its death starts the loop again. */
+function resume(tree: Tree): void {
+  fs.writeFileSync(modeFile(tree), 'crash\n');
+  const last = lastExec(tree.scandir.services[0] as string);
+  if (last) process.kill(tree.hostPid(last.pid), 'SIGKILL');
+}
+
+function snapshot(tree: Tree): Snapshot {
+  const pids = tree.supervisorPids();
+  return {
+    rssKB: pids.reduce((s, pid) => s + memoryOf(pid).rss, 0),
+    fds: pids.reduce((s, pid) => s + fdCountOf(pid), 0),
+  };
+}
+
+/** Waits until service 0 of `tree` has been started `target` times, poking it when a restart stalls. */
+async function restarts(tree: Tree, target: number, deadline: number): Promise<number> {
+  let seen = tree.listener.count(0, 'u');
+  let lastChange = Date.now();
+  let pokes = 0;
+  while (tree.listener.count(0, 'u') < target) {
+    if (Date.now() > deadline) throw new Error(`${tree.sup.label}: only ${tree.listener.count(0, 'u')} of ${target} starts before the deadline`);
+    await sleep(50);
+    const now = tree.listener.count(0, 'u');
+    if (now !== seen) {
+      seen = now;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > 2000) {
+      // A "u" that arrived while the service was still going down is lost; send another.
+      fs.writeFileSync(path.join(tree.scandir.services[0] as string, 'supervise/control'), 'u');
+      pokes++;
+      lastChange = Date.now();
+    }
+  }
+  return pokes;
+}
+
+export const soakScenario: Scenario = {
+  name: 'soak',
+  fullSeconds: 120,
+  rows: rows('10,000'),
+  async run(ctx: Context, rec: Recorder) {
+    const total = ctx.n(300, 10_000);
+    const warmup = ctx.n(50, 200);
+    const deadline = Date.now() + ctx.n(40, 600) * 1000;
+    const sides: Array<[side: 'nuwa' | 'peer', sup: Supervisor]> = [
+      ['peer', supervisor('s6', ctx.nuwa)],
+      ['nuwa', supervisor('nuwa', ctx.nuwa)],
+    ];
+    ctx.progress(`${total} crash-restarts each, side by side`);
+    const note = ctx.quick ? ` (--quick: ${total})` : '';
+    await Promise.all(
+      sides.map(async ([side, sup]) => {
+        if (sup.lacks) {
+          rec[side]('soak-rss', notAvailable(sup.lacks));
+          rec[side]('soak-fds', notAvailable(sup.lacks));
+          return;
+        }
+        try {
+          const tree = await startTree(ctx, sup, 1, { mode: 'crash', notify: false, kick: true, keepEvents: false });
+          try {
+            await restarts(tree, warmup, deadline);
+            const before = await quietSnapshot(tree);
+            const from = tree.listener.count(0, 'u');
+            const startedAt = Date.now();
+            resume(tree);
+            const pokes = await restarts(tree, from + total, deadline);
+            const rate = (total / ((Date.now() - startedAt) / 1000)).toFixed(0);
+            const after = await quietSnapshot(tree);
+            const detail =
+              `${total} restarts at ${rate}/s${note}; RSS ${(before.rssKB / 1024).toFixed(1)} → ${(after.rssKB / 1024).toFixed(1)} MB, ` +
+              `fds ${before.fds} → ${after.fds}${pokes ? `; ${pokes} stalled restart(s) needed a second "u"` : ''}`;
+            rec[side]('soak-rss', measured([(after.rssKB - before.rssKB) / 1024], detail));
+            rec[side]('soak-fds', measured([after.fds - before.fds]));
+          } finally {
+            await tree.stop();
+          }
+        } catch (err) {
+          rec[side]('soak-rss', failed(err));
+          rec[side]('soak-fds', failed(err));
+        }
+      }),
+    );
+  },
+};
