@@ -62,7 +62,9 @@ else
     podman image inspect -f '{{json .Config.Labels}}' "$image" |
       jq -r 'to_entries[] | select(.key | startswith("nuwa.env.")) | "\(.key[9:])=\(.value)"' |
       while IFS= read -r line; do
-        [[ $line =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] && [[ $line != NUWA_* ]] || nuwa_die "image label nuwa.env.${line%%=*} is not a usable variable"
+        if [[ ! $line =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || [[ $line == NUWA_* ]]; then
+          nuwa_die "image label nuwa.env.${line%%=*} is not a usable variable"
+        fi
         printf '%s\n' "$line"
       done
   } >"$stage/nuwa.env"

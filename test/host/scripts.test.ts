@@ -1,0 +1,194 @@
+/**
+ * The bin/ scripts and the Setup label's script without a built image chain: shellcheck, the folder and host checks
+ * (bin/_predicate), hostile names, bad configuration, and nuwa-host's own bad-input paths. Real bash, real podman.
+ */
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { setupScript } from '../../host-cli/src/setup-label';
+import { CONTAINERS_CONF, ROOT, requireCommand, tempDir } from '../helpers';
+import { minimalImage } from '../helpers/minimal-image';
+import { BIN_TEMPLATES, TEMPLATES, appFolder, bash, listTree, nuwaHost, sandboxHost } from './host-helpers';
+
+test('every bin/ script, the Setup script as generated, and the rootfs scripts pass shellcheck', (t) => {
+  requireCommand('shellcheck');
+  const dir = tempDir('nuwa-t7-sc-');
+  const generated = path.join(dir, 'Setup');
+  fs.writeFileSync(generated, `#!/bin/bash\n${setupScript(TEMPLATES, 'localhost/example:latest')}`);
+  const files = [
+    ...fs.readdirSync(BIN_TEMPLATES).map((f) => path.join(BIN_TEMPLATES, f)),
+    path.join(TEMPLATES, 'setup.sh'),
+    generated,
+    path.join(ROOT, 'rootfs/usr/lib/nuwa/install-symlinks'),
+    path.join(ROOT, 'rootfs/usr/sbin/policy-rc.d'),
+    path.join(ROOT, 'rootfs/etc/s6-overlay/s6-rc.d/rsyslog/run'),
+    path.join(ROOT, 'rootfs/etc/s6-overlay/s6-rc.d/cron/run'),
+  ];
+  // -x follows `. _lib.sh`; -P tells it where the sourced files are for the generated script.
+  const r = spawnSync('shellcheck', ['-x', '-P', `SCRIPTDIR:${BIN_TEMPLATES}:${TEMPLATES}`, ...files], { cwd: TEMPLATES, encoding: 'utf8' });
+  t.is(r.status, 0, r.stdout + r.stderr);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('the Setup script carries every file of templates/bin with its mode', (t) => {
+  const dir = tempDir('nuwa-t7-unpack-');
+  const script = setupScript(TEMPLATES, 'localhost/example:latest');
+  // Run only the unpacking half against a stage folder: cut before Setup sources the library.
+  const unpack = script.slice(script.indexOf('mkdir "$stage/bin"'), script.indexOf('# From here on'));
+  const r = bash(`stage=${JSON.stringify(dir)}\n${unpack}`, dir);
+  t.is(r.code, 0, r.stderr);
+  for (const f of fs.readdirSync(BIN_TEMPLATES)) {
+    const want = fs.readFileSync(path.join(BIN_TEMPLATES, f), 'utf8');
+    t.is(fs.readFileSync(path.join(dir, 'bin', f), 'utf8'), want.endsWith('\n') ? want : `${want}\n`, f);
+    t.is(fs.statSync(path.join(dir, 'bin', f)).mode & 0o111 ? 'x' : '-', fs.statSync(path.join(BIN_TEMPLATES, f)).mode & 0o111 ? 'x' : '-', f);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const HOSTILE = ['my app', "it's", 'a;touch pwned', '$(touch pwned)', '`touch pwned`', 'a"b', '-rf', 'x|y'];
+
+test('bin/ scripts refuse hostile folder names before doing anything', (t) => {
+  const host = sandboxHost();
+  for (const name of HOSTILE) {
+    const parent = tempDir('nuwa-t7-hostile-');
+    const dir = appFolder(parent, name);
+    const before = listTree(parent);
+    for (const script of ['run', 'kill', 'status', 'shell', '_predicate']) {
+      const r = bash(`bin/${script}`, dir, host.env);
+      t.is(r.code, 1, `${name}: bin/${script}`);
+      t.regex(r.stderr, /is not allowed/, `${name}: bin/${script}: ${r.stderr}`);
+      t.is(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+    }
+    t.deepEqual(listTree(parent), before, `${name}: nothing created`);
+    t.false(fs.existsSync(path.join(dir, 'pwned')) || fs.existsSync(path.join(parent, 'pwned')), `${name}: nothing ran`);
+    fs.rmSync(parent, { recursive: true, force: true });
+  }
+});
+
+test('a hostile NUWA_NAME in nuwa.env is refused too', (t) => {
+  const host = sandboxHost();
+  const parent = tempDir('nuwa-t7-hostile-');
+  const dir = appFolder(parent, 'nuwa-t7-app', 'NUWA_IMAGE=x\nNUWA_NAME=a;b\n');
+  const r = bash('bin/run', dir, host.env);
+  t.is(r.code, 1);
+  t.regex(r.stderr, /NUWA_NAME in nuwa.env 'a;b' is not allowed/);
+  fs.rmSync(parent, { recursive: true, force: true });
+});
+
+test('Setup refuses a hostile folder name and leaves the folder as it was', (t) => {
+  requireCommand('podman');
+  requireCommand('jq');
+  const image = minimalImage();
+  const script = setupScript(TEMPLATES, 'localhost/example:latest');
+  for (const name of HOSTILE) {
+    const parent = tempDir('nuwa-t7-hostile-');
+    const dir = path.join(parent, name);
+    fs.mkdirSync(dir);
+    const r = spawnSync('bash', ['-c', script], { cwd: dir, env: { ...process.env, CONTAINERS_CONF, BID: image }, encoding: 'utf8' });
+    t.is(r.status, 1, name);
+    t.regex(r.stderr, /^nuwa Setup: the app folder.* is not allowed/, `${name}: ${r.stderr}`);
+    t.deepEqual(fs.readdirSync(dir), [], `${name}: nothing left in the folder`);
+    fs.rmSync(parent, { recursive: true, force: true });
+  }
+});
+
+test('Setup without BID says to export it, and changes nothing', (t) => {
+  const dir = tempDir('nuwa-t7-nobid-');
+  const env: NodeJS.ProcessEnv = { ...process.env, CONTAINERS_CONF };
+  delete env.BID;
+  const r = spawnSync('bash', ['-c', setupScript(TEMPLATES, 'localhost/example:latest')], { cwd: dir, env, encoding: 'utf8' });
+  t.is(r.status, 1);
+  t.regex(r.stderr, /BID is not set: export BID=/);
+  t.deepEqual(fs.readdirSync(dir), []);
+});
+
+test('bin/ scripts run from anywhere but the app folder say where to run them', (t) => {
+  const host = sandboxHost();
+  const parent = tempDir('nuwa-t7-where-');
+  const dir = appFolder(parent, 'nuwa-t7-app');
+  const inside = bash('./run', path.join(dir, 'bin'), host.env);
+  t.is(inside.code, 1);
+  t.is(inside.stderr, `bin/run: run me from the app folder, the one above bin/: cd '${fs.realpathSync(dir)}' && bin/run\n`);
+  const elsewhere = bash(`${JSON.stringify(path.join(dir, 'bin/kill'))}`, parent, host.env);
+  t.is(elsewhere.code, 1);
+  t.regex(elsewhere.stderr, /run me from the app folder/);
+  t.false(fs.existsSync(path.join(dir, '.nuwa.lock')));
+});
+
+test('bin/ scripts on a host that is not initialised, or without podman, say what to do', (t) => {
+  const parent = tempDir('nuwa-t7-host-');
+  const dir = appFolder(parent, 'nuwa-t7-app');
+  const r = bash('bin/run', dir, { NUWA_HOST_CONF: path.join(parent, 'missing/host.env') });
+  t.is(r.code, 1);
+  t.regex(r.stderr, /this host is not initialised for nuwa \(.*missing\/host.env is missing\): run 'nuwa-host init' as root/);
+
+  // A PATH with everything /usr/bin and /bin have, except podman.
+  const host = sandboxHost();
+  const noPodman = path.join(parent, 'path');
+  fs.mkdirSync(noPodman);
+  for (const d of ['/usr/bin', '/bin']) {
+    for (const f of fs.readdirSync(d)) if (f !== 'podman' && !fs.existsSync(path.join(noPodman, f))) fs.symlinkSync(path.join(d, f), path.join(noPodman, f));
+  }
+  const p = spawnSync('/bin/bash', ['-c', 'bin/status'], { cwd: dir, env: { ...host.env, PATH: noPodman }, encoding: 'utf8' });
+  t.is(p.status, 1);
+  t.regex(p.stderr, /podman is not installed: run 'nuwa-host init'/);
+  fs.rmSync(parent, { recursive: true, force: true });
+});
+
+test('a bad line in nuwa.env is named with its file and line number; values are never run', (t) => {
+  const host = sandboxHost();
+  const parent = tempDir('nuwa-t7-conf-');
+  const dir = appFolder(parent, 'nuwa-t7-app', 'NUWA_IMAGE=x\n# a comment\nDATABASE_URL=$(touch pwned)\nnot a setting\n');
+  const r = bash('bin/get_bid', dir, host.env);
+  t.is(r.code, 1);
+  t.is(r.stderr, `bin/get_bid: ${fs.realpathSync(dir)}/nuwa.env line 4: expected KEY=value, got 'not a setting'\n`);
+  fs.writeFileSync(path.join(dir, 'nuwa.env'), 'NUWA_IMAGE=$(touch pwned)x\nNUWA_DIR=/etc\n');
+  const reserved = bash('bin/get_bid', dir, host.env);
+  t.regex(reserved.stderr, /line 2: NUWA_DIR is computed by the scripts and cannot be set/);
+  fs.writeFileSync(path.join(dir, 'nuwa.env'), 'NUWA_IMAGE=localhost/app:latest\nDATABASE_URL=$(touch pwned)\n');
+  const ok = bash('bin/get_bid', dir, host.env);
+  t.is(ok.code, 0, ok.stderr);
+  t.is(ok.stdout, 'localhost/app:latest\n');
+  t.false(fs.existsSync(path.join(dir, 'pwned')));
+  fs.rmSync(parent, { recursive: true, force: true });
+});
+
+test('nuwa-host init --prefix writes the host configuration and the podman settings this machine needs', (t) => {
+  const host = sandboxHost(7);
+  const conf = fs.readFileSync(host.hostConf, 'utf8');
+  t.regex(conf, new RegExp(`^NUWA_SYSTEMD_DIR=${host.systemdDir}$`, 'm'));
+  t.regex(conf, new RegExp(`^NUWA_MONIT_DIR=${host.monitDir}$`, 'm'));
+  t.regex(conf, new RegExp(`^NUWA_MONITRC=${host.monitrc}$`, 'm'));
+  t.is(fs.statSync(host.monitrc).mode & 0o777, 0o600, 'monit insists on a private control file');
+  t.regex(fs.readFileSync(host.monitrc, 'utf8'), /^set daemon 7$/m);
+  const mon = spawnSync('monit', ['-t', '-c', host.monitrc], { encoding: 'utf8' });
+  t.is(mon.status, 0, mon.stderr);
+  // These machines need runc and explicit ulimits (the same settings test/fixtures/containers.conf holds).
+  const podman = fs.readFileSync(path.join(host.root, 'etc/containers/containers.conf.d/50-nuwa.conf'), 'utf8');
+  const fixture = fs.readFileSync(CONTAINERS_CONF, 'utf8');
+  for (const line of ['runtime = "runc"', 'default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]']) {
+    t.true(fixture.includes(line) && podman.includes(line), line);
+  }
+});
+
+test('nuwa-host: an image without the Setup label, a folder without bin/, and unknown options are refused clearly', (t) => {
+  const image = minimalImage();
+  const dir = tempDir('nuwa-t7-cli-');
+  const nolabel = nuwaHost(['setup', image, dir]);
+  t.is(nolabel.code, 1);
+  t.is(nolabel.stderr, `nuwa-host: image '${image}' has no Setup label: build it with "nuwa-host build APPDIR"\n`);
+  const missing = nuwaHost(['setup', 'localhost/nuwa-t7-no-such-image:latest', dir]);
+  t.is(missing.code, 1);
+  t.regex(missing.stderr, /no image 'localhost\/nuwa-t7-no-such-image:latest' on this host/);
+  const nobin = nuwaHost(['run', dir]);
+  t.is(nobin.code, 100);
+  t.regex(nobin.stderr, /has no bin\/: unpack it first with "nuwa-host setup IMAGE/);
+  const option = nuwaHost(['build', '--fast', dir]);
+  t.is(option.code, 100);
+  t.regex(option.stderr, /build: unknown option '--fast'/);
+  const noContainerfile = nuwaHost(['build', dir]);
+  t.is(noContainerfile.code, 1);
+  t.regex(noContainerfile.stderr, /has no Containerfile/);
+  t.deepEqual(fs.readdirSync(dir), []);
+});
