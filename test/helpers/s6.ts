@@ -92,6 +92,9 @@ export async function startScanner(kind: ScannerKind, scandir: string, env: Node
           // already gone: the normal case
         }
       }
+      // An orphan that inherited the scanner's stdout would keep these pipes, and the test process, alive.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
     },
   };
   try {

@@ -1,0 +1,303 @@
+/**
+ * The differential harness: one scenario, run once under Debian's real s6-svscan and once under `nuwa svscan`, driven
+ * by the same commands, observed the same way — through what a user can see:
+ *  - s6-svstat's fields (the pid only as "set or not": pids differ between runs),
+ *  - the event letters a fifodir listener receives (subscribed before the supervisor starts),
+ *  - what run and finish were called with (each script journals its arguments),
+ *  - which processes run below the scanner (supervisor processes left out: s6 has one per service, nuwa none),
+ *  - the death tally as s6-svdt prints it (without timestamps),
+ *  - the bytes each logger received.
+ * Observations are taken at points defined by conditions (waitFor), never by sleeping, so the two runs compare even
+ * though nuwa restarts sooner than s6 (its documented difference).
+ */
+import type { ExecutionContext } from 'ava';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { listen, makeFifodir, type Listener } from '../../supervisor/src/wire/fifodir';
+import { NUWA, tempDir, waitFor } from '../helpers';
+import { run, startScanner, svstatFields, writeService, type Scanner, type ScannerKind, type ServiceSpec } from '../helpers/s6';
+
+export const FIELDS = ['up', 'wantedup', 'normallyup', 'ready', 'paused', 'pid', 'exitcode', 'signal'] as const;
+
+/** Which tools drive the scenario: Debian's (`s6-svc`, `s6-svscanctl`) or nuwa's (`nuwa svc`, `nuwa svscanctl`). */
+export type Driver = 's6' | 'nuwa';
+
+export interface ServiceObservation {
+  fields: Record<string, string>;
+  events: string;
+  journal: string[];
+  deaths: string[];
+}
+
+export interface Snapshot {
+  label: string;
+  services: Record<string, ServiceObservation>;
+  processes: string[];
+  logged: Record<string, string>;
+}
+
+export interface Scenario {
+  /** Service name (`a`, or `a/log` for a logger, written through `log` of its parent) → spec. */
+  services: Record<string, ServiceSpec>;
+  /** Loggers whose received bytes are observed, by service name (`a` for `a/log`). */
+  loggers?: string[];
+  /**
+   * Drives the trial; calls `trial.snapshot()` at the points to compare. Wait on event letters (`trial.count`) rather
+   * than on s6-svstat: s6 writes the status, then sends the event, so once the letter is seen both are settled.
+   */
+  steps(trial: Trial): Promise<void>;
+}
+
+/** Placeholders scenario scripts may use: replaced by absolute paths of this trial. */
+const JOURNAL = '@JOURNAL@';
+const LOGGED = '@LOGGED@';
+const ROOT = '@ROOT@';
+
+function instrument(body: string, journalFile: string, trial: Trial): string {
+  return body.replaceAll(JOURNAL, journalFile).replaceAll(LOGGED, trial.loggedDir).replaceAll(ROOT, trial.root);
+}
+
+/** A run script that journals its arguments, then runs `body`. */
+export function journaled(body: string): string {
+  return `echo "run $*" >> ${JOURNAL}\n${body}`;
+}
+
+export function journaledFinish(body = ''): string {
+  return `echo "finish $*" >> ${JOURNAL}\n${body}`;
+}
+
+/** A logger that appends everything it reads to the observed log of its service. */
+export function catLogger(service: string): string {
+  return journaled(`exec cat >> ${LOGGED}/${service}`);
+}
+
+/** Paths under the trial's root, for scripts that need a scratch file (e.g. a FIFO to trigger readiness). */
+export function rootPath(file: string): string {
+  return `${ROOT}/${file}`;
+}
+
+/** One pass of the event loop's I/O phase: FIFO data already written is delivered by then. */
+function ioTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export class Trial {
+  readonly root = tempDir('nuwa-s6diff-');
+  readonly scandir = path.join(this.root, 'scan');
+  readonly journalDir = path.join(this.root, 'journal');
+  readonly loggedDir = path.join(this.root, 'logged');
+  readonly snapshots: Snapshot[] = [];
+  private readonly listeners = new Map<string, { listener: Listener; events: string }>();
+  private scanner: Scanner | undefined;
+
+  constructor(
+    readonly kind: ScannerKind,
+    readonly driver: Driver,
+    private readonly scenario: Scenario,
+  ) {
+    fs.mkdirSync(this.scandir);
+    fs.mkdirSync(this.journalDir);
+    fs.mkdirSync(this.loggedDir);
+  }
+
+  dir(service: string): string {
+    return path.join(this.scandir, service);
+  }
+
+  private journalFile(service: string): string {
+    return path.join(this.journalDir, service.replaceAll('/', '_'));
+  }
+
+  /** Writes a service dir (and its logger), pre-creates its event fifodir and subscribes to it. */
+  addService(name: string, spec: ServiceSpec, where = this.dir(name)): void {
+    const file = this.journalFile(name);
+    writeService(where, {
+      run: instrument(spec.run, file, this),
+      ...(spec.finish !== undefined ? { finish: instrument(spec.finish, file, this) } : {}),
+      ...(spec.files ? { files: spec.files } : {}),
+      ...(spec.log !== undefined ? { log: instrument(spec.log, this.journalFile(`${name}/log`), this) } : {}),
+    });
+    this.subscribe(name, where);
+    if (spec.log !== undefined) this.subscribe(`${name}/log`, path.join(where, 'log'));
+  }
+
+  private subscribe(name: string, dir: string): void {
+    makeFifodir(path.join(dir, 'event')); // as the supervisor would; it leaves an existing one alone
+    const entry = { listener: listen(path.join(dir, 'event')), events: '' };
+    entry.listener.onEvents((letters) => (entry.events += letters));
+    this.listeners.set(name, entry);
+  }
+
+  async start(): Promise<void> {
+    for (const [name, spec] of Object.entries(this.scenario.services)) this.addService(name, spec);
+    this.scanner = await startScanner(this.kind, this.scandir);
+  }
+
+  async runSteps(): Promise<Snapshot[]> {
+    await this.start();
+    try {
+      await this.scenario.steps(this);
+    } finally {
+      await this.stop();
+    }
+    return this.snapshots;
+  }
+
+  async stop(): Promise<void> {
+    await this.scanner?.stop();
+    for (const { listener } of this.listeners.values()) listener.close();
+  }
+
+  /** What the scanner printed (its services' unlogged output too): shown when a trial fails. */
+  output(): string {
+    return this.scanner?.output() ?? '';
+  }
+
+  /** `s6-svc ARGS dir` (or `nuwa svc`), as a user would type it; returns the exit code. */
+  svc(service: string, ...args: string[]): number {
+    const [file, pre] = this.driver === 's6' ? ['s6-svc', []] : [NUWA, ['svc']];
+    const r = run(file, [...pre, ...args, this.dir(service)]);
+    if (r.status !== 0) throw new Error(`${this.driver} svc ${args.join(' ')} ${service}: exit ${r.status}: ${r.stderr.trim()}`);
+    return r.status;
+  }
+
+  svscanctl(...args: string[]): void {
+    const [file, pre] = this.driver === 's6' ? ['s6-svscanctl', []] : [NUWA, ['svscanctl']];
+    const r = run(file, [...pre, ...args, this.scandir]);
+    if (r.status !== 0) throw new Error(`${this.driver} svscanctl ${args.join(' ')}: exit ${r.status}: ${r.stderr.trim()}`);
+  }
+
+  fields(service: string): Record<string, string> {
+    const f = svstatFields(this.dir(service), FIELDS);
+    return { ...f, pid: f['pid'] === '-1' ? '-1' : 'set' };
+  }
+
+  events(service: string): string {
+    return this.listeners.get(service)?.events ?? '';
+  }
+
+  /** How many times `letter` was seen for `service`. */
+  count(service: string, letter: string): number {
+    return [...this.events(service)].filter((c) => c === letter).length;
+  }
+
+  journal(service: string): string[] {
+    try {
+      return fs.readFileSync(this.journalFile(service), 'utf8').split('\n').filter((l) => l !== '');
+    } catch {
+      return [];
+    }
+  }
+
+  deaths(service: string): string[] {
+    const r = run('s6-svdt', [this.dir(service)]);
+    return r.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => l.replace(/^@[0-9a-f]{24} /, ''));
+  }
+
+  logged(service: string): string {
+    try {
+      return fs.readFileSync(path.join(this.loggedDir, service), 'latin1');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Command lines of every process below the scanner except s6's per-service supervisors. */
+  processes(): string[] {
+    const lines: string[] = [];
+    for (const pid of this.scanner?.tree() ?? []) {
+      let argv: string[];
+      try {
+        argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').filter((a) => a !== '');
+      } catch {
+        continue;
+      }
+      if (argv.length === 0 || path.basename(argv[0] as string) === 's6-supervise') continue; // zombies have no cmdline
+      lines.push(argv.join(' ').replaceAll(this.root, '<root>')); // paths differ between the two trials
+    }
+    return lines.sort();
+  }
+
+  /** Waits for a condition on what the user sees; the message names the trial so a failure says which side hung. */
+  until(what: string, check: () => boolean): Promise<boolean> {
+    return waitFor(
+      `${this.kind} (driven by ${this.driver} tools): ${what}`,
+      async () => {
+        await ioTurn(); // let pending event letters reach the listeners before judging
+        return check();
+      },
+      { timeoutMs: 30_000 },
+    );
+  }
+
+  /** Records every observable of every listed service (default: all) under `label`. */
+  async snapshot(label: string, services = [...this.listeners.keys()]): Promise<Snapshot> {
+    await ioTurn();
+    const snap: Snapshot = { label, services: {}, processes: this.processes(), logged: {} };
+    for (const name of services) {
+      snap.services[name] = { fields: this.fields(name), events: this.events(name), journal: this.journal(name), deaths: this.deaths(name) };
+    }
+    for (const name of this.scenario.loggers ?? []) snap.logged[name] = this.logged(name);
+    this.snapshots.push(snap);
+    return snap;
+  }
+}
+
+export interface DiffResult {
+  s6: Snapshot[];
+  nuwa: Snapshot[];
+  /** Scanner output of each side, for failure messages. */
+  outputs: Record<ScannerKind, string>;
+}
+
+/** Runs `scenario` under s6-svscan and under nuwa svscan (concurrently: separate scan dirs), both driven by `driver`. */
+export async function differential(scenario: Scenario, driver: Driver = 's6'): Promise<DiffResult> {
+  const s6 = new Trial('s6', driver, scenario);
+  const nuwa = new Trial('nuwa', driver, scenario);
+  const settle = async (trial: Trial): Promise<Snapshot[] | Error> => {
+    try {
+      return await trial.runSteps();
+    } catch (err) {
+      const e = err as Error;
+      return new Error(`${e.message}\n--- ${trial.kind} scanner output ---\n${trial.output()}\n--- snapshots so far ---\n${JSON.stringify(trial.snapshots, null, 1)}`);
+    }
+  };
+  const [a, b] = await Promise.all([settle(s6), settle(nuwa)]);
+  if (a instanceof Error) throw new Error(`the s6 side of the scenario failed (a harness bug, or the scenario is wrong): ${a.message}`);
+  if (b instanceof Error) throw new Error(`nuwa diverged (s6 side completed): ${b.message}\n--- s6 snapshots ---\n${JSON.stringify(a, null, 1)}`);
+  return { s6: a, nuwa: b, outputs: { s6: s6.output(), nuwa: nuwa.output() } };
+}
+
+/**
+ * Deliberate, documented differences between Debian's s6 2.11 and nuwa, applied to s6's observations to get what
+ * nuwa must show:
+ *  - finish gets a 4th argument, the process group of the dead run (s6 2.13+'s calling convention, which
+ *    s6-overlay 3.2 users get); nuwa's value is checked to be a number, then compared as "<pgid>".
+ */
+export function nuwaExpected(s6: Snapshot): Snapshot {
+  const copy = structuredClone(s6);
+  for (const obs of Object.values(copy.services)) obs.journal = obs.journal.map((l) => (l.startsWith('finish ') ? `${l} <pgid>` : l));
+  return copy;
+}
+
+export function normalizeNuwa(nuwa: Snapshot): Snapshot {
+  const copy = structuredClone(nuwa);
+  for (const obs of Object.values(copy.services)) obs.journal = obs.journal.map((l) => l.replace(/^(finish \S+ \S+ \S+) \d+$/, '$1 <pgid>'));
+  return copy;
+}
+
+/** Asserts that nuwa showed, at every snapshot, what s6 showed (modulo the documented differences). */
+export function assertSame(t: ExecutionContext, result: DiffResult): void {
+  if (process.env.NUWA_S6DIFF_SHOW) t.log(JSON.stringify(result.s6, null, 1)); // what was compared, for a human
+  t.deepEqual(
+    result.nuwa.map((s) => s.label),
+    result.s6.map((s) => s.label),
+    'both sides reached the same observation points',
+  );
+  result.s6.forEach((s6, i) => {
+    t.deepEqual(normalizeNuwa(result.nuwa[i] as Snapshot), nuwaExpected(s6), `at "${s6.label}" nuwa shows what s6 shows`);
+  });
+}
