@@ -191,6 +191,11 @@ static napi_value js_execvp(napi_env env, napi_callback_info info) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   for (int s = 1; s < 32; s++) if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
+  /* Node marks stdin, stdout and stderr close-on-exec at startup: the new program must inherit them. */
+  for (int fd = 0; fd < 3; fd++) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && (flags & FD_CLOEXEC)) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+  }
   execvp(args[0], args);
   return throw_errno(env, "execvp", errno);
 }
