@@ -11,6 +11,7 @@
  * though nuwa restarts sooner than s6 (its documented difference).
  */
 import type { ExecutionContext } from 'ava';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { listen, makeFifodir, type Listener } from '../../supervisor/src/wire/fifodir';
@@ -34,6 +35,8 @@ export interface Snapshot {
   services: Record<string, ServiceObservation>;
   processes: string[];
   logged: Record<string, string>;
+  /** Other things the scenario observed (e.g. the exit code of a real s6-svwait). */
+  notes: Record<string, string>;
 }
 
 export interface Scenario {
@@ -74,6 +77,15 @@ export function catLogger(service: string): string {
 /** Paths under the trial's root, for scripts that need a scratch file (e.g. a FIFO to trigger readiness). */
 export function rootPath(file: string): string {
   return `${ROOT}/${file}`;
+}
+
+/** Listener FIFOs in a service's event/ dir. */
+function fifos(dir: string): string[] {
+  try {
+    return fs.readdirSync(path.join(dir, 'event')).filter((f) => f.startsWith('ftrig1:'));
+  } catch {
+    return [];
+  }
 }
 
 /** One pass of the event loop's I/O phase: FIFO data already written is delivered by then. */
@@ -167,6 +179,21 @@ export class Trial {
     if (r.status !== 0) throw new Error(`${this.driver} svscanctl ${args.join(' ')}: exit ${r.status}: ${r.stderr.trim()}`);
   }
 
+  /**
+   * Starts `s6-svwait ARGS dir…` (or `nuwa svwait`) in the background and resolves with its exit code. `subscribed`
+   * resolves once its listener FIFO is in every event/ dir, so what happens next cannot be missed by it.
+   */
+  svwait(args: string[], services: string[]): { subscribed: Promise<boolean>; exited: Promise<number | null> } {
+    const [file, pre] = this.driver === 's6' ? ['s6-svwait', []] : [NUWA, ['svwait']];
+    const before = new Map(services.map((s) => [s, fifos(this.dir(s))]));
+    const child = spawn(file, [...pre, ...args, ...services.map((s) => this.dir(s))], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const subscribed = this.until(`${file} ${args.join(' ')} subscribed`, () =>
+      services.every((s) => fifos(this.dir(s)).some((f) => !(before.get(s) ?? []).includes(f))),
+    );
+    return { subscribed, exited };
+  }
+
   fields(service: string): Record<string, string> {
     const f = svstatFields(this.dir(service), FIELDS);
     return { ...f, pid: f['pid'] === '-1' ? '-1' : 'set' };
@@ -234,9 +261,9 @@ export class Trial {
   }
 
   /** Records every observable of every listed service (default: all) under `label`. */
-  async snapshot(label: string, services = [...this.listeners.keys()]): Promise<Snapshot> {
+  async snapshot(label: string, notes: Record<string, string> = {}, services = [...this.listeners.keys()]): Promise<Snapshot> {
     await ioTurn();
-    const snap: Snapshot = { label, services: {}, processes: this.processes(), logged: {} };
+    const snap: Snapshot = { label, services: {}, processes: this.processes(), logged: {}, notes };
     for (const name of services) {
       snap.services[name] = { fields: this.fields(name), events: this.events(name), journal: this.journal(name), deaths: this.deaths(name) };
     }
