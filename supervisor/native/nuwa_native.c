@@ -5,10 +5,12 @@
  */
 #define _GNU_SOURCE
 #include <node_api.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -162,6 +164,47 @@ static napi_value js_send_unix_dgram(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Node (libuv's uv_disable_stdio_inheritance) marks every descriptor it inherited close-on-exec at startup, stdin,
+ * stdout and stderr included. A chain-loading applet (with-contenv in a run script) must pass them on as execline
+ * does: a service's notification-fd or lock-fd is one of them. Node's own descriptors are told apart by kind: event
+ * fds (anon_inode:) and self-pipes/socketpairs, whose two ends are both ours; every other descriptor is inherited. */
+static void keep_inherited_fds(void) {
+  char links[256][64];
+  int fds[256];
+  int n = 0;
+  int dirfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd >= 0) {
+    DIR *dir = fdopendir(dirfd);
+    struct dirent *e;
+    while (dir && (e = readdir(dir)) != NULL && n < 256) {
+      int fd = atoi(e->d_name);
+      if (e->d_name[0] == '.' || fd == dirfd) continue;
+      ssize_t len = readlinkat(dirfd, e->d_name, links[n], sizeof links[n] - 1);
+      if (len < 0) continue;
+      links[n][len] = 0;
+      fds[n++] = fd;
+    }
+    if (dir) closedir(dir); else close(dirfd);
+  }
+  for (int i = 0; i < n; i++) {
+    if (fds[i] > 2) {
+      if (strncmp(links[i], "anon_inode:", 11) == 0) continue;
+      if (strncmp(links[i], "pipe:", 5) == 0 || strncmp(links[i], "socket:", 7) == 0) {
+        int both_ends_ours = 0;
+        for (int j = 0; j < n; j++) if (j != i && strcmp(links[i], links[j]) == 0) both_ends_ours = 1;
+        if (both_ends_ours) continue;
+      }
+    }
+    int flags = fcntl(fds[i], F_GETFD);
+    if (flags >= 0 && (flags & FD_CLOEXEC)) fcntl(fds[i], F_SETFD, flags & ~FD_CLOEXEC);
+  }
+  /* stdin, stdout and stderr always, even if /proc is not mounted */
+  for (int fd = 0; fd < 3; fd++) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && (flags & FD_CLOEXEC)) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+  }
+}
+
 /* setsid() + exec for applets that must replace themselves (with-contenv, s6-setuidgid ...): Node has no exec. */
 static napi_value js_execvp(napi_env env, napi_callback_info info) {
   ARGS(1);
@@ -191,11 +234,7 @@ static napi_value js_execvp(napi_env env, napi_callback_info info) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   for (int s = 1; s < 32; s++) if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
-  /* Node marks stdin, stdout and stderr close-on-exec at startup: the new program must inherit them. */
-  for (int fd = 0; fd < 3; fd++) {
-    int flags = fcntl(fd, F_GETFD);
-    if (flags >= 0 && (flags & FD_CLOEXEC)) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
-  }
+  keep_inherited_fds();
   execvp(args[0], args);
   return throw_errno(env, "execvp", errno);
 }
