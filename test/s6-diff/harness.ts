@@ -14,6 +14,7 @@ import type { ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { native } from '../../supervisor/src/sys/native';
 import { listen, makeFifodir, type Listener } from '../../supervisor/src/wire/fifodir';
 import { NUWA, tempDir, waitFor } from '../helpers';
 import { run, startScanner, svstatFields, writeService, type Scanner, type ScannerKind, type ServiceSpec } from '../helpers/s6';
@@ -44,6 +45,8 @@ export interface Scenario {
   services: Record<string, ServiceSpec>;
   /** Loggers whose received bytes are observed, by service name (`a` for `a/log`). */
   loggers?: string[];
+  /** Runs before the scanner starts (e.g. to create FIFOs the scripts block on). */
+  prepare?(trial: Trial): void;
   /**
    * Drives the trial; calls `trial.snapshot()` at the points to compare. Wait on event letters (`trial.count`) rather
    * than on s6-svstat: s6 writes the status, then sends the event, so once the letter is seen both are settled.
@@ -142,6 +145,7 @@ export class Trial {
 
   async start(): Promise<void> {
     for (const [name, spec] of Object.entries(this.scenario.services)) this.addService(name, spec);
+    this.scenario.prepare?.(this);
     this.scanner = await startScanner(this.kind, this.scandir);
   }
 
@@ -192,6 +196,16 @@ export class Trial {
       services.every((s) => fifos(this.dir(s)).some((f) => !(before.get(s) ?? []).includes(f))),
     );
     return { subscribed, exited };
+  }
+
+  /** A FIFO under the trial's root (see rootPath) that a script can block on until trigger() writes a line to it. */
+  makeTrigger(file: string): void {
+    native().mkfifo(path.join(this.root, file), 0o600);
+  }
+
+  /** Writes a line into a trigger FIFO without blocking the test (the writer waits for the script to read). */
+  trigger(file: string): void {
+    spawn('sh', ['-c', 'echo go > "$1"', 'sh', path.join(this.root, file)], { stdio: 'ignore' });
   }
 
   fields(service: string): Record<string, string> {
