@@ -22,6 +22,7 @@ export const applets: Record<string, AppletEntry> = {
   svwait: { summary: 'wait until services are up, ready or down', load: () => import('./tools/svwait'), aliases: ['s6-svwait'] },
   svscanctl: { summary: "control the scanner (s6-svscanctl's letters)", load: () => import('./tools/svscanctl'), aliases: ['s6-svscanctl'] },
   svok: { summary: 'exit 0 if a supervisor runs the service', load: () => import('./tools/svok'), aliases: ['s6-svok'] },
+  log: { summary: "a service's logger: rotated logdirs, s6-log's script (s6-log)", load: () => import('./log/applet'), aliases: ['s6-log'] },
   'nuwa-host': { summary: 'host side: init a host, build the image chain, setup/run/kill/shell/status an app', load: () => import('../../host-cli/src/main') },
 };
 

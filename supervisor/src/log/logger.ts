@@ -1,7 +1,8 @@
 /**
  * The supervisor's own log: one line per event on stderr, `nuwa <component>: <level>: message`.
  * Verbosity follows s6-overlay's S6_VERBOSITY: 0 errors, 1 + warnings, 2 + info (default), 3+ debug.
- * Kept dependency-free so the short-lived tools start fast; the syslog/JSON sinks plug in through `setSink`.
+ * Kept dependency-free so the short-lived tools start fast; long-running applets call setupSupervisorLog()
+ * (supervisor-log.ts), which plugs winston in through `setSink` for JSON lines and syslog forwarding.
  */
 export type Level = 'error' | 'warn' | 'info' | 'debug';
 
@@ -22,8 +23,13 @@ function verbosity(): number {
   return Number.isNaN(v) ? 2 : v;
 }
 
+/** The plain form of a log line (without newline): `nuwa cron: warning: …`. */
+export function plainLine(level: Level, component: string, message: string): string {
+  return `nuwa ${component}: ${LABEL[level]}${message}`;
+}
+
 const stderrSink: Sink = (level, component, message) => {
-  process.stderr.write(`nuwa ${component}: ${LABEL[level]}${message}\n`);
+  process.stderr.write(`${plainLine(level, component, message)}\n`);
 };
 
 let sink: Sink = stderrSink;

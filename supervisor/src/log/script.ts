@@ -1,0 +1,219 @@
+/**
+ * s6-log's logging script: directives in argv order, compiled to a list of actions, each with the selection steps
+ * before it and a snapshot of the control settings in force when it was written (control directives are sticky,
+ * the timestamps `t` and `T` are not: they apply to the next action only).
+ *
+ * nuwa adds one action, `@TAG`: forward the selected lines to syslog tagged TAG (`@` alone: the service's name).
+ */
+import { UsageError } from '../applet';
+
+export interface LogdirSettings {
+  /** `n`: archived files kept. */
+  keep: number;
+  /** `s`: rotate when current approaches this many bytes. */
+  maxSize: number;
+  /** `S`: total bytes of archives kept (0: no limit). */
+  maxTotal: number;
+  /** `l`: rotate once current is within this many bytes of `maxSize`. */
+  tolerance: number;
+  /** `r`: ms between retries after an error. */
+  cooldownMs: number;
+  /** `!` / `?`: the processor run on each rotated file, or undefined. */
+  processor: Processor | undefined;
+}
+
+export interface Processor {
+  /** `!`: execlineb -Pc; `?`: /bin/sh -c. */
+  interpreter: 'execline' | 'sh';
+  command: string;
+}
+
+export interface Stamps {
+  tai64n: boolean;
+  iso: boolean;
+}
+
+export type Action =
+  | { kind: 'logdir'; dir: string; settings: LogdirSettings }
+  | { kind: 'stdout' }
+  | { kind: 'alert'; size: number }
+  | { kind: 'status'; file: string; size: number }
+  | { kind: 'syslog'; tag: string | undefined };
+
+export type Selector = { kind: 'plus' | 'minus'; re: RegExp } | { kind: 'fallback' };
+
+export interface Step {
+  selectors: Selector[];
+  action: Action;
+  stamps: Stamps;
+  /** `p`: text put before each line, after the timestamps. */
+  prefix: string;
+}
+
+export interface Script {
+  steps: Step[];
+  /** Directives after the last action (s6-log warns about them). */
+  trailing: string[];
+}
+
+export const DEFAULTS: LogdirSettings = {
+  keep: 10,
+  maxSize: 99999,
+  maxTotal: 0,
+  tolerance: 2000,
+  cooldownMs: 2000,
+  processor: undefined,
+};
+
+/** POSIX bracket classes have no JS spelling: translate the ones ERE users write. */
+const CLASSES: Record<string, string> = {
+  alpha: 'A-Za-z',
+  digit: '0-9',
+  alnum: '0-9A-Za-z',
+  upper: 'A-Z',
+  lower: 'a-z',
+  space: ' \\t\\n\\r\\f\\v',
+  blank: ' \\t',
+  punct: '!-\\/:-@\\[-`{-~',
+  xdigit: '0-9A-Fa-f',
+  cntrl: '\\x00-\\x1f\\x7f',
+  print: '\\x20-\\x7e',
+  graph: '\\x21-\\x7e',
+};
+
+export function compileRegexp(source: string, directive: string): RegExp {
+  const translated = source.replace(/\[:([a-z]+):\]/g, (whole, name: string) => CLASSES[name] ?? whole);
+  try {
+    return new RegExp(translated);
+  } catch (err) {
+    throw new UsageError(`invalid regular expression in directive '${directive}': ${(err as Error).message}`);
+  }
+}
+
+function number(directive: string, min: number, max: number): number {
+  const text = directive.slice(1);
+  if (!/^\d+$/.test(text)) throw new UsageError(`directive '${directive}': '${text}' is not a number`);
+  const value = Number(text);
+  if (value < min || value > max) throw new UsageError(`directive '${directive}': must be between ${min} and ${max}`);
+  return value;
+}
+
+export function parseScript(directives: readonly string[]): Script {
+  const steps: Step[] = [];
+  let settings: LogdirSettings = { ...DEFAULTS };
+  let alertSize = 200;
+  let statusSize = 1001;
+  let prefix = '';
+  let selectors: Selector[] = [];
+  let stamps: Stamps = { tai64n: false, iso: false };
+  let pending: string[] = [];
+
+  const act = (action: Action) => {
+    steps.push({ selectors, action, stamps, prefix });
+    selectors = [];
+    stamps = { tai64n: false, iso: false };
+    pending = [];
+  };
+
+  for (const directive of directives) {
+    pending.push(directive);
+    const head = directive[0];
+    const rest = directive.slice(1);
+    switch (head) {
+      case '+':
+      case '-':
+        selectors.push({ kind: head === '+' ? 'plus' : 'minus', re: compileRegexp(rest, directive) });
+        break;
+      case 'f':
+        if (rest !== '') throw new UsageError(`unknown directive '${directive}'`);
+        selectors.push({ kind: 'fallback' });
+        break;
+      case 'n':
+        settings = { ...settings, keep: number(directive, 0, 1_000_000) };
+        break;
+      case 's':
+        settings = { ...settings, maxSize: number(directive, 4096, 268435455) };
+        break;
+      case 'S':
+        settings = { ...settings, maxTotal: number(directive, 0, Number.MAX_SAFE_INTEGER) };
+        break;
+      case 'l':
+        settings = { ...settings, tolerance: number(directive, 0, Number.MAX_SAFE_INTEGER) };
+        break;
+      case 'r':
+        settings = { ...settings, cooldownMs: number(directive, 0, 86_400_000) };
+        break;
+      case 'E':
+        alertSize = number(directive, 0, Number.MAX_SAFE_INTEGER);
+        break;
+      case '^':
+        statusSize = number(directive, 0, Number.MAX_SAFE_INTEGER);
+        break;
+      case 'p':
+        prefix = rest;
+        break;
+      case '!':
+      case '?':
+        settings = { ...settings, processor: rest === '' ? undefined : { interpreter: head === '!' ? 'execline' : 'sh', command: rest } };
+        break;
+      case 't':
+      case 'T':
+        if (rest !== '') throw new UsageError(`unknown directive '${directive}'`);
+        stamps = { ...stamps, [head === 't' ? 'tai64n' : 'iso']: true };
+        break;
+      case '1':
+        if (rest !== '') throw new UsageError(`unknown directive '${directive}'`);
+        act({ kind: 'stdout' });
+        break;
+      case '2':
+      case 'e':
+        if (rest !== '') throw new UsageError(`unknown directive '${directive}'`);
+        act({ kind: 'alert', size: alertSize });
+        break;
+      case '=':
+        if (rest === '') throw new UsageError(`directive '=' needs a file name`);
+        act({ kind: 'status', file: rest, size: statusSize });
+        break;
+      case '/':
+      case '.':
+        // s6-log refuses a tolerance above half the size when the logdir is declared; so do we.
+        if (settings.tolerance > settings.maxSize / 2) {
+          throw new UsageError(`logdir '${directive}': tolerance l${settings.tolerance} is more than half of s${settings.maxSize}`);
+        }
+        act({ kind: 'logdir', dir: directive, settings });
+        break;
+      case '@':
+        act({ kind: 'syslog', tag: rest === '' ? undefined : rest });
+        break;
+      default:
+        throw new UsageError(`unknown directive '${directive}'`);
+    }
+  }
+  if (steps.length === 0) throw new UsageError('the logging script has no action directive (e.g. a logdir such as /var/log/app)');
+  for (const step of steps) {
+    if (step.action.kind !== 'logdir') continue;
+    const dir = step.action.dir;
+    if (steps.filter((s) => s.action.kind === 'logdir' && s.action.dir === dir).length > 1) {
+      throw new UsageError(`logdir '${dir}' appears twice in the script`);
+    }
+  }
+  return { steps, trailing: pending };
+}
+
+/**
+ * s6-log's selection walk for one line: the selected flag carries over from one action to the next; `f` selects
+ * exactly the lines no action took so far. Returns the indexes of the steps that take the line.
+ */
+export function selectSteps(steps: readonly Step[], text: string): number[] {
+  const taken: number[] = [];
+  let selected = true;
+  for (let i = 0; i < steps.length; i++) {
+    for (const selector of (steps[i] as Step).selectors) {
+      if (selector.kind === 'fallback') selected = taken.length === 0;
+      else if (selector.kind === 'plus') selected ||= selector.re.test(text);
+      else selected &&= !selector.re.test(text);
+    }
+    if (selected) taken.push(i);
+  }
+  return taken;
+}
