@@ -78,7 +78,7 @@ async function main(): Promise<number> {
   const loadAtStart = os.loadavg()[0] as number;
   const scratch = trackDir(fs.mkdtempSync(path.join(os.tmpdir(), 'nuwa-bench-')));
   const chosen = scenarios.filter((s) => !options.only || options.only.has(s.name));
-  const nuwa = nuwaInfo();
+  const nuwa = nuwaInfo(scratch);
   const total = chosen.reduce((sum, s) => sum + s.fullSeconds, 0);
   process.stderr.write(
     `bench: ${options.quick ? 'quick run' : `full run (about ${Math.ceil(total / 60)} min)`}, ${chosen.length} scenarios; scratch ${scratch}\n`,

@@ -24,10 +24,10 @@ export function descendantsOf(pid: number): number[] {
   return seen;
 }
 
-/** The program a process runs (readlink of /proc/PID/exe), or undefined when it is gone. */
+/** The program a process runs (readlink of /proc/PID/exe, even if the file was replaced since), or undefined. */
 export function exeOf(pid: number): string | undefined {
   try {
-    return fs.readlinkSync(`/proc/${pid}/exe`);
+    return fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
   } catch {
     return undefined;
   }

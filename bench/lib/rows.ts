@@ -14,7 +14,7 @@ export interface Goal {
   text: string;
   /** The subject meets the goal when its `on` figure is at most `max` (in the row's unit). */
   max: number;
-  on: 'p50' | 'p99';
+  on: 'p50' | 'p99' | 'mean';
 }
 
 export interface RowSpec {

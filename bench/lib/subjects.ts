@@ -18,9 +18,16 @@ export interface NuwaInfo {
   missing?: string;
 }
 
-export function nuwaInfo(): NuwaInfo {
+/**
+ * nuwa as built now, copied into the run's scratch dir: a rebuild of dist/nuwa during a long run (other work in the
+ * tree does that) must not swap the program under test half-way.
+ */
+export function nuwaInfo(scratch: string): NuwaInfo {
   if (!fs.existsSync(NUWA)) return { path: NUWA, version: '', applets: new Set(), missing: `${NUWA} is missing (run "npm run build")` };
-  const help = spawnSync(NUWA, ['--help'], { encoding: 'utf8', timeout: 10_000 });
+  const copy = path.join(scratch, 'nuwa'); // same basename: nuwa dispatches on the name it is called by
+  fs.copyFileSync(NUWA, copy);
+  fs.chmodSync(copy, 0o755);
+  const help = spawnSync(copy, ['--help'], { encoding: 'utf8', timeout: 10_000 });
   const applets = new Set<string>();
   let inList = false;
   for (const line of help.stdout.split('\n')) {
@@ -28,8 +35,8 @@ export function nuwaInfo(): NuwaInfo {
     else if (inList && /^ {2}\S/.test(line)) applets.add(line.trim().split(/\s+/)[0] as string);
     else if (inList && line.trim() === '') inList = false;
   }
-  const version = spawnSync(NUWA, ['--version'], { encoding: 'utf8', timeout: 10_000 }).stdout.trim();
-  return { path: NUWA, version, applets };
+  const version = spawnSync(copy, ['--version'], { encoding: 'utf8', timeout: 10_000 }).stdout.trim();
+  return { path: copy, version, applets };
 }
 
 /** Why `applet` cannot be measured yet, or undefined when it can. */

@@ -30,7 +30,7 @@ export interface Tree {
   pid1: Pid1;
   /** CLOCK_MONOTONIC ns just before PID 1 was exec'd (stamped by stopwatch.c), when the tree was booted stamped. */
   execNs: bigint;
-  /** PID 1 plus every supervisor process below it (s6-supervise), host PIDs. */
+  /** PID 1 plus every supervisor process below it (s6-supervise), host PIDs. Throws when PID 1 is gone. */
   supervisorPids(): number[];
   /** Host PID of a process of this namespace known by its PID inside. */
   hostPid(inner: number): number;
@@ -61,8 +61,11 @@ export async function startTree(ctx: Context, sup: Supervisor, count: number, op
     pid1,
     execNs: 0n,
     supervisorPids() {
-      const pids = [pid1.hostPid, ...descendantsOf(pid1.hostPid)];
-      return pids.filter((pid) => sup.treeExes.has(exeOf(pid) ?? ''));
+      const pids = [pid1.hostPid, ...descendantsOf(pid1.hostPid)].filter((pid) => sup.treeExes.has(exeOf(pid) ?? ''));
+      if (!pids.includes(pid1.hostPid)) {
+        throw new Error(`${sup.label} (PID 1, host pid ${pid1.hostPid}) is gone or is not ${[...sup.treeExes].join(' / ')}`);
+      }
+      return pids;
     },
     hostPid(inner) {
       const host = innerToHostPids(pid1.hostPid).get(inner);

@@ -58,7 +58,7 @@ export function renderSvg(rows: RowReport[], title: string): string {
     out.push(`<text x="12" y="${y + 27}" class="u">${escape(clip(`${row.unit} · ${row.subject} vs ${row.peer}`, 60))}</text>`);
     const tops = [row.nuwa, row.peerResult].map((o) => (o.status === 'measured' ? Math.max(o.p50, o.p99) : 0));
     const max = Math.max(...tops);
-    const scale = max > 0 ? (BARS - 150) / max : 0;
+    const scale = max > 0 ? (BARS - 200) / max : 0; // room after the longest bar for its value label
     out.push(bar(row.nuwa, row.subject, y, scale, NUWA_COLOR, row.unit));
     out.push(bar(row.peerResult, row.peer, y + 18, scale, PEER_COLOR, row.unit));
     const ratioColor = row.ratio === null ? '#999' : row.ratio <= 1 ? '#1a7f37' : '#b42318';

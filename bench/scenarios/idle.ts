@@ -18,7 +18,9 @@ const SERVICES = 10;
 const wakeMethod =
   'Every second, voluntary + involuntary context switches summed over every thread of the process(es) ' +
   '(/proc/PID/task/*/status); each is one sleep or preemption, i.e. one wake-up. Rate per 1-s window; the runs sit side ' +
-  'by side, idle, after a rest of 5 s (1 s in --quick) once every service is ready. 30 windows (3 in --quick).';
+  'by side, idle, after a rest of 15 s (1 s in --quick) once every service is ready. 30 windows (3 in --quick). The rest ' +
+  'leaves start-up out: a Node process (nuwa) has a one-time burst of ~50 wake-ups about 9 s after it starts (V8 tidying ' +
+  'its heap once start-up allocation stops), which is not idle cost.';
 
 const rows: RowSpec[] = [
   {
@@ -29,7 +31,7 @@ const rows: RowSpec[] = [
     subject: 'nuwa svscan',
     peer: 's6-svscan',
     method: wakeMethod,
-    goal: { text: '≤ 1 /s', max: 1, on: 'p50' },
+    goal: { text: '≤ 1 /s (mean of the windows)', max: 1, on: 'mean' },
   },
   {
     id: 'idle-wakeups-tree',
@@ -71,7 +73,7 @@ let serial = 0;
 
 export const idleScenario: Scenario = {
   name: 'idle',
-  fullSeconds: 45,
+  fullSeconds: 55,
   rows,
   async run(ctx: Context, rec: Recorder) {
     const watched: Watched[] = [];
@@ -115,7 +117,7 @@ export const idleScenario: Scenario = {
         }
       }
 
-      await sleep(ctx.quick ? 1000 : 5000);
+      await sleep(ctx.quick ? 1000 : 15_000);
       const windows = ctx.n(3, 30);
       ctx.progress(`watching ${watched.length} idle PID 1s for ${windows} s`);
       const read = (w: Watched) => {
@@ -143,13 +145,14 @@ export const idleScenario: Scenario = {
         last = now;
         lastAt = at;
       }
+      const mean = (xs: number[]) => `mean ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2)}/s over ${xs.length} windows`;
       watched.forEach((w, i) => {
         const s = series[i] as (typeof series)[number];
         if (w.row.length === 1) {
-          rec[w.side](w.row[0] as string, measured(s.pid1));
+          rec[w.side](w.row[0] as string, measured(s.pid1, mean(s.pid1)));
           return;
         }
-        rec[w.side]('idle-wakeups-pid1', measured(s.pid1));
+        rec[w.side]('idle-wakeups-pid1', measured(s.pid1, mean(s.pid1)));
         rec[w.side]('idle-wakeups-tree', measured(s.tree));
         rec[w.side]('idle-cpu-tree', measured(s.cpu));
       });
