@@ -103,6 +103,7 @@ export class Trial {
   readonly loggedDir = path.join(this.root, 'logged');
   readonly snapshots: Snapshot[] = [];
   private readonly listeners = new Map<string, { listener: Listener; events: string }>();
+  private readonly moved = new Map<string, string>();
   private scanner: Scanner | undefined;
 
   constructor(
@@ -116,7 +117,16 @@ export class Trial {
   }
 
   dir(service: string): string {
-    return path.join(this.scandir, service);
+    const [top, ...rest] = service.split('/');
+    const moved = this.moved.get(top as string);
+    return moved ? path.join(moved, ...rest) : path.join(this.scandir, service);
+  }
+
+  /** Renames a service dir (e.g. to a dot-name, which the scanner ignores); it stays observable under its old name. */
+  moveService(service: string, to: string): void {
+    const target = path.join(this.scandir, to);
+    fs.renameSync(this.dir(service), target);
+    this.moved.set(service, target);
   }
 
   private journalFile(service: string): string {
@@ -209,6 +219,7 @@ export class Trial {
   }
 
   fields(service: string): Record<string, string> {
+    if (run('s6-svok', [this.dir(service)]).status !== 0) return { supervised: 'no' };
     const f = svstatFields(this.dir(service), FIELDS);
     return { ...f, pid: f['pid'] === '-1' ? '-1' : 'set' };
   }
