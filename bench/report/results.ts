@@ -34,6 +34,12 @@ export function stampOf(results: Results): string {
   return `${d.slice(0, 10)}T${d.slice(11, 13)}${d.slice(14, 16)}Z${results.quick ? '-quick' : ''}`;
 }
 
+/** Pretty JSON, but arrays of numbers on one line (thousands of samples would otherwise take a line each). */
+export function toJson(results: Results): string {
+  const text = JSON.stringify(results, (_key, value: unknown) => (typeof value === 'number' ? Math.round(value * 1e4) / 1e4 : value), 2);
+  return `${text.replace(/\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g, (_m, items: string) => `[${items.split(/,\s+/).join(', ')}]`)}\n`;
+}
+
 function writeAtomic(file: string, text: string): void {
   const tmp = `${file}.tmp`;
   fs.writeFileSync(tmp, text);
@@ -47,12 +53,12 @@ export function writeResults(results: Results, dir: string, options: { latest: b
   const title = `nuwa vs peers — ${results.date.slice(0, 10)}${results.quick ? ' (quick)' : ''}`;
   const svg = renderSvg(results.rows, title);
   const files: Array<[string, string]> = [
-    [`${stamp}.json`, `${JSON.stringify(results, null, 2)}\n`],
+    [`${stamp}.json`, toJson(results)],
     [`${stamp}.svg`, svg],
     [`${stamp}.md`, renderMarkdown(results, `${stamp}.svg`)],
   ];
   if (options.latest) {
-    files.push(['latest.svg', svg], ['latest.md', renderMarkdown(results, 'latest.svg')], ['latest.json', `${JSON.stringify(results, null, 2)}\n`]);
+    files.push(['latest.svg', svg], ['latest.md', renderMarkdown(results, 'latest.svg')], ['latest.json', toJson(results)]);
   }
   for (const [name, text] of files) writeAtomic(path.join(dir, name), text);
   return files.map(([name]) => path.join(dir, name));
