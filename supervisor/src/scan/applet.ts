@@ -15,7 +15,10 @@ Beyond s6, added and removed service directories are picked up automatically.
 options:
   -d notif      write a newline to fd notif when ready to accept commands, then close it
   -t rescan_ms  also rescan every rescan_ms ms (default 0: never; the watcher covers it)
-  -c, -C, -L, -X  accepted for compatibility with s6-svscan, and ignored`;
+  -c, -C, -L, -X  accepted for compatibility with s6-svscan, and ignored
+
+environment:
+  NUWA_SCAN_WATCH=0  do not watch DIR (pick up changes only on s6-svscanctl -a/-h/-n, SIGALRM, SIGHUP, or -t)`;
 
 const log = logger('svscan');
 
@@ -62,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
   becomeInit();
   let scanner;
   try {
-    scanner = startScanner(parsed.dir, { signals: true, rescanMs: parsed.rescanMs });
+    scanner = startScanner(parsed.dir, { signals: true, rescanMs: parsed.rescanMs, watch: process.env.NUWA_SCAN_WATCH !== '0' });
   } catch (err) {
     if (err instanceof AlreadyLockedError) {
       log.error(`${parsed.dir}: another scanner is already running there`);

@@ -127,7 +127,9 @@ export class Scanner extends EventEmitter<ScannerEvents> {
       this.ensureRunning(entry);
     }
     for (const entry of this.entries.values()) {
-      if (!seen.has(entry.key)) entry.active = false;
+      if (seen.has(entry.key) || !entry.active) continue;
+      entry.active = false;
+      this.log.info(`${entry.name}: ${entry.dir} is no longer in the scan dir${prune ? ': stopping it' : ''}`);
     }
     if (prune) this.prune(prune);
   }
@@ -204,7 +206,7 @@ export class Scanner extends EventEmitter<ScannerEvents> {
     slot.supervisor = supervisor;
     slot.startedAt = performance.now();
     supervisor.on('event', (letters, status, phase) => this.emit('service-state', { name: slot.name, dir: slot.dir, letters, status, phase }));
-    supervisor.on('removed', () => this.onRemoved(entry));
+    supervisor.on('removed', () => this.onRemoved());
     supervisor.once('exit', () => this.onSupervisorExit(entry, slot, supervisor));
   }
 
@@ -257,10 +259,9 @@ export class Scanner extends EventEmitter<ScannerEvents> {
 
   private removedTimer: NodeJS.Timeout | undefined;
 
-  /** A supervisor found its directory gone: rescan soon and stop what vanished (one line, not one per service). */
-  private onRemoved(entry: Entry): void {
+  /** A supervisor found its directory gone: rescan soon, which stops what vanished (and says so, once). */
+  private onRemoved(): void {
     if (this.removedTimer || this.stopping) return;
-    this.log.warn(`${entry.name}: service directory ${entry.dir} was removed: stopping the service`);
     this.removedTimer = setTimeout(() => {
       this.removedTimer = undefined;
       this.scan('hangup-loggers');

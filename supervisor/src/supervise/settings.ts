@@ -63,24 +63,24 @@ export function parseSignal(text: string): NodeJS.Signals | undefined {
 
 export function readSettings(dir: string): ReadSettings {
   const warnings: string[] = [];
-  const uint = (file: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number => {
+  const uint = (file: string, fallback: number, max = Number.MAX_SAFE_INTEGER, fallbackText = `using ${fallback}`): number => {
     let setting;
     try {
       setting = readUint(dir, file);
     } catch (err) {
-      warnings.push(`cannot read ${file}: ${(err as Error).message}: using ${fallback}`);
+      warnings.push(`cannot read ${file}: ${(err as Error).message}: ${fallbackText}`);
       return fallback;
     }
     if (setting.kind === 'absent') return fallback;
     if (setting.kind === 'invalid' || setting.value > max) {
       const text = setting.kind === 'invalid' ? setting.text : String(setting.value);
-      warnings.push(`invalid ${file} ${JSON.stringify(text.slice(0, 40))} (want a number${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}): using ${fallback}`);
+      warnings.push(`invalid ${file} ${JSON.stringify(text.slice(0, 40))} (want a number${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}): ${fallbackText}`);
       return fallback;
     }
     return setting.value;
   };
   const optionalFd = (file: string): number | undefined => {
-    const fd = uint(file, -1, MAX_CHILD_FD);
+    const fd = uint(file, -1, MAX_CHILD_FD, 'ignoring it');
     return fd >= 0 ? fd : undefined;
   };
 

@@ -70,6 +70,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   /** Warnings already logged (one line per distinct problem, not one per start). */
   private readonly warned = new Set<string>();
   private exited = false;
+  private removed = false;
   private exitResolve!: () => void;
   /** Resolves once the supervisor has exited. */
   readonly done: Promise<void>;
@@ -103,6 +104,9 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     try {
       makeFifodir(file('event'));
       makeSuperviseDir(file('supervise'));
+      // A tool that sees the lock held reads the status next: make sure there is one (s6 has this window too).
+      // Only when none exists, so that a supervisor already running (lock held) never has its status clobbered.
+      if (!fs.existsSync(file('supervise', 'status'))) writeStatus(this.handle.base, this.status);
       this.lockFd = acquireLock(file('supervise', 'lock'), 0o644);
       this.control = openControlFifo(file('supervise', 'control'), (data) => this.onControlBytes(data));
       cleanFifodir(file('event'));
@@ -280,7 +284,10 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
 
   private spawnFailed(problem: string, removed = false): MachineEvent {
     this.spawnProblem = problem;
-    if (removed) this.emit('removed');
+    if (removed && !this.removed) {
+      this.removed = true;
+      this.emit('removed');
+    }
     return { type: 'run-spawn-failed', now: clock() };
   }
 
@@ -335,9 +342,16 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     try {
       return step();
     } catch (err) {
+      if (this.handle.currentPath() === undefined) {
+        // The service directory is gone: the scanner says so once and stops the service; nothing to add per write.
+        if (!this.removed) {
+          this.removed = true;
+          this.emit('removed');
+        }
+        return fallback;
+      }
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-      this.warnOnce(`cannot ${what} (${code})${code === 'ENOENT' ? ': was the service directory removed?' : ''}`);
-      if (code === 'ENOENT' && this.handle.currentPath() === undefined) this.emit('removed');
+      this.warnOnce(`cannot ${what} (${code})`);
       return fallback;
     }
   }
