@@ -34,8 +34,9 @@ export function watchScanDir(scandir: string, onChange: () => void, debounceMs =
   for (const event of ['add', 'addDir', 'unlink', 'unlinkDir'] as const) watcher.on(event, changed);
   // chokidar's own bookkeeping can miss an entry renamed away while it is still looking at it; the raw inotify event
   // on the scan dir never does. Both only trigger a rescan, which decides from the directory itself.
-  watcher.on('raw', (_event: string, name: string, details: { watchedPath?: string }) => {
-    if (details?.watchedPath !== scandir || typeof name !== 'string' || name === '' || name.startsWith('.')) return;
+  watcher.on('raw', (_event, name, details) => {
+    const watched = (details as { watchedPath?: string } | undefined)?.watchedPath;
+    if (watched !== scandir || typeof name !== 'string' || name === '' || name.startsWith('.')) return;
     changed(path.join(scandir, name));
   });
   // chokidar ignores what happens during its initial scan: one rescan once it is ready closes that gap
