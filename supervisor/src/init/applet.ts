@@ -1,5 +1,6 @@
 /** `nuwa init [--] CMD [ARGS…]`: the container's PID 1. */
 import { UsageError } from '../applet';
+import { initWithScanDir, scanDirForInit } from '../scan/init-mode';
 import { runMainProgram } from './main-program';
 import { becomeInit, envMilliseconds } from './pid1';
 
@@ -29,8 +30,10 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`unknown option '${arg}' (nuwa init --help)`);
   }
   const command = argv.slice(i);
-  if (command.length === 0) throw new UsageError('no command given (usage: nuwa init [--] CMD [ARGS...])');
+  const scandir = scanDirForInit();
+  if (command.length === 0 && !scandir) throw new UsageError('no command given (usage: nuwa init [--] CMD [ARGS...])');
 
   becomeInit();
+  if (scandir) return initWithScanDir(scandir, command, envMilliseconds('S6_KILL_GRACETIME', 3000));
   return runMainProgram(command, { graceMs: envMilliseconds('S6_KILL_GRACETIME', 3000) });
 }

@@ -24,6 +24,11 @@ const FROM_TERMINAL: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGQUIT',
 export interface MainProgramOptions {
   /** ms between passing SIGTERM on and SIGKILL (S6_KILL_GRACETIME). */
   graceMs: number;
+  /**
+   * Runs once the main program has exited, before leftovers get SIGTERM: a supervision tree stops here first, or its
+   * supervisors would restart the services the blanket SIGTERM kills.
+   */
+  beforeCleanup?: () => Promise<void>;
 }
 
 export async function runMainProgram(command: string[], options: MainProgramOptions): Promise<number> {
@@ -69,6 +74,7 @@ export async function runMainProgram(command: string[], options: MainProgramOpti
 
   const termination = await main.exited;
   clearTimeout(killTimer);
+  await options.beforeCleanup?.();
   await terminateAll(deadline ?? Date.now() + options.graceMs);
   stopRouting();
   return shellExitCode(termination);

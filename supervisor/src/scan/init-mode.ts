@@ -1,0 +1,45 @@
+/**
+ * `nuwa init` in plain (tini) mode, when the image has a scan dir ($NUWA_SCANDIR, else /run/service): the services
+ * there are supervised beside CMD. Kept small on purpose; the s6-overlay boot (rc/) has its own sequence.
+ *  - with CMD: CMD is the main program (signals go to it, its exit code is ours); when it exits, the services are
+ *    stopped (down signal; loggers drained), bounded by the grace time, then leftovers get SIGTERM/SIGKILL;
+ *  - without CMD: this process is the scanner, with s6-svscan's signals (SIGTERM stops everything, SIGHUP rescans,
+ *    .s6-svscan/SIG<NAME> scripts); when it is finished, leftovers are cleaned up and .s6-svscan/finish is exec'd.
+ */
+import * as fs from 'node:fs';
+import { runMainProgram } from '../init/main-program';
+import { terminateAll } from '../init/shutdown';
+import { logger } from '../log/logger';
+import { defaultScanDir, runFinishScript, startScanner } from './index';
+
+const log = logger('init');
+
+/** The scan dir nuwa init supervises, or undefined when there is none. */
+export function scanDirForInit(dir = defaultScanDir()): string | undefined {
+  try {
+    return fs.statSync(dir).isDirectory() ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function initWithScanDir(scandir: string, command: string[], graceMs: number): Promise<number> {
+  const withCommand = command.length > 0;
+  const scanner = startScanner(scandir, { signals: !withCommand });
+  log.info(`supervising the services in ${scandir}`);
+  if (!withCommand) {
+    await scanner.finished;
+    await terminateAll(Date.now() + graceMs);
+    runFinishScript(scandir);
+    return 0;
+  }
+  return runMainProgram(command, {
+    graceMs,
+    beforeCleanup: async () => {
+      const late = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), graceMs).unref());
+      if ((await Promise.race([scanner.stop('terminate').then(() => 'done' as const), late])) === 'late') {
+        log.warn(`services still stopping ${graceMs} ms after the main program exited: SIGTERM/SIGKILL to what is left`);
+      }
+    },
+  });
+}
