@@ -21,6 +21,12 @@ const HELP = `usage: nuwa-host COMMAND ...
   setup IMAGE [DIR]       unpack IMAGE's bin/ and nuwa.env into DIR (default: here), as its RunSetup line does
   run DIR                 start the app in DIR (DIR/bin/run); likewise kill, shell, status [--json], get_bid,
   SCRIPT DIR [ARGS...]    get_cid, and any other script in DIR/bin
+  install DIR, uninstall DIR
+                          put the app on the web (ACME certificate, nginx site, renewal job) / take it off again
+  archive DIR [--list [ARCHIVE] | --restore ARCHIVE [DEST] | --init]
+                          back up DIR/volumes with borg, list or restore backups (DIR/bin/archive_volumes)
+  migrate DIR [--output D] [--to USER@HOST:DIR] [--live]
+                          pack DIR/volumes into one self-unpacking volumes-APP.tar.gz.sh and print the scp line
 
 environment: NUWA_HOST_CONF (default /etc/nuwa/host.env), NUWA_CACHE_DIR (default /var/cache/nuwa),
 NUWA_SHARE (where layers/ and host-cli/templates/ are), NUWA_BINARY (the nuwa executable for /init)`;
@@ -106,6 +112,8 @@ export async function main(argv: string[]): Promise<number> {
       if (image === undefined || extra.length) throw new UsageError('setup takes an image and a folder (nuwa-host setup IMAGE [DIR])');
       return fail(() => setup(image, dir));
     }
+    case 'archive': // the user's Setup label names the script archive_volumes
+      return runScript('archive_volumes', args);
     default:
       return runScript(command, args);
   }

@@ -120,3 +120,16 @@ test('not enough disk for the repository: the failing step and the reason are na
   t.is(r.status, 1, r.stderr);
   t.regex(r.stderr, /backing up .* failed: not enough disk space for the repository/);
 });
+
+test('nuwa-host archive DIR runs the same script (bin/archive_volumes)', (t) => {
+  const nuwa = path.join(__dirname, '../../dist/nuwa');
+  if (!fs.existsSync(nuwa)) throw new Error(`${nuwa} is missing: run "npm run build" (npm test does it)`);
+  const app = makeAppFolder('nuwa-t8-hostcli', {});
+  fillVolumes(app.dir, 1000);
+  const env = { ...process.env, NUWA_HOST_CONF: app.hostConf, BORG_BASE_DIR: path.join(path.dirname(app.dir), 'borg-home') };
+  const made = spawnSync(nuwa, ['nuwa-host', 'archive', app.dir], { encoding: 'utf8', env });
+  t.is(made.status, 0, made.stderr);
+  const listed = spawnSync(nuwa, ['nuwa-host', 'archive', app.dir, '--list'], { encoding: 'utf8', env });
+  t.is(listed.status, 0, listed.stderr);
+  t.regex(listed.stdout, /^nuwa-t8-hostcli-\d{4}-\d\d-\d\dT/m);
+});

@@ -136,3 +136,15 @@ test('migrate refuses a hostile destination and a hostile app folder name', (t) 
   t.is(b.status, 1);
   t.regex(b.stderr, /is not allowed/);
 });
+
+test('nuwa-host migrate DIR runs the same script', (t) => {
+  const nuwa = path.join(__dirname, '../../dist/nuwa');
+  if (!fs.existsSync(nuwa)) throw new Error(`${nuwa} is missing: run "npm run build" (npm test does it)`);
+  const app = makeAppFolder('nuwa-t8-hostmig', {});
+  fillVolumes(app.dir, 1000);
+  const r = spawnSync(nuwa, ['nuwa-host', 'migrate', app.dir, '--to', 'root@b.example.test:/srv/x/'], {
+    encoding: 'utf8', env: { ...process.env, NUWA_HOST_CONF: app.hostConf },
+  });
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stdout, /^scp .*volumes-nuwa-t8-hostmig\.tar\.gz\.sh root@b\.example\.test:\/srv\/x\/$/m);
+});
