@@ -1,0 +1,84 @@
+/**
+ * The supervision tree with nuwa as a real PID 1 (`unshare -p -f --mount-proc`): `nuwa svscan DIR` in s6-svscan's
+ * place, and `nuwa init` picking up $NUWA_SCANDIR with and without a main program. Driven from outside the
+ * namespace with Debian's s6 tools (the service dirs are on the shared filesystem).
+ */
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { nuwaBinary, requireCommand, tempDir, waitFor } from '../helpers';
+import { runAsPid1 } from '../helpers/pid1';
+import { run, s6svok, svstatFields, waitUp, writeService } from '../helpers/s6';
+import { childrenOf } from '../../supervisor/src/sys/process-tree';
+
+function zombiesUnder(pid: number): number {
+  return childrenOf(pid).filter((child) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${child}/stat`, 'latin1');
+      return stat[stat.lastIndexOf(')') + 2] === 'Z';
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+test('nuwa svscan as PID 1: services run, orphans they leave are reaped, s6-svc works from outside, SIGTERM stops all and exits 0', async (t) => {
+  requireCommand('unshare', 'util-linux');
+  const scandir = tempDir('nuwa-pid1-');
+  const scratch = tempDir();
+  // each start leaves 20 orphans behind (re-parented to PID 1, which must reap them)
+  writeService(path.join(scandir, 'orphaner'), { run: `for i in $(seq 20); do sh -c 'sleep 0.05 &'; done\necho started >> ${scratch}/starts\nexec sleep 1000` });
+  writeService(path.join(scandir, 'steady'), { run: 'exec sleep 1000' });
+  const child = spawn('unshare', ['-p', '-f', '--mount-proc', '--', nuwaBinary(), 'svscan', scandir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d));
+  child.stderr.on('data', (d: Buffer) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const pid1 = await waitFor('nuwa to start as PID 1', () => childrenOf(child.pid as number)[0]);
+    t.is(fs.readFileSync(`/proc/${pid1}/status`, 'latin1').match(/^NSpid:\s+\d+\s+(\d+)/m)?.[1], '1');
+    await waitUp(path.join(scandir, 'orphaner'), true);
+    await waitUp(path.join(scandir, 'steady'), true);
+    const steady = svstatFields(path.join(scandir, 'steady'), ['pid'])['pid'];
+    t.is(run('s6-svc', ['-r', path.join(scandir, 'orphaner')]).status, 0);
+    await waitFor('the second start', () => fs.readFileSync(path.join(scratch, 'starts'), 'utf8').split('\n').length >= 3);
+    await waitFor('every orphan reaped', () => zombiesUnder(pid1) === 0 && childrenOf(pid1).length === 2);
+    t.is(svstatFields(path.join(scandir, 'steady'), ['pid'])['pid'], steady);
+    process.kill(pid1, 'SIGTERM');
+    t.is(await exited, 0, output);
+    t.false(s6svok(path.join(scandir, 'steady')));
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
+
+test('nuwa init without CMD as PID 1 supervises $NUWA_SCANDIR; SIGTERM takes services down (finish runs) and exits 0', async (t) => {
+  const scandir = tempDir('nuwa-pid1-');
+  const scratch = tempDir();
+  writeService(path.join(scandir, 'web'), { run: 'exec sleep 1000', finish: `echo "finish $1 $2" >> ${scratch}/finish` });
+  const pid1 = runAsPid1([], { NUWA_SCANDIR: scandir });
+  const host = await pid1.hostPid();
+  await waitUp(path.join(scandir, 'web'), true);
+  process.kill(host, 'SIGTERM');
+  const result = await pid1.finished;
+  t.is(result.code, 0, result.stderr);
+  t.is(fs.readFileSync(path.join(scratch, 'finish'), 'utf8'), 'finish 256 15\n');
+});
+
+test('nuwa init CMD with $NUWA_SCANDIR: services run beside CMD; CMD\'s exit stops them (and their loggers drain) and is the exit code', async (t) => {
+  const scandir = tempDir('nuwa-pid1-');
+  const scratch = tempDir();
+  writeService(path.join(scandir, 'worker'), {
+    run: `echo "worker says hello"\nexec sleep 1000`,
+    finish: `echo "finish $1 $2" >> ${scratch}/finish`,
+    log: `exec cat >> ${scratch}/worker.log`,
+  });
+  // the main program waits until the worker is up (seen through s6-svstat), then exits 3
+  const main = `until s6-svstat -o up ${path.join(scandir, 'worker')} 2>/dev/null | grep -q true; do sleep 0.05; done; exit 3`;
+  const result = await runAsPid1(['sh', '-c', main], { NUWA_SCANDIR: scandir }).finished;
+  t.is(result.code, 3, result.stderr);
+  t.is(fs.readFileSync(path.join(scratch, 'finish'), 'utf8'), 'finish 256 15\n');
+  t.is(fs.readFileSync(path.join(scratch, 'worker.log'), 'utf8'), 'worker says hello\n');
+  t.false(s6svok(path.join(scandir, 'worker')));
+});
