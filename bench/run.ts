@@ -59,7 +59,7 @@ function machine(nuwaVersion: string, loadAtStart: number): Machine {
     memoryMB: Math.round(os.totalmem() / 2 ** 20),
     kernel: os.release(),
     node: process.version,
-    nuwa: `${nuwaVersion || 'missing'} (git ${git(['rev-parse', '--short', 'HEAD']) || '?'}${git(['status', '--porcelain', '--', 'supervisor']) ? ', supervisor/ modified' : ''})`,
+    nuwa: `${nuwaVersion.replace(/^nuwa /, '') || 'missing'} (git ${git(['rev-parse', '--short', 'HEAD']) || '?'}${git(['status', '--porcelain', '--', 'supervisor']) ? ', supervisor/ modified' : ''})`,
     s6: debianVersion('s6'),
     tini: debianVersion('tini'),
     dumbInit: debianVersion('dumb-init'),

@@ -14,7 +14,7 @@ export function renderMarkdown(results: Results, svgFile: string): string {
     '',
     `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryMB} MB, Linux ${m.kernel}, Node ${m.node}. ` +
       `nuwa ${m.nuwa}; Debian s6 ${m.s6}, tini ${m.tini}, dumb-init ${m.dumbInit}. ` +
-      `Run took ${Math.round(results.durationSeconds / 60)} min (${results.durationSeconds} s); scenarios: ${results.scenarios.join(', ')}. ` +
+      `The run took ${Math.floor(results.durationSeconds / 60)} min ${results.durationSeconds % 60} s; scenarios: ${results.scenarios.join(', ')}. ` +
       `Load average (1 min) ${m.load.start.toFixed(2)} at the start, ${m.load.end.toFixed(2)} at the end: other work on the machine adds noise.`,
     '',
     'Every figure is measured in this run for nuwa and for its peer, on the same machine. p50 = median, p99 by nearest rank ' +

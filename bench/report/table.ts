@@ -2,7 +2,7 @@
 import type { OutcomeReport, RowReport } from '../lib/rows';
 
 export function formatNumber(x: number): string {
-  if (x === 0) return '0';
+  if (Number.isInteger(x)) return String(x);
   const abs = Math.abs(x);
   if (abs >= 1000) return x.toFixed(0);
   if (abs >= 100) return x.toFixed(1);

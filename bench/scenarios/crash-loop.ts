@@ -21,7 +21,7 @@ const rows: RowSpec[] = [
     peer: 's6-supervise',
     method:
       'The service exits 1 right after its exec stamp. Counted: exec stamps within the window, which opens at the first ' +
-      'start (60 s; 5 s in --quick). The two trees run at the same time.',
+      'start (60 s; 3 s in --quick). The two trees run at the same time.',
   },
   {
     id: 'crashloop-cpu',
@@ -60,7 +60,7 @@ export const crashLoopScenario: Scenario = {
   fullSeconds: 65,
   rows,
   async run(ctx: Context, rec: Recorder) {
-    const windowNs = BigInt(ctx.n(5, 60)) * 1_000_000_000n;
+    const windowNs = BigInt(ctx.n(3, 60)) * 1_000_000_000n;
     const sides = [
       ['peer', supervisor('s6', ctx.nuwa)],
       ['nuwa', supervisor('nuwa', ctx.nuwa)],

@@ -20,13 +20,13 @@ import { nowNs, sleep, until } from '../lib/wait';
 
 const method = (n: string, what: string) =>
   `${what} of the supervision tree (PID 1 and s6-supervise; nuwa: its one process) after ${n} crash-restarts minus before ` +
-  'them (after a warm-up of 200 restarts, 50 in --quick). Both readings are taken at rest: the service is switched to ' +
+  'them (after a warm-up of 200 restarts, 20 in --quick). Both readings are taken at rest: the service is switched to ' +
   'stay up and read 1 s after its last start. Both trees run side by side; restarts are counted from the supervisor\'s ' +
   'own \'u\' events.';
 
 const rows = (n: string): RowSpec[] => [
-  { id: 'soak-rss', item: 9, title: `soak: RSS growth over ${n} crash-restarts (300 in --quick)`, unit: 'MB', subject: 'nuwa svscan', peer: 's6-svscan + s6-supervise', method: method(n, 'RSS') },
-  { id: 'soak-fds', item: 9, title: `soak: open-fd growth over ${n} crash-restarts (300 in --quick)`, unit: 'fds', subject: 'nuwa svscan', peer: 's6-svscan + s6-supervise', method: method(n, 'Open file descriptors (/proc/PID/fd)') },
+  { id: 'soak-rss', item: 9, title: `soak: RSS growth over ${n} crash-restarts (200 in --quick)`, unit: 'MB', subject: 'nuwa svscan', peer: 's6-svscan + s6-supervise', method: method(n, 'RSS') },
+  { id: 'soak-fds', item: 9, title: `soak: open-fd growth over ${n} crash-restarts (200 in --quick)`, unit: 'fds', subject: 'nuwa svscan', peer: 's6-svscan + s6-supervise', method: method(n, 'Open file descriptors (/proc/PID/fd)') },
 ];
 
 interface Snapshot {
@@ -99,8 +99,8 @@ export const soakScenario: Scenario = {
   fullSeconds: 120,
   rows: rows('10,000'),
   async run(ctx: Context, rec: Recorder) {
-    const total = ctx.n(300, 10_000);
-    const warmup = ctx.n(50, 200);
+    const total = ctx.n(200, 10_000);
+    const warmup = ctx.n(20, 200);
     const deadline = Date.now() + ctx.n(40, 600) * 1000;
     const sides: Array<[side: 'nuwa' | 'peer', sup: Supervisor]> = [
       ['peer', supervisor('s6', ctx.nuwa)],
