@@ -13,7 +13,7 @@ import { buildProbes } from './lib/probes';
 import { Recorder, reportOutcome, rowReport, type RowReport } from './lib/rows';
 import { debianVersion, nuwaInfo, ROOT } from './lib/subjects';
 import { renderTable } from './report/table';
-import { writeResults, type Machine, type Results } from './report/results';
+import { writeResults, type Machine, type Results, type ScenarioRun } from './report/results';
 import { scenarios } from './scenarios';
 
 interface Options {
@@ -97,7 +97,10 @@ async function main(): Promise<number> {
   };
 
   const reports: RowReport[] = [];
+  const runs: ScenarioRun[] = [];
   for (const [k, scenario] of chosen.entries()) {
+    const began = Date.now();
+    const loadBefore = os.loadavg()[0] as number;
     current = scenario.name;
     process.stderr.write(`bench [${clock(startedAt)}] (${k + 1}/${chosen.length}) ${scenario.name}${options.quick ? '' : ` (~${scenario.fullSeconds} s)`}\n`);
     const recorder = new Recorder(new Set(scenario.rows.map((r) => r.id)));
@@ -113,12 +116,13 @@ async function main(): Promise<number> {
       const missing = crash ?? `scenario '${scenario.name}' ended without measuring this`;
       reports.push(rowReport(spec, reportOutcome(slot?.nuwa, missing), reportOutcome(slot?.peer, missing)));
     }
+    runs.push({ name: scenario.name, seconds: Math.round((Date.now() - began) / 1000), load: [loadBefore, os.loadavg()[0] as number] });
   }
 
   const results: Results = {
     date: new Date().toISOString(),
     quick: options.quick,
-    scenarios: chosen.map((s) => s.name),
+    scenarios: runs,
     durationSeconds: Math.round((Date.now() - startedAt) / 1000),
     machine: machine(nuwa.version, loadAtStart),
     rows: reports,

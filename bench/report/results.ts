@@ -19,10 +19,17 @@ export interface Machine {
   load: { start: number; end: number };
 }
 
+export interface ScenarioRun {
+  name: string;
+  seconds: number;
+  /** 1-minute load average before and after the scenario. */
+  load: [number, number];
+}
+
 export interface Results {
   date: string;
   quick: boolean;
-  scenarios: string[];
+  scenarios: ScenarioRun[];
   durationSeconds: number;
   machine: Machine;
   rows: RowReport[];
