@@ -6,8 +6,8 @@
 import type { OutcomeReport, RowReport } from '../lib/rows';
 import { formatNumber, formatRatio } from './table';
 
-const WIDTH = 960;
-const LABEL = 360;
+const WIDTH = 980;
+const LABEL = 380;
 const BARS = 470;
 const BAND = 44;
 const TOP = 56;
@@ -54,7 +54,7 @@ export function renderSvg(rows: RowReport[], title: string): string {
   rows.forEach((row, k) => {
     const y = TOP + k * BAND;
     if (k % 2 === 0) out.push(`<rect x="0" y="${y - 4}" width="${WIDTH}" height="${BAND}" fill="#f5f7fa"/>`);
-    out.push(`<text x="12" y="${y + 11}" class="l">${escape(clip(`${row.item || '+'}. ${row.title}`, 52))}</text>`);
+    out.push(`<text x="12" y="${y + 11}" class="l">${escape(clip(`${row.item || '+'}. ${row.title}`, 54))}</text>`);
     out.push(`<text x="12" y="${y + 27}" class="u">${escape(clip(`${row.unit} · ${row.subject} vs ${row.peer}`, 60))}</text>`);
     const tops = [row.nuwa, row.peerResult].map((o) => (o.status === 'measured' ? Math.max(o.p50, o.p99) : 0));
     const max = Math.max(...tops);
