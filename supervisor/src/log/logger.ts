@@ -28,7 +28,22 @@ export function plainLine(level: Level, component: string, message: string): str
   return `nuwa ${component}: ${LABEL[level]}${message}`;
 }
 
+/**
+ * Once stderr is a broken pipe (whoever read it went away), writing to it only yields EPIPE errors. Without a listener
+ * each one would be an uncaught exception, which PID 1 logs — to stderr: a busy loop that starves every timer and
+ * signal handler. So a write error silences stderr for good.
+ */
+let stderrBroken = false;
+let stderrGuarded = false;
+
 const stderrSink: Sink = (level, component, message) => {
+  if (stderrBroken) return;
+  if (!stderrGuarded) {
+    stderrGuarded = true;
+    process.stderr.on('error', () => {
+      stderrBroken = true;
+    });
+  }
   process.stderr.write(`${plainLine(level, component, message)}\n`);
 };
 
