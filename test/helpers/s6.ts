@@ -67,7 +67,13 @@ export async function startScanner(kind: ScannerKind, scandir: string, env: Node
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString('latin1')));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString('latin1')));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', (err) => {
+      output += `cannot start ${file}: ${err.message}\n`;
+      resolve();
+    });
+  });
   let gone = false;
   void exited.then(() => (gone = true));
   const scanner: Scanner = {

@@ -160,8 +160,8 @@ export class Trial {
   }
 
   async runSteps(): Promise<Snapshot[]> {
-    await this.start();
     try {
+      await this.start();
       await this.scenario.steps(this);
     } finally {
       await this.stop();
