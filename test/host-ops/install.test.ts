@@ -4,12 +4,12 @@
  * One nginx and one pebble for the whole file, so the tests run one after another.
  */
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
-import { podman, requireCommand, tempDir, waitFor } from '../helpers';
+import { nuwaBinary, podman, requireCommand, tempDir, waitFor } from '../helpers';
 import { startPebble, PEBBLE_DIRECTORY, type Pebble } from './fixtures/acme';
 import { appImage, removeApp, STATIC_CSS } from './fixtures/app-container';
 import { makeAppFolder, type AppFolder } from './fixtures/app-folder';
@@ -22,22 +22,25 @@ let nginx: Nginx;
 let pebble: Pebble;
 let base: string;
 let host: Record<string, string>;
+let monit: ChildProcess | undefined;
 const containers: string[] = [];
 
 test.before(async () => {
-  for (const c of ['nginx', 'certbot', 'curl', 'openssl', 'podman', 'cksum']) requireCommand(c);
+  for (const c of ['nginx', 'certbot', 'curl', 'openssl', 'podman', 'monit']) requireCommand(c);
   requireCommand('ss', 'iproute2');
   base = tempDir('nuwa-t8-tls-');
   fs.chmodSync(base, 0o755);
   nginx = await startNginx(path.join(base, 'nginx'), HTTP_PORT);
   pebble = await startPebble(path.join(base, 'pebble'), HTTP_PORT);
   appImage();
-  for (const d of ['systemd', 'monit', 'cron.d']) fs.mkdirSync(path.join(base, d));
-  fs.writeFileSync(path.join(base, 'monitrc'), 'set daemon 30\n', { mode: 0o600 });
+  fs.mkdirSync(path.join(base, 'cron.d'));
+  // A host as `nuwa-host init --prefix` prepares it (systemd and monit folders, a monitrc with a 1 s cycle), plus
+  // this issue's keys pointing every path into the sandbox.
+  const init = spawnSync(nuwaBinary(), ['nuwa-host', 'init', '--prefix', path.join(base, 'host'), '--monit-interval', '1'], { encoding: 'utf8' });
+  if (init.status !== 0) throw new Error(`nuwa-host init --prefix failed: ${init.stderr}`);
+  const initialised = fs.readFileSync(path.join(base, 'host/etc/nuwa/host.env'), 'utf8').split('\n').filter((l) => /^NUWA_\w+=/.test(l));
   host = {
-    NUWA_SYSTEMD_DIR: path.join(base, 'systemd'),
-    NUWA_MONIT_DIR: path.join(base, 'monit'),
-    NUWA_MONITRC: path.join(base, 'monitrc'),
+    ...Object.fromEntries(initialised.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])),
     NUWA_ACME_SERVER: PEBBLE_DIRECTORY,
     NUWA_ACME_CA_BUNDLE: pebble.serverCaBundle,
     NUWA_ACME_EMAIL: 'ops@example.test',
@@ -58,6 +61,7 @@ test.before(async () => {
 });
 
 test.after.always(async () => {
+  if (monit && monit.exitCode === null) monit.kill('SIGTERM');
   for (const name of containers) removeApp(name);
   await nginx?.stop();
   await pebble?.stop();
@@ -276,13 +280,37 @@ test.serial('refused before anything changes: no domain, a hostile domain, a tak
 });
 
 test.serial('nuwa-host install|uninstall DIR run the same scripts', (t) => {
-  const nuwa = path.join(__dirname, '../../dist/nuwa');
-  if (!fs.existsSync(nuwa)) throw new Error(`${nuwa} is missing: run "npm run build" (npm test does it)`);
+  const nuwa = nuwaBinary();
   const env = { ...process.env, NUWA_HOST_CONF: web.hostConf };
   const off = spawnSync(nuwa, ['nuwa-host', 'uninstall', web.dir], { encoding: 'utf8', env });
   t.is(off.status, 0, `${off.signal ?? ''} ${off.stderr}`);
   t.deepEqual(siteFiles(WEB), []);
   const on = spawnSync(nuwa, ['nuwa-host', 'install', web.dir], { encoding: 'utf8', env });
   t.is(on.status, 0, `${on.signal ?? ''} ${on.stderr}`);
+  t.is(curl(`https://${WEB_DOMAIN}:${HTTPS_PORT}/`).status, 200);
+});
+
+test.serial('with monit watching, uninstall makes it stop watching before the stop (it does not start the container again); install makes it watch again', async (t) => {
+  const monitrc = host.NUWA_MONITRC as string;
+  // A check that runs every cycle: its "data collected" time shows monit cycles passing.
+  fs.writeFileSync(path.join(host.NUWA_MONIT_DIR as string, 'nuwa-t8-tick'), 'check program nuwa-t8-tick with path /bin/true\n  if status != 0 then alert\n');
+  monit = spawn('monit', ['-I', '-c', monitrc], { stdio: 'ignore' });
+  const status = (check: string) => spawnSync('monit', ['-c', monitrc, 'status', check], { encoding: 'utf8' }).stdout;
+  const check = `nuwa-${WEB}`;
+  await waitFor('monit to watch the app', () => /^ *monitoring status +Monitored/m.test(status(check)) && /^ *status +OK/m.test(status(check)), { timeoutMs: 60_000 });
+
+  const r = web.run('uninstall');
+  t.is(r.status, 0, r.stderr);
+  t.regex(status(check), /^ *monitoring status +Not monitored/m);
+  const cycles = new Set<string>();
+  await waitFor('three more monit cycles', () => {
+    cycles.add(/data collected +(.*)/.exec(status('nuwa-t8-tick'))?.[1] ?? '');
+    return cycles.size >= 4;
+  }, { timeoutMs: 60_000, intervalMs: 200 });
+  t.is(podman(['container', 'inspect', '-f', '{{.State.Status}}', WEB]).trim(), 'exited', 'monit left the stopped container alone');
+
+  const again = web.run('install');
+  t.is(again.status, 0, again.stderr);
+  t.regex(status(check), /^ *monitoring status +Monitored/m);
   t.is(curl(`https://${WEB_DOMAIN}:${HTTPS_PORT}/`).status, 200);
 });

@@ -253,6 +253,9 @@ tls_reload_after_undo() {
 
 # The container's start and stop go through its systemd unit when systemd runs (bin/run registered it), else podman;
 # monit's check (bin/run's) is told too, or it would restart a container that bin/uninstall stopped.
+# True when a monit daemon runs and has the app's check. (monit's unmonitor/monitor exit 0 even without a daemon.)
+tls_monit_knows() { nuwa_monit status "$NUWA_MONIT_CHECK" >/dev/null 2>&1; }
+
 tls_podman_start() { podman start "$NUWA_NAME" >/dev/null 9>&-; } # conmon stays behind: it must not hold our lock
 
 tls_container_start() {
@@ -264,15 +267,25 @@ tls_container_start() {
     nuwa_undo podman stop -t 10 "$NUWA_NAME"
   fi
   if [ -e "$NUWA_MONIT_FILE" ]; then
-    nuwa_monit monitor "$NUWA_MONIT_CHECK" >/dev/null 2>&1 ||
+    if tls_monit_knows; then
+      nuwa_monit monitor "$NUWA_MONIT_CHECK" >/dev/null
+    else
       nuwa_say "monit is not running: its check $NUWA_MONIT_CHECK watches the container when monit starts"
+    fi
   fi
 }
 
 tls_container_stop() {
   if [ -e "$NUWA_MONIT_FILE" ]; then
-    if nuwa_monit unmonitor "$NUWA_MONIT_CHECK" >/dev/null 2>&1; then
+    if tls_monit_knows; then
+      nuwa_monit unmonitor "$NUWA_MONIT_CHECK" >/dev/null
       nuwa_undo nuwa_monit monitor "$NUWA_MONIT_CHECK"
+      # The daemon carries the request out on its own time: stopping before it has would race its next check.
+      local deadline=$((SECONDS + 30))
+      until nuwa_monit status "$NUWA_MONIT_CHECK" 2>/dev/null | grep -q '^ *monitoring status *Not monitored'; do
+        [ "$SECONDS" -lt "$deadline" ] || nuwa_die "monit did not stop watching $NUWA_MONIT_CHECK within 30s; the container was left running"
+        sleep 0.2
+      done
     else
       nuwa_warn "monit is not running: when it starts, its check $NUWA_MONIT_CHECK starts the container again unless you run: monit -c $NUWA_MONITRC unmonitor $NUWA_MONIT_CHECK"
     fi
