@@ -305,22 +305,23 @@ export interface DiffResult {
   outputs: Record<ScannerKind, string>;
 }
 
+/** Runs one trial; a failure carries the scanner's output and the snapshots taken so far. */
+export async function runTrial(kind: ScannerKind, driver: Driver, scenario: Scenario): Promise<{ snapshots: Snapshot[]; output: string } | Error> {
+  const trial = new Trial(kind, driver, scenario);
+  try {
+    return { snapshots: await trial.runSteps(), output: trial.output() };
+  } catch (err) {
+    const e = err as Error;
+    return new Error(`${e.message}\n--- ${kind} scanner output ---\n${trial.output()}\n--- snapshots so far ---\n${JSON.stringify(trial.snapshots, null, 1)}`);
+  }
+}
+
 /** Runs `scenario` under s6-svscan and under nuwa svscan (concurrently: separate scan dirs), both driven by `driver`. */
 export async function differential(scenario: Scenario, driver: Driver = 's6'): Promise<DiffResult> {
-  const s6 = new Trial('s6', driver, scenario);
-  const nuwa = new Trial('nuwa', driver, scenario);
-  const settle = async (trial: Trial): Promise<Snapshot[] | Error> => {
-    try {
-      return await trial.runSteps();
-    } catch (err) {
-      const e = err as Error;
-      return new Error(`${e.message}\n--- ${trial.kind} scanner output ---\n${trial.output()}\n--- snapshots so far ---\n${JSON.stringify(trial.snapshots, null, 1)}`);
-    }
-  };
-  const [a, b] = await Promise.all([settle(s6), settle(nuwa)]);
+  const [a, b] = await Promise.all([runTrial('s6', driver, scenario), runTrial('nuwa', driver, scenario)]);
   if (a instanceof Error) throw new Error(`the s6 side of the scenario failed (a harness bug, or the scenario is wrong): ${a.message}`);
-  if (b instanceof Error) throw new Error(`nuwa diverged (s6 side completed): ${b.message}\n--- s6 snapshots ---\n${JSON.stringify(a, null, 1)}`);
-  return { s6: a, nuwa: b, outputs: { s6: s6.output(), nuwa: nuwa.output() } };
+  if (b instanceof Error) throw new Error(`nuwa diverged (s6 side completed): ${b.message}\n--- s6 snapshots ---\n${JSON.stringify(a.snapshots, null, 1)}`);
+  return { s6: a.snapshots, nuwa: b.snapshots, outputs: { s6: a.output, nuwa: b.output } };
 }
 
 /**
@@ -344,12 +345,19 @@ export function normalizeNuwa(nuwa: Snapshot): Snapshot {
 /** Asserts that nuwa showed, at every snapshot, what s6 showed (modulo the documented differences). */
 export function assertSame(t: ExecutionContext, result: DiffResult): void {
   if (process.env.NUWA_S6DIFF_SHOW) t.log(JSON.stringify(result.s6, null, 1)); // what was compared, for a human
+  assertMatches(t, result.nuwa, 'nuwa', result.s6, 'nuwa');
+}
+
+/** Asserts `actual` (observed under `scanner`) equals the s6 baseline `expected`, snapshot by snapshot. */
+export function assertMatches(t: ExecutionContext, actual: Snapshot[], scanner: ScannerKind, expected: Snapshot[], who: string): void {
   t.deepEqual(
-    result.nuwa.map((s) => s.label),
-    result.s6.map((s) => s.label),
-    'both sides reached the same observation points',
+    actual.map((s) => s.label),
+    expected.map((s) => s.label),
+    `${who} reached the same observation points`,
   );
-  result.s6.forEach((s6, i) => {
-    t.deepEqual(normalizeNuwa(result.nuwa[i] as Snapshot), nuwaExpected(s6), `at "${s6.label}" nuwa shows what s6 shows`);
+  expected.forEach((base, i) => {
+    const got = actual[i] as Snapshot;
+    if (scanner === 'nuwa') t.deepEqual(normalizeNuwa(got), nuwaExpected(base), `at "${base.label}" ${who} shows what s6 shows`);
+    else t.deepEqual(got, base, `at "${base.label}" ${who} shows what s6 shows`);
   });
 }

@@ -146,7 +146,8 @@ const HEADER = ['SERVICE', 'STATE', 'PID', 'FOR', 'READY', 'LAST EXIT', 'NOTES']
 
 /** One table row per service: the human view of `svstat` on a scan dir. */
 export function tableRow(json: StatusJson): string[] {
-  if (!json.supervised) return [json.service, json.error ? 'error' : 'unsupervised', '-', '-', '-', '-', json.error ?? ''];
+  if (json.error !== undefined) return [json.service, 'error', '-', '-', '-', '-', json.error];
+  if (!json.supervised) return [json.service, 'unsupervised', '-', '-', '-', '-', ''];
   const state = json.up ? 'up' : json.finishing ? 'finishing' : 'down';
   const notes: string[] = [];
   if (json.paused) notes.push('paused');

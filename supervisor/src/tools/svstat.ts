@@ -53,25 +53,25 @@ function addField(fields: FieldName[], name: FieldName): void {
 }
 
 /** Reads one service: the view, or why not (`supervised: false` when no supervisor holds its lock). */
-function inspect(dir: string): { view: ServiceView } | { supervised: false } | { error: string; code: number } {
+function inspect(dir: string): { view: ServiceView } | { supervised: false } | { error: string; code: number; supervised: boolean } {
   let supervised: boolean;
   try {
     supervised = isSupervised(dir);
   } catch (err) {
-    return { error: `unable to check ${dir}: ${reason(err)}`, code: 111 };
+    return { error: `unable to check ${dir}: ${reason(err)}`, code: 111, supervised: false };
   }
   if (!supervised) return { supervised: false };
   try {
     return { view: viewOf(readStatus(dir), isNormallyUp(dir)) };
   } catch (err) {
-    return { error: `unable to read status for ${dir}: ${statusPath(dir)}: ${reason(err)}`, code: 111 };
+    return { error: `unable to read status for ${dir}: ${statusPath(dir)}: ${reason(err)}`, code: 111, supervised: true };
   }
 }
 
 function one(arg: string, dir: string, req: Request): number {
   const result = inspect(dir);
   if ('error' in result) throw new Fatal(result.error, result.code);
-  if ('supervised' in result) {
+  if (!('view' in result)) {
     if (req.json) process.stdout.write(`${JSON.stringify({ service: arg, dir, supervised: false } satisfies StatusJson)}\n`);
     const missing = fs.existsSync(dir) ? '' : ' (no such directory here, nor in the scan dir)';
     throw new Fatal(`unable to read status for ${dir}: no supervisor is running${missing}`, 1);
@@ -94,7 +94,8 @@ function table(scandir: string, req: Request): number {
   const rows = services.map(({ name, dir }) => {
     const result = inspect(dir);
     if ('view' in result) return { json: toJson(name, dir, result.view), view: result.view };
-    const json: StatusJson = { service: name, dir, supervised: false, ...('error' in result ? { error: result.error } : {}) };
+    // A status that cannot be read still has a supervisor: only the lock says whether one runs.
+    const json: StatusJson = 'error' in result ? { service: name, dir, supervised: result.supervised, error: result.error } : { service: name, dir, supervised: false };
     return { json, view: undefined };
   });
   let out: string;
