@@ -10,10 +10,11 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { nuwaBinary, podman, requireCommand, tempDir, waitFor } from '../helpers';
-import { startPebble, PEBBLE_DIRECTORY, type Pebble } from './fixtures/acme';
+import { startPebble, type Pebble } from './fixtures/acme';
 import { appImage, removeApp, STATIC_CSS } from './fixtures/app-container';
 import { makeAppFolder, type AppFolder } from './fixtures/app-folder';
 import { startNginx, type Nginx } from './fixtures/nginx';
+import { tlsHost } from './fixtures/tls-host';
 
 const HTTP_PORT = 18180;
 const HTTPS_PORT = 18143;
@@ -33,31 +34,7 @@ test.before(async () => {
   nginx = await startNginx(path.join(base, 'nginx'), HTTP_PORT);
   pebble = await startPebble(path.join(base, 'pebble'), HTTP_PORT);
   appImage();
-  fs.mkdirSync(path.join(base, 'cron.d'));
-  // A host as `nuwa-host init --prefix` prepares it (systemd and monit folders, a monitrc with a 1 s cycle), plus
-  // this issue's keys pointing every path into the sandbox.
-  const init = spawnSync(nuwaBinary(), ['nuwa-host', 'init', '--prefix', path.join(base, 'host'), '--monit-interval', '1'], { encoding: 'utf8' });
-  if (init.status !== 0) throw new Error(`nuwa-host init --prefix failed: ${init.stderr}`);
-  const initialised = fs.readFileSync(path.join(base, 'host/etc/nuwa/host.env'), 'utf8').split('\n').filter((l) => /^NUWA_\w+=/.test(l));
-  host = {
-    ...Object.fromEntries(initialised.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])),
-    NUWA_ACME_SERVER: PEBBLE_DIRECTORY,
-    NUWA_ACME_CA_BUNDLE: pebble.serverCaBundle,
-    NUWA_ACME_EMAIL: 'ops@example.test',
-    NUWA_ACME_WEBROOT: path.join(base, 'acme-webroot'),
-    NUWA_CERTBOT_CONFIG_DIR: path.join(base, 'letsencrypt'),
-    NUWA_CERTBOT_WORK_DIR: path.join(base, 'certbot-work'),
-    NUWA_CERTBOT_LOGS_DIR: path.join(base, 'certbot-logs'),
-    NUWA_NGINX_CONF: nginx.conf,
-    NUWA_NGINX_PID: nginx.pidFile,
-    NUWA_NGINX_SITES_AVAILABLE: nginx.sitesAvailable,
-    NUWA_NGINX_SITES_ENABLED: nginx.sitesEnabled,
-    NUWA_HTTP_PORT: String(HTTP_PORT),
-    NUWA_HTTPS_PORT: String(HTTPS_PORT),
-    NUWA_LISTEN_ADDRESS: '127.0.0.1',
-    NUWA_CRON_DIR: path.join(base, 'cron.d'),
-    NUWA_CHECK_CA_BUNDLE: pebble.rootCa,
-  };
+  host = tlsHost(base, nginx, pebble, HTTPS_PORT);
 });
 
 test.after.always(async () => {
@@ -130,7 +107,7 @@ test.serial('install: pebble issues the certificate, nginx serves the app over H
   const r = web.run('install');
   t.is(r.status, 0, r.stderr);
   noKeyPrinted(t, r.stdout, r.stderr);
-  t.regex(r.stderr, new RegExp(`installed: https://${WEB_DOMAIN.replace(/\./g, '\\.')}:${HTTPS_PORT}/ answers \\(HTTP 200\\) through nginx`));
+  t.regex(r.stderr, new RegExp(`installed: https://${WEB_DOMAIN.replace(/\./g, '\\.')}:${HTTPS_PORT}/healthz answers \\(HTTP 200\\) through nginx`));
 
   const page = curl(`https://${WEB_DOMAIN}:${HTTPS_PORT}/hello?x=1`);
   t.is(page.status, 200);
@@ -178,6 +155,15 @@ test.serial('the renewal job is registered with cron, and its own command with -
   t.regex(after.issuer.CN as string, /^Pebble Intermediate CA/);
   const key = fs.realpathSync(path.join(host.NUWA_CERTBOT_CONFIG_DIR as string, 'live', WEB_DOMAIN, 'privkey.pem'));
   t.is(fs.statSync(key).mode & 0o777, 0o600);
+});
+
+test.serial('install again while installed: the valid certificate is kept and the site keeps answering', async (t) => {
+  const before = await servedCertificate(WEB_DOMAIN);
+  const r = web.run('install');
+  t.is(r.status, 0, r.stderr);
+  t.notRegex(r.stderr, /enabling the port-18180 site/, 'no HTTP-only phase once a certificate exists');
+  t.is((await servedCertificate(WEB_DOMAIN)).fingerprint256, before.fingerprint256);
+  t.is(curl(`https://${WEB_DOMAIN}:${HTTPS_PORT}/`).status, 200);
 });
 
 test.serial('uninstall takes the site off nginx, drops the renewal job and stops the container, keeping certificate and data; install works again', async (t) => {

@@ -17,7 +17,8 @@
 #   NUWA_STATIC_DIR             static files nginx serves itself (default: the volume the image's label nuwa.static
 #                               names, e.g. nuwa.static=/app/static -> APPDIR/volumes/app/static)
 #   NUWA_STATIC_URL             (/static/)   NUWA_CLIENT_MAX_BODY (20m)
-#   NUWA_CHECK_PATH             what bin/install fetches through nginx before declaring success (/)
+#   NUWA_CHECK_PATH             what bin/install fetches through nginx before declaring success (default: the
+#                               image's health URL, label nuwa.health, else /)
 #   NUWA_CHECK_CA_BUNDLE        CA file curl trusts for that check (empty: the system's)
 #   NUWA_CRON_DIR               where the renewal job goes (/etc/cron.d)
 
@@ -70,8 +71,11 @@ tls_config() {
   [[ $TLS_STATIC_URL =~ ^/([A-Za-z0-9_.-]+/)+$ ]] || nuwa_die "NUWA_STATIC_URL '$TLS_STATIC_URL' must look like /static/"
   TLS_MAX_BODY=${NUWA_CLIENT_MAX_BODY:-20m}
   [[ $TLS_MAX_BODY =~ ^[0-9]+[kKmMgG]?$ ]] || nuwa_die "NUWA_CLIENT_MAX_BODY '$TLS_MAX_BODY' is not a size like 20m"
-  TLS_CHECK_PATH=${NUWA_CHECK_PATH:-/}
-  [[ $TLS_CHECK_PATH =~ ^/[A-Za-z0-9_./?=\&-]*$ ]] || nuwa_die "NUWA_CHECK_PATH '$TLS_CHECK_PATH' is not a URL path"
+  # What bin/install fetches: the image's health URL (label nuwa.health; made to be asked often) or the front page.
+  TLS_CHECK_PATH=${NUWA_CHECK_PATH:-}
+  if [ -z "$TLS_CHECK_PATH" ] && [ "$1" = domain-required ]; then TLS_CHECK_PATH=$(nuwa_image_label "$NUWA_IMAGE" nuwa.health || true); fi
+  TLS_CHECK_PATH=${TLS_CHECK_PATH:-/}
+  [[ $TLS_CHECK_PATH =~ ^/[A-Za-z0-9_./?=\&-]*$ ]] || nuwa_die "NUWA_CHECK_PATH '$TLS_CHECK_PATH' (or the image's label nuwa.health) is not a URL path"
   TLS_HTTP_PORT=${NUWA_HTTP_PORT:-80}
   TLS_HTTPS_PORT=${NUWA_HTTPS_PORT:-443}
   nuwa_check_port "$TLS_HTTP_PORT" NUWA_HTTP_PORT
