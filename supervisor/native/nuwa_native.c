@@ -119,6 +119,23 @@ static napi_value js_lock(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* Blocking fcntl record lock (F_SETLKW): for a short-lived helper that must wait for a lock before exec'ing a
+ * service (lock-fd). Never call it in a long-running process: it blocks the event loop until the lock is free. */
+static napi_value js_lock_wait(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t fd;
+  bool exclusive;
+  if (!arg_int(env, argv[0], &fd) || napi_get_value_bool(env, argv[1], &exclusive) != napi_ok) {
+    napi_throw_type_error(env, NULL, "lockWait(fd, exclusive)");
+    return NULL;
+  }
+  struct flock fl = { .l_type = exclusive ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+  int r;
+  do r = fcntl(fd, F_SETLKW, &fl); while (r < 0 && errno == EINTR);
+  if (r < 0) return throw_errno(env, "fcntl(F_SETLKW)", errno);
+  return NULL;
+}
+
 /* true when another process holds a conflicting record lock: how s6-svok decides "supervised". */
 static napi_value js_is_locked(napi_env env, napi_callback_info info) {
   ARGS(1);
@@ -259,6 +276,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "waitpid", NULL, js_waitpid, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "setChildSubreaper", NULL, js_set_child_subreaper, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "lock", NULL, js_lock, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "lockWait", NULL, js_lock_wait, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "isLocked", NULL, js_is_locked, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "mkfifo", NULL, js_mkfifo, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "sendUnixDgram", NULL, js_send_unix_dgram, NULL, NULL, NULL, napi_default_jsproperty, NULL },

@@ -17,6 +17,7 @@ interface AppletEntry {
 export const applets: Record<string, AppletEntry> = {
   init: { summary: 'PID 1: reap, forward signals, run CMD and the service tree', load: () => import('./init/applet') },
   svscan: { summary: 'supervise every service directory of a scan dir (s6-svscan)', load: () => import('./scan/applet'), aliases: ['s6-svscan'] },
+  'supervise-lockfd': { summary: '(internal) run a service holding its lock-fd lock', load: () => import('./supervise/lock-fd') },
   svc: { summary: "control a service (s6-svc's letters; -w waits)", load: () => import('./tools/svc'), aliases: ['s6-svc'] },
   svstat: { summary: 'status of a service, or a table of all (--json)', load: () => import('./tools/svstat'), aliases: ['s6-svstat'] },
   svwait: { summary: 'wait until services are up, ready or down', load: () => import('./tools/svwait'), aliases: ['s6-svwait'] },

@@ -217,3 +217,20 @@ test('.s6-svscan/SIGHUP replaces the built-in action; SIGTERM without a script t
     await scanner.stop();
   }
 });
+
+test('lock-fd: run holds supervise/service-lock (s6-setlock -n cannot take it) on the fd it asked for, across restarts', async (t) => {
+  await withScanner({ l: { run: 'exec sleep 1000', files: { 'lock-fd': '5\n' } } }, async (_s, dir) => {
+    const lockFile = path.join(dir('l'), 'supervise', 'service-lock');
+    const busy = () => run('s6-setlock', ['-n', lockFile, 'true']).status === 1;
+    await waitUp(dir('l'), true);
+    await waitFor('the lock to be held', busy);
+    const pid = pidOf(dir('l'));
+    t.is(fs.readlinkSync(`/proc/${pid}/fd/5`), lockFile);
+    t.is(run('s6-svc', ['-r', dir('l')]).status, 0);
+    await waitFor('a new instance', () => pidOf(dir('l')) !== pid && pidOf(dir('l')) > 0);
+    await waitFor('the lock held again', busy);
+    t.is(run('s6-svc', ['-d', dir('l')]).status, 0);
+    await waitUp(dir('l'), false);
+    t.false(busy()); // released with the process
+  });
+});

@@ -8,11 +8,16 @@ import * as fs from 'node:fs';
 import { native } from '../sys/native';
 
 export class LogPipe {
-  readonly readFd: number;
+  private readFd: number | undefined;
   private writeFd: number | undefined;
 
   constructor() {
     [this.readFd, this.writeFd] = native().pipe();
+  }
+
+  /** The logger's end (undefined once closed, so that a closed fd number is never handed to a child). */
+  get readEnd(): number | undefined {
+    return this.readFd;
   }
 
   /** The service's end (undefined once closed: the service then writes to our stdout). */
@@ -29,10 +34,8 @@ export class LogPipe {
 
   close(): void {
     this.closeWriteEnd();
-    try {
-      fs.closeSync(this.readFd);
-    } catch {
-      // already closed
-    }
+    if (this.readFd === undefined) return;
+    fs.closeSync(this.readFd);
+    this.readFd = undefined;
   }
 }

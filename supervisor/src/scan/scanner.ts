@@ -190,8 +190,7 @@ export class Scanner extends EventEmitter<ScannerEvents> {
     const supervisor = new ServiceSupervisor({
       dir: slot.dir,
       name: slot.name,
-      stdin: isLogger ? entry.pipe?.readFd : undefined,
-      stdout: isLogger ? undefined : entry.pipe?.writeEnd,
+      stdio: () => (isLogger ? { stdin: entry.pipe?.readEnd } : { stdout: entry.pipe?.writeEnd }),
     });
     try {
       supervisor.start();

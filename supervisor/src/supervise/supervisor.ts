@@ -25,6 +25,7 @@ import { openControlFifo, type ControlFifo } from './control-fifo';
 import { DirHandle } from './dir-handle';
 import { deathReason, FailureReport } from './failure-report';
 import { initialState, statusOf, transition, type Action, type MachineEvent, type MachineState, type Now, type Phase } from './machine';
+import { lockedCommand, openServiceLock } from './lock-fd';
 import { hasDownFile, readSettings, type ServiceSettings } from './settings';
 
 export interface SupervisorOptions {
@@ -32,10 +33,11 @@ export interface SupervisorOptions {
   dir: string;
   /** The argument run and finish get: `foo`, or `foo/log` for a logger (s6-svscan's convention). */
   name: string;
-  /** fd for run's and finish's stdin (a logger's end of the log pipe); inherited when absent. */
-  stdin?: number;
-  /** fd for run's and finish's stdout (the service's end of the log pipe); inherited when absent. */
-  stdout?: number;
+  /**
+   * fds for run's and finish's stdin and stdout, asked at each spawn (a logger may appear after its service started):
+   * a logger's stdin is its end of the log pipe, a logged service's stdout the other end. Inherited when absent.
+   */
+  stdio?: () => { stdin?: number; stdout?: number };
   log?: Logger;
 }
 
@@ -246,12 +248,16 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
-  private stdio(notificationFd: number | undefined): StdioOptions {
-    const stdio: (number | 'inherit' | 'ignore' | 'pipe')[] = [this.options.stdin ?? 'inherit', this.options.stdout ?? 'inherit', 'inherit'];
-    if (notificationFd !== undefined) {
-      while (stdio.length <= notificationFd) stdio.push('ignore');
-      stdio[notificationFd] = 'pipe';
-    }
+  /** stdin/stdout from the scanner (log pipe), stderr inherited; the notification pipe and the lock file at their fds. */
+  private stdio(notificationFd?: number, lock?: { at: number; fd: number }): StdioOptions {
+    const { stdin, stdout } = this.options.stdio?.() ?? {};
+    const stdio: (number | 'inherit' | 'ignore' | 'pipe')[] = [stdin ?? 'inherit', stdout ?? 'inherit', 'inherit'];
+    const place = (at: number, what: number | 'pipe') => {
+      while (stdio.length <= at) stdio.push('ignore');
+      stdio[at] = what;
+    };
+    if (notificationFd !== undefined) place(notificationFd, 'pipe');
+    if (lock) place(lock.at, lock.fd);
     return stdio;
   }
 
@@ -267,12 +273,24 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     const problem = programProblem(cwd, 'run');
     if (problem) return this.spawnFailed(problem);
     const settings = this.readSettings();
+    let command = { file: './run', args: [this.name] };
+    let lock: { at: number; fd: number } | undefined;
+    if (settings.lockFd !== undefined) {
+      try {
+        lock = { at: settings.lockFd, fd: openServiceLock(this.handle.base, (message) => this.log.warn(`${this.name}: ${message}`)) };
+        command = lockedCommand(settings.lockFd, './run', [this.name]);
+      } catch (err) {
+        return this.spawnFailed(`cannot open supervise/service-lock for lock-fd: ${(err as Error).message}`);
+      }
+    }
     let spawned: Spawned;
     try {
-      spawned = await spawn('./run', [this.name], { cwd, detached: true, stdio: this.stdio(settings.notificationFd) });
+      spawned = await spawn(command.file, command.args, { cwd, detached: true, stdio: this.stdio(settings.notificationFd, lock) });
     } catch (err) {
       if (!(err instanceof SpawnError)) throw err;
       return this.spawnFailed(`cannot spawn run: ${err.message.replace(/^cannot run '[^']*': /, '')}`);
+    } finally {
+      if (lock) fs.closeSync(lock.fd); // the child has its own copy; we hold no lock on it (nothing is dropped)
     }
     const { pid } = spawned;
     if (settings.notificationFd !== undefined) this.watchReadiness(spawned.child.stdio[settings.notificationFd] as Socket | null);
@@ -318,7 +336,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     const [exitArg, signalArg, pgid] = args;
     let spawned: Spawned;
     try {
-      spawned = await spawn('./finish', [exitArg, signalArg, this.name, pgid], { cwd, detached: true, stdio: this.stdio(undefined) });
+      spawned = await spawn('./finish', [exitArg, signalArg, this.name, pgid], { cwd, detached: true, stdio: this.stdio() });
     } catch (err) {
       if (!(err instanceof SpawnError)) throw err;
       this.warnOnce(`cannot spawn finish: ${err.message}`);

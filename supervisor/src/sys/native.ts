@@ -17,6 +17,8 @@ export interface Native {
   setChildSubreaper(): void;
   /** Non-blocking fcntl record lock on the whole file; false when another process holds it. */
   lock(fd: number, exclusive: boolean): boolean;
+  /** Blocking fcntl record lock (F_SETLKW): only for short-lived helpers, it blocks the event loop. */
+  lockWait(fd: number, exclusive: boolean): void;
   /** True when another process holds a record lock on the file (F_GETLK). */
   isLocked(fd: number): boolean;
   mkfifo(file: string, mode: number): void;
