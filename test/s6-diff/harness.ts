@@ -174,6 +174,12 @@ export class Trial {
     for (const { listener } of this.listeners.values()) listener.close();
   }
 
+  /** Whether the scanner process has exited (after svscanctl -t, or its finish). */
+  scannerExited(): boolean {
+    const p = this.scanner?.process;
+    return p !== undefined && (p.exitCode !== null || p.signalCode !== null);
+  }
+
   /** What the scanner printed (its services' unlogged output too): shown when a trial fails. */
   output(): string {
     return this.scanner?.output() ?? '';
@@ -333,12 +339,14 @@ export async function differential(scenario: Scenario, driver: Driver = 's6'): P
 export function nuwaExpected(s6: Snapshot): Snapshot {
   const copy = structuredClone(s6);
   for (const obs of Object.values(copy.services)) obs.journal = obs.journal.map((l) => (l.startsWith('finish ') ? `${l} <pgid>` : l));
+  copy.processes = copy.processes.map((p) => (/\.\/finish \S+ \S+ \S+$/.test(p) ? `${p} <pgid>` : p));
   return copy;
 }
 
 export function normalizeNuwa(nuwa: Snapshot): Snapshot {
   const copy = structuredClone(nuwa);
   for (const obs of Object.values(copy.services)) obs.journal = obs.journal.map((l) => l.replace(/^(finish \S+ \S+ \S+) \d+$/, '$1 <pgid>'));
+  copy.processes = copy.processes.map((p) => p.replace(/(\.\/finish \S+ \S+ \S+) \d+$/, '$1 <pgid>'));
   return copy;
 }
 
