@@ -137,3 +137,22 @@ test('svscanctl -t: services and loggers stopped, the logger gets the last line,
   });
   assertSame(t, result);
 });
+
+test('bad input: run not executable, notification-fd holding garbage, random bytes in supervise/control', async (t) => {
+  const result = await differential({
+    services: {
+      noexec: { run: journaled('exec sleep 100201') },
+      garbage: { run: journaled('echo >&3\nexec sleep 100202'), files: { 'notification-fd': 'three\n' } },
+      ctl: { run: journaled('exec sleep 100203'), files: { down: '' } },
+    },
+    prepare: (trial) => fs.chmodSync(path.join(trial.dir('noexec'), 'run'), 0o644),
+    async steps(trial) {
+      await trial.until('garbage up, ctl supervised', () => trial.count('garbage', 'u') === 1 && trial.events('ctl') === 's');
+      // Unknown bytes are ignored; the one known letter among them (u) is obeyed.
+      fs.writeFileSync(path.join(trial.dir('ctl'), 'supervise', 'control'), Buffer.from('Z!\x00\xffu?\n'));
+      await trial.until('ctl up', () => trial.count('ctl', 'u') === 1);
+      await trial.snapshot('noexec never up, garbage up but never ready, ctl started by the u among the junk');
+    },
+  });
+  assertSame(t, result);
+});
