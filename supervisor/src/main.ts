@@ -16,6 +16,9 @@ interface AppletEntry {
 /** The dispatch table. Later applets register here, one line each. */
 export const applets: Record<string, AppletEntry> = {
   init: { summary: 'PID 1: reap, forward signals, run CMD and the service tree', load: () => import('./init/applet') },
+  'with-contenv': { summary: 'run a program with the container environment (s6-overlay)', load: () => import('./rc/applets/with-contenv') },
+  printcontenv: { summary: 'print a variable of the container environment (s6-overlay)', load: () => import('./rc/applets/printcontenv') },
+  halt: { summary: 'stop the container from inside (s6-overlay /run/s6/basedir/bin/halt)', load: () => import('./rc/applets/halt'), aliases: ['poweroff', 'reboot'] },
   svscan: { summary: 'supervise every service directory of a scan dir (s6-svscan)', load: () => import('./scan/applet'), aliases: ['s6-svscan'] },
   'supervise-lockfd': { summary: '(internal) run a service holding its lock-fd lock', load: () => import('./supervise/lock-fd') },
   svc: { summary: "control a service (s6-svc's letters; -w waits)", load: () => import('./tools/svc'), aliases: ['s6-svc'] },

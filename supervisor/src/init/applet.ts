@@ -1,21 +1,41 @@
-/** `nuwa init [--] CMD [ARGS…]`: the container's PID 1. */
+/**
+ * `nuwa init [--] [CMD [ARGS…]]`: the container's PID 1.
+ *
+ * Two modes, chosen by what the image holds:
+ *  - an s6-overlay v3 image (/etc/s6-overlay, /etc/cont-init.d, /etc/services.d, …): nuwa boots it the way
+ *    s6-overlay's /init does (see rc/boot.ts); CMD is optional;
+ *  - anything else: tini's job — run CMD, pass signals on, reap orphans, exit with CMD's code.
+ * `nuwa init --check` validates an s6-overlay tree and prints every problem at once.
+ */
 import { UsageError } from '../applet';
+import { bootOverlay } from '../rc/boot';
+import { runCheck } from '../rc/check';
+import { hasOverlayTree } from '../rc/paths';
+import { VARIABLES } from '../rc/settings';
 import { initWithScanDir, scanDirForInit } from '../scan/init-mode';
 import { runMainProgram } from './main-program';
 import { becomeInit, envMilliseconds } from './pid1';
 
-const HELP = `usage: nuwa init [--] CMD [ARGS...]
+const HELP = `usage: nuwa init [--] [CMD [ARGS...]]
+       nuwa init --check [--root DIR]
 
-Runs CMD as the container's main program, as PID 1 or as a child subreaper:
-reaps every orphan, passes SIGHUP SIGINT SIGQUIT SIGUSR1 SIGUSR2 SIGWINCH SIGTERM on to CMD,
-and exits with CMD's exit code (128+n if signal n killed it).
+As PID 1 or as a child subreaper: reaps every orphan, and
+ - in an image with an s6-overlay tree (/etc/s6-overlay/s6-rc.d, /etc/cont-init.d, /etc/services.d, ...):
+   boots it as s6-overlay v3's /init does (cont-init.d, s6-rc services, services.d, then CMD if given; on CMD's
+   exit or SIGTERM: services stopped in reverse order, cont-finish.d, exit with CMD's code);
+ - otherwise runs CMD as tini does: passes SIGHUP SIGINT SIGQUIT SIGUSR1 SIGUSR2 SIGWINCH SIGTERM on to it and
+   exits with its exit code (128+n if signal n killed it).
 
-environment:
-  S6_KILL_GRACETIME  ms between SIGTERM and SIGKILL at shutdown (default 3000)
-  S6_VERBOSITY       0 errors, 1 warnings, 2 info (default), 3 debug`;
+--check   validate the s6-overlay tree (dependencies, types, modes, #! lines, CRLF, up files) and print
+          every problem; exit 1 if there is any. --root DIR checks a tree unpacked under DIR.
+
+environment (s6-overlay's variables, with s6-overlay's defaults):
+${VARIABLES.map(([name, fallback, meaning]) => `  ${name}${fallback ? `=${fallback}` : ''}\n      ${meaning}`).join('\n')}`;
 
 export async function main(argv: string[]): Promise<number> {
   let i = 0;
+  let check = false;
+  let root = '/';
   for (; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--') {
@@ -26,10 +46,24 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
+    if (arg === '--check') {
+      check = true;
+      continue;
+    }
+    if (arg === '--root' && check) {
+      root = argv[++i] ?? '';
+      if (root === '') throw new UsageError('--root needs a directory');
+      continue;
+    }
     if (!arg.startsWith('-') || arg === '-') break;
     throw new UsageError(`unknown option '${arg}' (nuwa init --help)`);
   }
+  if (check) return runCheck(root);
   const command = argv.slice(i);
+  if (hasOverlayTree()) {
+    becomeInit();
+    return bootOverlay(command);
+  }
   const scandir = scanDirForInit();
   if (command.length === 0 && !scandir) throw new UsageError('no command given (usage: nuwa init [--] CMD [ARGS...])');
 

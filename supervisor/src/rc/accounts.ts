@@ -1,0 +1,45 @@
+/** Accounts from the image's /etc/passwd and /etc/group (what s6-envuidgid looks up through getpwnam). */
+import * as fs from 'node:fs';
+
+export interface Account {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+function rows(file: string): string[][] {
+  try {
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'))
+      .map((l) => l.split(':'));
+  } catch {
+    return [];
+  }
+}
+
+export function findUser(nameOrUid: string, passwd = '/etc/passwd'): Account | undefined {
+  const numeric = /^\d+$/.test(nameOrUid);
+  for (const f of rows(passwd)) {
+    if (f.length < 4) continue;
+    if (numeric ? f[2] === nameOrUid : f[0] === nameOrUid) {
+      return { name: f[0] as string, uid: Number(f[2]), gid: Number(f[3]), home: f[5] ?? '/' };
+    }
+  }
+  return undefined;
+}
+
+export function findGroup(nameOrGid: string, group = '/etc/group'): number | undefined {
+  if (/^\d+$/.test(nameOrGid)) return Number(nameOrGid);
+  const row = rows(group).find((f) => f[0] === nameOrGid);
+  return row && row[2] !== undefined ? Number(row[2]) : undefined;
+}
+
+/** Supplementary groups of `user` (the groups listing it as a member), plus its primary group. */
+export function groupsOf(user: Account, group = '/etc/group'): number[] {
+  const gids = new Set<number>([user.gid]);
+  for (const f of rows(group)) if ((f[3] ?? '').split(',').includes(user.name)) gids.add(Number(f[2]));
+  return [...gids];
+}

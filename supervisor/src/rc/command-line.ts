@@ -1,0 +1,176 @@
+/**
+ * Oneshot `up` and `down` files: s6-rc lexes them with execlineb as ONE command line, not as a script. Writing a
+ * shell script there is s6-overlay's most common beginner error (issues #400, #432, #435, #415, #384): execlineb
+ * treats the `#!` line as a comment and glues the remaining lines into one command, which fails cryptically or,
+ * worse, runs the wrong thing. nuwa detects shell syntax and refuses it with a message that says what to do.
+ *
+ * When the image has execlineb, a valid file runs with `execlineb -P -c CONTENT` (full execline). Without it, nuwa
+ * runs the form s6-overlay's documentation shows — one command and its arguments, e.g. `/etc/s6-overlay/scripts/foo`
+ * or `/bin/sh -c "…"` — and refuses anything that needs execline's block syntax, with a message that says so.
+ */
+
+export interface Lexed {
+  /** The words, unquoted. */
+  words: string[];
+  /** Whether each word was (partly) quoted: a quoted `&&` is an argument, not shell syntax. */
+  quoted: boolean[];
+  /** The 1-based line each word starts on. */
+  lines: number[];
+  /** Whether the word is the first one on its line. */
+  lineStart: boolean[];
+}
+
+const ESCAPES: Record<string, string> = { a: '\x07', b: '\b', t: '\t', n: '\n', v: '\v', f: '\f', r: '\r', '\\': '\\', '"': '"' };
+
+export class LexError extends Error {}
+
+/** execlineb's lexer, in the subset a command line needs: whitespace-separated words, "…" with C escapes, # comments. */
+export function lex(text: string): Lexed {
+  const out: Lexed = { words: [], quoted: [], lines: [], lineStart: [] };
+  let i = 0;
+  let line = 1;
+  let lastLine = 0;
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (c === '\n') {
+      line++;
+      i++;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r') {
+      i++;
+      continue;
+    }
+    if (c === '#') {
+      while (i < text.length && text[i] !== '\n') i++;
+      continue;
+    }
+    let word = '';
+    let quoted = false;
+    const startLine = line;
+    while (i < text.length) {
+      const ch = text[i] as string;
+      if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r') break;
+      if (ch === '\\') {
+        if (i + 1 < text.length) word += text[i + 1];
+        quoted = true;
+        i += 2;
+        continue;
+      }
+      if (ch === '"') {
+        quoted = true;
+        i++;
+        for (;;) {
+          if (i >= text.length) throw new LexError(`unterminated quoted string starting on line ${startLine}`);
+          const q = text[i] as string;
+          if (q === '"') {
+            i++;
+            break;
+          }
+          if (q === '\n') line++;
+          if (q === '\\' && i + 1 < text.length) {
+            const e = text[i + 1] as string;
+            if (e === '\n') {
+              line++;
+              i += 2;
+              continue;
+            }
+            word += ESCAPES[e] ?? e;
+            i += 2;
+            continue;
+          }
+          word += q;
+          i++;
+        }
+        continue;
+      }
+      word += ch;
+      i++;
+    }
+    out.words.push(word);
+    out.quoted.push(quoted);
+    out.lines.push(startLine);
+    out.lineStart.push(startLine !== lastLine);
+    lastLine = startLine;
+  }
+  return out;
+}
+
+/** Shell constructs that mean nothing to execline when they appear unquoted. */
+const SHELL_WORDS = new Set(['&&', '||', ';', ';;', '|', '&', 'then', 'fi', 'do', 'done', 'esac', 'elif', '[[', ']]', 'function']);
+
+/**
+ * Why `text` is a shell script rather than one command line, or undefined when it is not one.
+ * Only unquoted words count: `/bin/sh -c "a && b"` is the documented way to run shell code from `up`.
+ */
+export function shellScriptEvidence(text: string): string | undefined {
+  const firstLine = text.split('\n')[0] ?? '';
+  if (firstLine.startsWith('#!') && !/execlineb/.test(firstLine)) {
+    return `line 1 is a #! line (${firstLine.trim()}): the file is read as a command line, so the #! line is ignored`;
+  }
+  let lexed: Lexed;
+  try {
+    lexed = lex(text);
+  } catch {
+    return undefined; // not lexable at all: reported as such by the caller
+  }
+  for (let k = 0; k < lexed.words.length; k++) {
+    if (lexed.quoted[k]) continue;
+    const word = lexed.words[k] as string;
+    const at = `line ${lexed.lines[k]}`;
+    if (SHELL_WORDS.has(word)) return `${at} has the shell operator or keyword '${word}'`;
+    if (word.endsWith(';') && word.length > 1) return `${at} has a shell command separator in '${word}'`;
+    if (word.includes('$(') || word.includes('`')) return `${at} has a shell command substitution in '${word}'`;
+    if (/^[0-9]*(>>?|<<?|>&|<&)/.test(word) || /^&?>/.test(word)) return `${at} has a shell redirection '${word}'`;
+    if (lexed.lineStart[k] && /^[A-Za-z_][A-Za-z0-9_]*=/.test(word)) return `${at} starts with a shell variable assignment '${word}'`;
+    if (lexed.lineStart[k] && (word === 'if' || word === 'for' || word === 'while' || word === 'case') && lexed.words[k + 1] !== '{' && !lexed.quoted[k + 1]) {
+      const next = lexed.words[k + 1] ?? '';
+      if (word !== 'if' || next === '[' || next === 'test' || next.startsWith('!')) return `${at} has a shell '${word}' statement`;
+    }
+  }
+  return undefined;
+}
+
+/** The message for a refused shell script in `file`. */
+export function shellScriptMessage(file: string, evidence: string): string {
+  return (
+    `looks like a shell script (${evidence}). s6-rc reads ${file.endsWith('down') ? 'down' : 'up'} as ONE execline command line, not as a script: ` +
+    `put the script in an executable file (e.g. /etc/s6-overlay/scripts/NAME, with a #! line) and write its path in this file`
+  );
+}
+
+/** execline words that only make sense inside execlineb: without it they cannot be run as a plain command. */
+const EXECLINE_BLOCK = new Set(['{', '}']);
+
+export type CommandPlan =
+  | { kind: 'nothing' }
+  | { kind: 'execlineb'; argv: string[] }
+  | { kind: 'direct'; argv: string[] }
+  | { kind: 'refused'; reason: string };
+
+/**
+ * How to run oneshot command line `text` (from `file`): with execlineb when `execlineb` is its path, else directly
+ * when it is a single command. Shell scripts are refused either way.
+ */
+export function planCommandLine(text: string, file: string, execlineb: string | undefined): CommandPlan {
+  const evidence = shellScriptEvidence(text);
+  if (evidence) return { kind: 'refused', reason: shellScriptMessage(file, evidence) };
+  let lexed: Lexed;
+  try {
+    lexed = lex(text);
+  } catch (err) {
+    return { kind: 'refused', reason: `cannot be read as a command line: ${(err as Error).message}` };
+  }
+  if (lexed.words.length === 0) return { kind: 'nothing' };
+  if (execlineb) return { kind: 'execlineb', argv: [execlineb, '-P', '-c', text] };
+  const block = lexed.words.findIndex((w, k) => EXECLINE_BLOCK.has(w) && !lexed.quoted[k]);
+  if (block !== -1) {
+    return {
+      kind: 'refused',
+      reason:
+        `uses execline blocks ('${lexed.words[block]}' on line ${lexed.lines[block]}), which need execlineb, and this image has none: ` +
+        'install execline, or put the commands in an executable script and write its path in this file',
+    };
+  }
+  return { kind: 'direct', argv: lexed.words };
+}

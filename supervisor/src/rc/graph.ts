@@ -1,0 +1,225 @@
+/**
+ * The dependency graph s6-rc compiles: bundles resolve to atomic services, every atomic service gets its direct
+ * dependencies as atoms, pipelines are checked and turned into dependencies (a producer depends on its consumer, so
+ * the logger is up before anything writes to it, and is stopped after). Cycles and missing services are reported
+ * with the names involved; a broken service is dropped together with everything that needs it, and the rest boots.
+ */
+import * as path from 'node:path';
+import type { Problems } from './problems';
+import type { ServiceDefinition } from './source';
+
+export interface Atom {
+  def: ServiceDefinition;
+  /** Atoms this one needs up before it starts. */
+  needs: Set<string>;
+  /** For a pipeline member: the consumer whose stdin receives our stdout. */
+  pipeTo?: string;
+  /** For a consumer: it reads the pipe named after itself. */
+  pipeFrom: boolean;
+}
+
+export interface Graph {
+  atoms: Map<string, Atom>;
+  /** Bundle name → the atoms it stands for. */
+  bundles: Map<string, Set<string>>;
+}
+
+/** Atoms a name stands for (itself, or a bundle's members, recursively). Unknown names come back in `missing`. */
+function expand(name: string, defs: Map<string, ServiceDefinition>, into: Set<string>, missing: Set<string>, trail: string[], problems: Problems): void {
+  const def = defs.get(name);
+  if (!def) {
+    missing.add(name);
+    return;
+  }
+  if (def.type !== 'bundle') {
+    into.add(name);
+    return;
+  }
+  if (trail.includes(name)) {
+    const cycle = [...trail.slice(trail.indexOf(name)), name].join(' -> ');
+    problems.error(path.join(def.dir, 'contents.d'), `bundle cycle: ${cycle}`, name);
+    return;
+  }
+  for (const member of def.contents) expand(member, defs, into, missing, [...trail, name], problems);
+}
+
+/** Builds the graph; every problem lands in `problems`, and the atoms it concerns are left out (with dependents). */
+export function buildGraph(defs: Map<string, ServiceDefinition>, problems: Problems): Graph {
+  const atoms = new Map<string, Atom>();
+  const bundles = new Map<string, Set<string>>();
+  const broken = new Set<string>();
+
+  for (const def of defs.values()) {
+    if (def.type !== 'bundle') continue;
+    const members = new Set<string>();
+    const missing = new Set<string>();
+    expand(def.name, defs, members, missing, [], problems);
+    for (const name of missing) problems.error(path.join(def.dir, 'contents.d', name), `bundle '${def.name}' contains '${name}', which is not defined anywhere`, def.name);
+    bundles.set(def.name, members);
+  }
+
+  for (const def of defs.values()) {
+    if (def.type === 'bundle') continue;
+    const needs = new Set<string>();
+    for (const dep of def.dependencies) {
+      const missing = new Set<string>();
+      expand(dep, defs, needs, missing, [], problems);
+      for (const name of missing) {
+        problems.error(path.join(def.dir, 'dependencies.d', name), `'${def.name}' depends on '${name}', which is not defined anywhere`, def.name);
+        broken.add(def.name);
+      }
+    }
+    needs.delete(def.name);
+    atoms.set(def.name, { def, needs, pipeFrom: false });
+  }
+
+  linkPipelines(defs, atoms, bundles, problems, broken);
+  reportCycles(atoms, problems, broken);
+
+  // A broken atom takes down everything that needs it, transitively.
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const atom of atoms.values()) {
+      if (broken.has(atom.def.name)) continue;
+      const bad = [...atom.needs].find((n) => broken.has(n) || !atoms.has(n));
+      if (bad !== undefined) {
+        broken.add(atom.def.name);
+        grew = true;
+      }
+    }
+  }
+  for (const p of problems.errors) if (p.service && atoms.has(p.service)) broken.add(p.service);
+  for (const name of broken) atoms.delete(name);
+  for (const members of bundles.values()) for (const name of broken) members.delete(name);
+  return { atoms, bundles };
+}
+
+function linkPipelines(defs: Map<string, ServiceDefinition>, atoms: Map<string, Atom>, bundles: Map<string, Set<string>>, problems: Problems, broken: Set<string>): void {
+  for (const atom of atoms.values()) {
+    const def = atom.def;
+    if (def.type !== 'longrun') continue;
+    if (def.producerFor !== undefined) {
+      const consumer = defs.get(def.producerFor);
+      const file = path.join(def.dir, 'producer-for');
+      if (!consumer || consumer.type !== 'longrun') {
+        problems.error(file, `'${def.name}' is a producer for '${def.producerFor}', which is not a longrun`, def.name);
+        broken.add(def.name);
+      } else if (!consumer.consumerFor.includes(def.name)) {
+        problems.error(path.join(consumer.dir, 'consumer-for'), `'${def.name}' says it produces for '${consumer.name}', but ${consumer.name}/consumer-for does not name it`, def.name);
+        broken.add(def.name);
+      } else {
+        atom.pipeTo = consumer.name;
+        atom.needs.add(consumer.name);
+      }
+    }
+    for (const producer of def.consumerFor) {
+      const p = defs.get(producer);
+      if (!p || p.type !== 'longrun' || p.producerFor !== def.name) {
+        problems.error(path.join(def.dir, 'consumer-for'), `'${def.name}' consumes from '${producer}', but ${producer}/producer-for does not name '${def.name}'`, def.name);
+        broken.add(def.name);
+      } else {
+        atom.pipeFrom = true;
+      }
+    }
+  }
+  // pipeline-name on a first producer: a bundle of the whole chain.
+  for (const atom of atoms.values()) {
+    const def = atom.def;
+    if (def.pipelineName === undefined || def.producerFor === undefined || def.consumerFor.length > 0) continue;
+    if (defs.has(def.pipelineName)) {
+      problems.error(path.join(def.dir, 'pipeline-name'), `pipeline name '${def.pipelineName}' is already the name of a service`, def.name);
+      continue;
+    }
+    const members = new Set<string>([def.name]);
+    let next = atom.pipeTo;
+    while (next !== undefined && !members.has(next)) {
+      members.add(next);
+      next = atoms.get(next)?.pipeTo;
+    }
+    bundles.set(def.pipelineName, members);
+  }
+}
+
+/** Finds every dependency cycle (Tarjan's strongly connected components) and names its members in order. */
+function reportCycles(atoms: Map<string, Atom>, problems: Problems, broken: Set<string>): void {
+  let index = 0;
+  const indices = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const visit = (name: string): void => {
+    indices.set(name, index);
+    low.set(name, index);
+    index++;
+    stack.push(name);
+    onStack.add(name);
+    for (const next of atoms.get(name)?.needs ?? []) {
+      if (!atoms.has(next)) continue;
+      if (!indices.has(next)) {
+        visit(next);
+        low.set(name, Math.min(low.get(name) as number, low.get(next) as number));
+      } else if (onStack.has(next)) {
+        low.set(name, Math.min(low.get(name) as number, indices.get(next) as number));
+      }
+    }
+    if (low.get(name) === indices.get(name)) {
+      const component: string[] = [];
+      let member: string;
+      do {
+        member = stack.pop() as string;
+        onStack.delete(member);
+        component.push(member);
+      } while (member !== name);
+      const selfLoop = atoms.get(name)?.needs.has(name) ?? false;
+      if (component.length > 1 || selfLoop) {
+        const cycle = describeCycle(component.reverse(), atoms);
+        const first = atoms.get(component[0] as string) as Atom;
+        problems.error(path.join(first.def.dir, 'dependencies.d'), `dependency cycle: ${cycle}`, first.def.name);
+        for (const m of component) broken.add(m);
+      }
+    }
+  };
+  for (const name of [...atoms.keys()].sort()) if (!indices.has(name)) visit(name);
+}
+
+/** The shortest way around the cycle through the alphabetically first member: a -> b -> c -> a. */
+function describeCycle(component: string[], atoms: Map<string, Atom>): string {
+  const members = new Set(component);
+  const start = [...component].sort()[0] as string;
+  const cameFrom = new Map<string, string>();
+  const queue = [start];
+  while (queue.length > 0) {
+    const current = queue.shift() as string;
+    for (const next of [...(atoms.get(current)?.needs ?? [])].filter((n) => members.has(n)).sort()) {
+      if (next === start) {
+        const walk = [start];
+        for (let at: string | undefined = current; at !== undefined && at !== start; at = cameFrom.get(at)) walk.splice(1, 0, at);
+        return [...walk, start].join(' -> ');
+      }
+      if (!cameFrom.has(next)) {
+        cameFrom.set(next, current);
+        queue.push(next);
+      }
+    }
+  }
+  return [...component, start].join(' -> ');
+}
+
+/** The atoms `names` stand for, plus everything they need, recursively (s6-rc's closed selection). */
+export function closure(graph: Graph, names: readonly string[]): Set<string> {
+  const result = new Set<string>();
+  const queue: string[] = [];
+  for (const name of names) {
+    const members = graph.bundles.get(name);
+    if (members) queue.push(...members);
+    else if (graph.atoms.has(name)) queue.push(name);
+  }
+  while (queue.length > 0) {
+    const name = queue.pop() as string;
+    if (result.has(name) || !graph.atoms.has(name)) continue;
+    result.add(name);
+    queue.push(...(graph.atoms.get(name) as Atom).needs);
+  }
+  return result;
+}
