@@ -69,6 +69,21 @@ export function makeRoot(fixture: string | undefined, extra: Record<string, { co
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+let stableCopy: string | undefined;
+/**
+ * dist/nuwa as it was when this test process first asked: other builds replace dist/nuwa while tests run, so every
+ * root binds the same private copy.
+ */
+export function nuwaCopy(): string {
+  if (!stableCopy) {
+    stableCopy = path.join(tempDir('nuwa-overlay-bin-'), 'nuwa');
+    fs.copyFileSync(nuwaBinary(), stableCopy);
+    fs.chmodSync(stableCopy, 0o755);
+    fs.chmodSync(path.dirname(stableCopy), 0o755);
+  }
+  return stableCopy;
+}
+
 /** Boots `root` with `nuwa init ARGS`; resolves when the container has ended. */
 export function boot(root: string, args: string[], options: BootOptions = {}): Booted {
   requireCommand('unshare', 'util-linux');
@@ -88,7 +103,7 @@ export function boot(root: string, args: string[], options: BootOptions = {}): B
     options.withoutExecline ? `mount --bind /dev/null ${r}/usr/bin/execlineb` : ':',
     `mount --rbind /dev ${r}/dev`,
     `mount -t proc proc ${r}/proc`,
-    `mount --bind ${q(nuwaBinary())} ${r}/init`,
+    `mount --bind ${q(nuwaCopy())} ${r}/init`,
     `mount --bind ${q(run)} ${r}/run`,
     `mount --bind ${q(tmp)} ${r}/tmp`,
     `cd ${r}`,
