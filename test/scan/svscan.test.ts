@@ -30,6 +30,7 @@ test('start, s6-svok, s6-svstat fields; -d, -u, -o and the down file as s6-svsta
     t.true(s6svok(dir('a')));
     t.deepEqual(svstatFields(dir('a'), ['up', 'wantedup', 'normallyup', 'ready']), { up: 'true', wantedup: 'true', normallyup: 'true', ready: 'false' });
     t.deepEqual(svstatFields(dir('b'), ['up', 'wantedup', 'normallyup']), { up: 'false', wantedup: 'false', normallyup: 'false' });
+    t.regex(run('s6-svstat', [dir('b')]).stdout, /^down \(exitcode 0\) \d+ seconds, ready \d+ seconds\n$/); // s6 2.11's very words
 
     t.is(run('s6-svc', ['-d', dir('a')]).status, 0);
     await waitUp(dir('a'), false);

@@ -53,6 +53,7 @@ test('a `down` file: boot writes status and s but spawns nothing; u starts it; o
   const boot = drive([{ type: 'boot', now: at(0), normallyUp: false }]);
   t.false(kinds(boot.actions).includes('spawn-run'));
   t.false(boot.state.wantUp);
+  t.true(statusOf(boot.state).ready); // s6 2.11's first status: down and ready (flags 0x08)
   t.deepEqual(kinds(drive([{ type: 'timeout', now: at(10) }], boot.state).actions), []);
   const u = drive([{ type: 'control', letter: 'u', now: at(10) }], boot.state);
   t.true(u.state.wantUp);

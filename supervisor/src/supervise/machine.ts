@@ -93,7 +93,8 @@ export function initialState(now: Now, settings: ServiceSettings = DEFAULT_SETTI
     phase: 'down',
     wantUp: true,
     paused: false,
-    ready: false,
+    // s6 2.11 starts "down and ready" (flags 0x08 with a down file): s6-svstat says "down (exitcode 0) N seconds, ready N seconds"
+    ready: true,
     pid: 0,
     wstat: 0,
     stamp: now.tain,
