@@ -18,11 +18,32 @@ function ran(r: SpawnSyncReturns<string>): Ran {
   return { code: r.status ?? 128 + 1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** `nuwa nuwa-host ARGS` with podman's settings for these machines. */
+let snapshot: string | undefined;
+
+/**
+ * A private copy of dist/nuwa, made once per test process: nuwa-host copies the executable it runs as into images
+ * as /init, and other work in the same tree may rebuild dist/nuwa while these tests run.
+ */
+export function nuwaSnapshot(): string {
+  if (!snapshot) {
+    snapshot = path.join(tempDir('nuwa-t7-exe-'), 'nuwa');
+    fs.copyFileSync(nuwaBinary(), snapshot);
+    fs.chmodSync(snapshot, 0o755);
+  }
+  return snapshot;
+}
+
+export function dropSnapshot(): void {
+  if (snapshot) fs.rmSync(path.dirname(snapshot), { recursive: true, force: true });
+  snapshot = undefined;
+}
+
+/** `nuwa nuwa-host ARGS` (the snapshot) with podman's settings for these machines. */
 export function nuwaHost(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Ran {
-  return ran(spawnSync(nuwaBinary(), ['nuwa-host', ...args], {
+  return ran(spawnSync(nuwaSnapshot(), ['nuwa-host', ...args], {
     cwd: options.cwd,
-    env: { ...process.env, CONTAINERS_CONF, ...options.env },
+    // The snapshot lives outside the checkout, so tell it where layers/ and host-cli/templates/ are.
+    env: { ...process.env, CONTAINERS_CONF, NUWA_SHARE: ROOT, ...options.env },
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 15 * 60_000,
     maxBuffer: 256 * 1024 * 1024,

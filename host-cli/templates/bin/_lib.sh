@@ -59,6 +59,12 @@ _nuwa_reserved_key() {
   return 1
 }
 
+_nuwa_env_unset() { # KEY: drops KEY from NUWA_CONTAINER_ENV
+  local kept=() e
+  for e in "${NUWA_CONTAINER_ENV[@]}"; do [[ $e == "$1="* ]] || kept+=("$e"); done
+  NUWA_CONTAINER_ENV=("${kept[@]}")
+}
+
 # nuwa_read_conf FILE KIND: KIND "host" accepts NUWA_* keys only; "app" also collects container variables.
 nuwa_read_conf() {
   local file=$1 kind=$2 line key value n=0
@@ -76,6 +82,7 @@ nuwa_read_conf() {
       _nuwa_reserved_key "$key" && nuwa_die "$file line $n: $key is computed by the scripts and cannot be set"
       printf -v "$key" '%s' "$value"
     elif [ "$kind" = app ]; then
+      _nuwa_env_unset "$key" # a later line for the same key wins, as in a shell
       NUWA_CONTAINER_ENV+=("$key=$value")
     else
       nuwa_die "$file line $n: only NUWA_* keys belong in the host configuration, got $key"
@@ -121,6 +128,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # One bin/ script at a time per app folder (a second one fails at once instead of racing the first).
+# The lock is file descriptor 9: a process that outlives the script must not inherit it, or the folder stays
+# locked, so start such processes with 9>&- (podman start and podman run leave conmon behind).
 nuwa_lock() {
   exec 9>>"$NUWA_DIR/.nuwa.lock"
   flock -n 9 || nuwa_die "another bin/ script is running in $NUWA_DIR; wait for it to finish"
