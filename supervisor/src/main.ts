@@ -27,6 +27,8 @@ export const applets: Record<string, AppletEntry> = {
   svscanctl: { summary: "control the scanner (s6-svscanctl's letters)", load: () => import('./tools/svscanctl'), aliases: ['s6-svscanctl'] },
   svok: { summary: 'exit 0 if a supervisor runs the service', load: () => import('./tools/svok'), aliases: ['s6-svok'] },
   log: { summary: "a service's logger: rotated logdirs, s6-log's script (s6-log)", load: () => import('./log/applet'), aliases: ['s6-log'] },
+  'logutil-service': { summary: "s6-overlay's logger for log/run: S6_LOGGING_SCRIPT as nobody", load: () => import('./log/logutil-service') },
+  cron: { summary: 'run crontab jobs (/etc/crontab, /etc/cron.d, spool); --check, --list', load: () => import('./cron/applet') },
   'nuwa-host': { summary: 'host side: init a host, build the image chain, setup/run/kill/shell/status an app', load: () => import('../../host-cli/src/main') },
 };
 
