@@ -45,6 +45,8 @@ export interface BootOptions {
   env?: Record<string, string>;
   /** Hide Debian's execlineb from the container (the command-line fallback must do). */
   withoutExecline?: boolean;
+  /** Keep the host's PID namespace: nuwa is then not PID 1 but a child subreaper. */
+  notPid1?: boolean;
 }
 
 /** A root directory holding `fixture` (a folder of test/fixtures/overlay, copied to /) plus `extra` files. */
@@ -111,7 +113,8 @@ export function boot(root: string, args: string[], options: BootOptions = {}): B
     `exec chroot ${options.user ? `--userspec=${APP_UID}:${APP_UID} ` : ''}${r} /init "$@"`,
   ];
   const env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', ...options.env };
-  const child = spawn('unshare', ['-m', '-p', '-f', '--mount-proc', '--', 'sh', '-c', steps.join('\n'), 'sh', ...args], {
+  const namespaces = options.notPid1 ? ['-m'] : ['-m', '-p', '-f', '--mount-proc'];
+  const child = spawn('unshare', [...namespaces, '--', 'sh', '-c', steps.join('\n'), 'sh', ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -127,7 +130,7 @@ export function boot(root: string, args: string[], options: BootOptions = {}): B
     run,
     root,
     output: () => output,
-    hostPid: () => waitFor('nuwa to start as PID 1', () => childrenOf(child.pid as number)[0]),
+    hostPid: () => (options.notPid1 ? Promise.resolve(child.pid as number) : waitFor('nuwa to start as PID 1', () => childrenOf(child.pid as number)[0])),
     finished,
   };
 }
