@@ -78,7 +78,8 @@ echo $n > ${counter}
 exec sleep 0.2
 `,
   );
-  writeExecutable(path.join(service, 'log', 'run'), `#!/bin/sh\nexec ${nuwa} log n3 s4096 l0 t ./main\n`);
+  writeExecutable(path.join(service, 'log', 'run'), `#!/bin/sh\nexec ${nuwa} log -d3 n3 s4096 l0 t ./main\n`);
+  fs.writeFileSync(path.join(service, 'log', 'notification-fd'), '3\n');
   const scanner = spawn(svscan, [scan], { stdio: 'ignore', detached: true });
   t.teardown(() => {
     try {
@@ -88,6 +89,11 @@ exec sleep 0.2
     }
   });
   const runs = () => Number(fs.existsSync(counter) ? fs.readFileSync(counter, 'utf8') : 0);
+
+  // -d3: the logger tells s6-supervise it is ready once its logdir is open.
+  await waitFor('s6-supervise of the logger', () => fs.existsSync(path.join(service, 'log', 'supervise', 'status')));
+  execFileSync(requireCommand('s6-svwait', 's6'), ['-U', '-t', '20000', path.join(service, 'log')]);
+  t.true(fs.existsSync(path.join(logdir, 'current')), 'ready means the logdir is open');
 
   // Rotation and trimming: after a few runs there are exactly 3 archives, all ".s", and the lines are unbroken.
   await waitFor('4 runs of the service', () => runs() >= 4 && fs.readdirSync(logdir).filter((f) => ARCHIVE.test(f)).length >= 3, { timeoutMs: 30_000 });

@@ -38,6 +38,9 @@ options:
   -q -v     fewer / more messages                     -p  ignore SIGTERM (exit on SIGHUP or end of input)
   -l N      cut lines longer than N bytes (8192; 0: never; at least 48)`;
 
+/** After SIGTERM, how long an unfinished line may take to get its newline. */
+const LAST_LINE_MS = 2000;
+
 /** With -b, reading pauses at most this long while a logdir fails: the service must never block forever. */
 const BLOCK_LIMIT_MS = 10_000;
 
@@ -180,10 +183,15 @@ export async function runLogger(options: Options, script: string[], input: Reada
       if (splitter.cuts > 0) log.info(`${splitter.cuts} lines longer than ${options.lineLimit} bytes were cut in two`);
       resolve(0);
     };
-    // SIGTERM: finish the line being read (the rest stays in the pipe for the next logger), then exit.
+    // SIGTERM: finish the line being read (the rest stays in the pipe for the next logger), then exit. A line that
+    // never ends must not keep the logger alive: after LAST_LINE_MS it is written as it is.
     const terminate = () => {
-      if (splitter.pending) stopAfterLine = true;
-      else void finish();
+      if (!splitter.pending) {
+        void finish();
+        return;
+      }
+      stopAfterLine = true;
+      setTimeout(() => void finish(), LAST_LINE_MS);
     };
     const unroute = routeSignals({
       SIGTERM: () => {
