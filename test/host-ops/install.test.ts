@@ -227,6 +227,19 @@ test.serial('the app not answering through nginx fails the install and rolls it 
   t.true(fs.existsSync(path.join(host.NUWA_CERTBOT_CONFIG_DIR as string, 'live', domain, 'fullchain.pem')));
 });
 
+test.serial('one folder for available and enabled sites (a conf.d layout, as on Rocky Linux): the site is a plain file there', (t) => {
+  const app = deployedApp('nuwa-t8-confd', 18140, { NUWA_DOMAIN: 'confd.nuwa-t8.test' }, { NUWA_NGINX_SITES_AVAILABLE: nginx.sitesEnabled });
+  const r = app.run('install');
+  t.is(r.status, 0, r.stderr);
+  const site = path.join(nginx.sitesEnabled, 'nuwa-nuwa-t8-confd.conf');
+  t.true(fs.lstatSync(site).isFile());
+  t.false(fs.existsSync(path.join(nginx.sitesAvailable, 'nuwa-nuwa-t8-confd.conf')));
+  t.is(curl(`https://confd.nuwa-t8.test:${HTTPS_PORT}/`).status, 200);
+  const off = app.run('uninstall');
+  t.is(off.status, 0, off.stderr);
+  t.false(fs.existsSync(site));
+});
+
 test.serial('refused before anything changes: no domain, a hostile domain, a taken port, nginx not running, the wrong folder', async (t) => {
   const snapshot = () => [...fs.readdirSync(nginx.sitesAvailable), ...fs.readdirSync(nginx.sitesEnabled), ...fs.readdirSync(host.NUWA_CRON_DIR as string)].sort();
   const before = snapshot();

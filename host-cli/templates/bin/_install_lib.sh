@@ -13,6 +13,7 @@
 #   NUWA_CERTBOT_CONFIG_DIR / _WORK_DIR / _LOGS_DIR   (/etc/letsencrypt, /var/lib/letsencrypt, /var/log/letsencrypt)
 #   NUWA_NGINX_CONF             (/etc/nginx/nginx.conf)     NUWA_NGINX_PID   (/run/nginx.pid)
 #   NUWA_NGINX_SITES_AVAILABLE  (/etc/nginx/sites-available) NUWA_NGINX_SITES_ENABLED (/etc/nginx/sites-enabled)
+#                               (nginx without sites-*, e.g. Rocky Linux: set both to /etc/nginx/conf.d)
 #   NUWA_HTTP_PORT / NUWA_HTTPS_PORT (80 / 443)  NUWA_LISTEN_ADDRESS (empty: every address, IPv6 too)
 #   NUWA_STATIC_DIR             static files nginx serves itself (default: the volume the image's label nuwa.static
 #                               names, e.g. nuwa.static=/app/static -> APPDIR/volumes/app/static)
