@@ -1,33 +1,30 @@
 /**
  * `logutil-service [-f fifo] dir`: s6-overlay's ready-made logger for a `log/run`. Runs the logging script
  * S6_LOGGING_SCRIPT (default `n20 s1000000 T`) in blocking mode into `dir`, as user nobody when started as root
- * (the logdir must be writable by nobody, as with s6-overlay), with an empty environment but PATH.
+ * (the logdir must be writable by nobody, as with s6-overlay), with an empty environment but PATH and NUWA_SYSLOG*.
  * `-f fifo` reads a named pipe instead of stdin (the deprecated logutil-newfifo setup).
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { Readable } from 'node:stream';
-import * as path from 'node:path';
 import { UsageError } from '../applet';
 import { findUser } from '../rc/accounts';
+import { printContEnv } from '../rc/container-env';
+import { CONTAINER_ENV } from '../rc/paths';
 import { getopt } from '../tools/getopt';
 import { DEFAULT_OPTIONS, runLogger } from './applet';
 
 const USAGE = 'logutil-service [-f fifo] logdir';
 const DEFAULT_SCRIPT = 'n20 s1000000 T';
-const CONTAINER_ENV = '/run/s6/container_environment';
+const SYSLOG_SETTINGS = ['NUWA_SYSLOG', 'NUWA_SYSLOG_FACILITY'];
 
-/** The container's value wins, as s6-overlay reads it with printcontenv. */
+/** Our own value, else the container's (s6-overlay reads these with printcontenv: a log/run has no container env). */
+function setting(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  return env[name] ?? printContEnv(name, env, CONTAINER_ENV)?.replace(/\n$/, '');
+}
+
 function loggingScript(env: NodeJS.ProcessEnv): string[] {
-  let text = env.S6_LOGGING_SCRIPT;
-  if (text === undefined) {
-    try {
-      text = fs.readFileSync(path.join(CONTAINER_ENV, 'S6_LOGGING_SCRIPT'), 'utf8');
-    } catch {
-      text = DEFAULT_SCRIPT;
-    }
-  }
-  const words = text.split(/\s+/).filter((w) => w !== '');
+  const words = (setting('S6_LOGGING_SCRIPT', env) ?? DEFAULT_SCRIPT).split(/\s+/).filter((w) => w !== '');
   return words.length > 0 ? words : DEFAULT_SCRIPT.split(' ');
 }
 
@@ -59,8 +56,10 @@ export async function main(argv: string[]): Promise<number> {
   const script = [...loggingScript(process.env), dir];
   const input = fifo === undefined ? process.stdin : openFifo(fifo);
   dropToNobody();
-  const PATH = process.env.PATH;
+  // s6-overlay runs s6-log with an empty environment; PATH (for processors) and nuwa's syslog settings (for `@`) stay.
+  const kept: Record<string, string | undefined> = { PATH: process.env.PATH };
+  for (const name of SYSLOG_SETTINGS) kept[name] = setting(name, process.env);
   for (const key of Object.keys(process.env)) delete process.env[key];
-  if (PATH !== undefined) process.env.PATH = PATH;
+  for (const [key, value] of Object.entries(kept)) if (value !== undefined) process.env[key] = value;
   return runLogger({ ...DEFAULT_OPTIONS, blocking: true }, script, input);
 }
