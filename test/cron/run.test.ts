@@ -3,10 +3,10 @@
  * the log, no overlapping runs, reload on change, @reboot once, and a stop that lets jobs finish within the grace.
  */
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { nuwaBinary, tempDir, waitFor } from '../helpers';
+import { nuwaBinary, requireCommand, tempDir, waitFor } from '../helpers';
 
 interface Cron {
   child: ChildProcess;
@@ -191,4 +191,29 @@ test('--check prints next runs and exits 1 naming each bad line; --list shows th
   const list = await run(['--list', '--system', path.join(dir, 'nothing-here')]);
   t.is(list.code, 1);
   t.regex(list.log, /nothing-here: not found/);
+});
+
+test('supervised by Debian\'s s6-svscan: jobs run, and `s6-svc -d` lets the running job finish', async (t) => {
+  const svscan = requireCommand('s6-svscan', 's6');
+  const dir = tempDir('nuwa-t-cron-s6-');
+  const crontab = write(path.join(dir, 'crontab'), `* * * * * * echo start >> ${dir}/starts; sleep 2; echo end >> ${dir}/ends\n`);
+  const service = path.join(dir, 'scan', 'cron');
+  write(path.join(service, 'run'), `#!/bin/sh\nexec ${nuwaBinary()} cron --no-watch --grace 10000 --state ${dir}/state ${crontab} 2>>${dir}/cron.log\n`, 0o755);
+  const scanner = spawn(svscan, [path.join(dir, 'scan')], { stdio: 'ignore', detached: true });
+  t.teardown(() => {
+    try {
+      process.kill(-(scanner.pid as number), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
+  await waitFor('two job runs', () => lines(path.join(dir, 'ends')).length >= 2, { timeoutMs: 30_000 });
+  // Stop while a run is under way: it must end before nuwa cron exits.
+  await waitFor('a run under way', () => lines(path.join(dir, 'starts')).length > lines(path.join(dir, 'ends')).length, { intervalMs: 10 });
+  execFileSync(requireCommand('s6-svc', 's6'), ['-wd', '-T', '20000', '-d', service]);
+  const status = execFileSync(requireCommand('s6-svstat', 's6'), [service], { encoding: 'utf8' });
+  t.regex(status, /^down \(exitcode 0\)/);
+  t.is(lines(path.join(dir, 'starts')).length, lines(path.join(dir, 'ends')).length, 'every started run ended');
+  t.regex(fs.readFileSync(path.join(dir, 'cron.log'), 'utf8'), /SIGTERM: starting no new job; waiting up to 10000 ms for 1 running/);
+  execFileSync(requireCommand('s6-svscanctl', 's6'), ['-t', path.join(dir, 'scan')]);
 });
