@@ -9,11 +9,14 @@ const esbuild = require('esbuild');
 
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
-const out = (f) => path.join(dist, f);
+// Everything is made in a private staging folder and renamed into dist/ at the end: concurrent builds (several test
+// runs, a benchmark) never see, or run, a half-written file.
+const stage = path.join(dist, `.build-${process.pid}`);
+const out = (f) => path.join(stage, f);
 const step = (what) => process.stderr.write(`build: ${what}\n`);
 
 async function main() {
-  fs.mkdirSync(dist, { recursive: true });
+  fs.mkdirSync(stage, { recursive: true });
 
   step('bundle supervisor/src/main.ts -> dist/nuwa.cjs');
   await esbuild.build({
@@ -43,16 +46,17 @@ async function main() {
   }));
   execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
   const exe = out('nuwa');
-  const tmp = `${exe}.tmp`;
-  fs.copyFileSync(process.execPath, tmp);
-  fs.chmodSync(tmp, 0o755);
-  execFileSync('strip', [tmp]); // ~10 MB less; the SEA fuse and blob section survive stripping
+  fs.copyFileSync(process.execPath, exe);
+  execFileSync('strip', [exe]); // ~10 MB less; the SEA fuse and blob section survive stripping
   const { inject } = require('postject');
-  await inject(tmp, 'NODE_SEA_BLOB', fs.readFileSync(out('nuwa.blob')), {
+  await inject(exe, 'NODE_SEA_BLOB', fs.readFileSync(out('nuwa.blob')), {
     sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
   });
-  fs.renameSync(tmp, exe);
-  step(`done: ${path.relative(process.cwd(), exe)} (${(fs.statSync(exe).size / 1e6).toFixed(1)} MB)`);
+  fs.chmodSync(exe, 0o755); // postject rewrites the file: set the mode last
+  for (const file of ['nuwa.cjs', 'nuwa_native.node', 'nuwa']) fs.renameSync(out(file), path.join(dist, file));
+  fs.rmSync(stage, { recursive: true, force: true });
+  const final = path.join(dist, 'nuwa');
+  step(`done: ${path.relative(process.cwd(), final)} (${(fs.statSync(final).size / 1e6).toFixed(1)} MB)`);
 }
 
 function nodeHeaders() {
@@ -63,6 +67,7 @@ function nodeHeaders() {
 }
 
 main().catch((err) => {
+  fs.rmSync(stage, { recursive: true, force: true });
   process.stderr.write(`build failed: ${err.stack || err}\n`);
   process.exit(1);
 });

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -271,6 +272,44 @@ static napi_value js_pipe(napi_env env, napi_callback_info info) {
   return result;
 }
 
+
+/*
+ * Gives back the resident pages of our own executable's file mappings (MADV_PAGEOUT, Linux 5.4+).
+ * Starting Node faults in most of its ~90 MB binary (fault-around maps 64 KB per fault), though a supervisor at rest
+ * runs a small part of it. Clean file pages cost nothing to drop: what is used again faults back in from the page
+ * cache. Returns the number of bytes advised, or -1 when the kernel does not support the advice.
+ */
+static napi_value js_page_out_executable(napi_env env, napi_callback_info info) {
+  (void)info;
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n < 0) return throw_errno(env, "readlink(/proc/self/exe)", errno);
+  exe[n] = 0;
+  FILE *maps = fopen("/proc/self/maps", "re");
+  if (!maps) return throw_errno(env, "fopen(/proc/self/maps)", errno);
+  char line[4096 + 256];
+  double advised = 0;
+  int unsupported = 0;
+  while (fgets(line, sizeof line, maps)) {
+    unsigned long start, end;
+    char perms[8];
+    int path_at = 0;
+    if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &start, &end, perms, &path_at) < 3 || path_at == 0) continue;
+    char *path = line + path_at;
+    path[strcspn(path, "\n")] = 0;
+    if (strcmp(path, exe) != 0 || perms[1] == 'w') continue; /* only clean, read-only pages of the executable */
+    if (madvise((void *)start, end - start, MADV_PAGEOUT) < 0) {
+      if (errno == EINVAL) unsupported = 1;
+      continue;
+    }
+    advised += (double)(end - start);
+  }
+  fclose(maps);
+  napi_value result;
+  napi_create_double(env, unsupported && advised == 0 ? -1 : advised, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "waitpid", NULL, js_waitpid, NULL, NULL, NULL, napi_default_jsproperty, NULL },
@@ -281,6 +320,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "mkfifo", NULL, js_mkfifo, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "sendUnixDgram", NULL, js_send_unix_dgram, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "pipe", NULL, js_pipe, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "pageOutExecutable", NULL, js_page_out_executable, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "execvp", NULL, js_execvp, NULL, NULL, NULL, napi_default_jsproperty, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -4,6 +4,7 @@
  */
 import { logger } from '../log/logger';
 import { native } from '../sys/native';
+import { releaseStartupPagesSoon } from '../sys/memory';
 import { reaper } from '../sys/reaper';
 
 const log = logger('init');
@@ -19,6 +20,7 @@ export function becomeInit(): void {
     }
   }
   reaper.start();
+  releaseStartupPagesSoon();
   process.on('uncaughtException', (err) => log.error(`internal error, survived: ${err.stack ?? err.message}`));
   process.on('unhandledRejection', (err) =>
     log.error(`internal error, survived: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),

@@ -25,6 +25,8 @@ export interface Native {
   /** pipe2(O_CLOEXEC): [readFd, writeFd], both owned by the caller (close them with fs.closeSync). */
   pipe(): [number, number];
   sendUnixDgram(socketPath: string, data: Buffer): void;
+  /** MADV_PAGEOUT on the executable's read-only mappings: bytes advised, or -1 if unsupported. */
+  pageOutExecutable(): number;
   /** Replaces the current process. Returns only by throwing. */
   execvp(argv: string[]): never;
 }
