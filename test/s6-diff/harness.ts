@@ -1,7 +1,7 @@
 /**
  * The differential harness: one scenario, run once under Debian's real s6-svscan and once under `nuwa svscan`, driven
  * by the same commands, observed the same way — through what a user can see:
- *  - s6-svstat's fields (the pid only as "set or not": pids differ between runs),
+ *  - s6-svstat's fields (the pid only as "set or not": pids differ between runs) and its legacy line,
  *  - the event letters a fifodir listener receives (subscribed before the supervisor starts),
  *  - what run and finish were called with (each script journals its arguments),
  *  - which processes run below the scanner (supervisor processes left out: s6 has one per service, nuwa none),
@@ -26,6 +26,8 @@ export type Driver = 's6' | 'nuwa';
 
 export interface ServiceObservation {
   fields: Record<string, string>;
+  /** s6-svstat's legacy line, pid and seconds blanked: it also shows the raw ready flag of a down service. */
+  line: string;
   events: string;
   journal: string[];
   deaths: string[];
@@ -230,6 +232,11 @@ export class Trial {
     return { ...f, pid: f['pid'] === '-1' ? '-1' : 'set' };
   }
 
+  line(service: string): string {
+    const r = run('s6-svstat', [this.dir(service)]);
+    return (r.status === 0 ? r.stdout : r.stderr).trim().replace(/\(pid \d+\)/, '(pid N)').replace(/\d+ seconds/g, 'N seconds').replaceAll(this.root, '<root>');
+  }
+
   events(service: string): string {
     return this.listeners.get(service)?.events ?? '';
   }
@@ -296,7 +303,7 @@ export class Trial {
     await ioTurn();
     const snap: Snapshot = { label, services: {}, processes: this.processes(), logged: {}, notes };
     for (const name of services) {
-      snap.services[name] = { fields: this.fields(name), events: this.events(name), journal: this.journal(name), deaths: this.deaths(name) };
+      snap.services[name] = { fields: this.fields(name), line: this.line(name), events: this.events(name), journal: this.journal(name), deaths: this.deaths(name) };
     }
     for (const name of this.scenario.loggers ?? []) snap.logged[name] = this.logged(name);
     this.snapshots.push(snap);
