@@ -43,8 +43,8 @@ export function checkTree(root: string, env: NodeJS.ProcessEnv = process.env): {
   const scripts = new Problems();
   for (const dir of [dirs.contInit, dirs.contFinish]) for (const name of scriptsIn(dir)) checkExecutable(path.join(dir, name), scripts, undefined, root);
   problems.push(...scripts.list);
-  const atoms = [...tree.graph.atoms.values()].filter((a) => !a.def.internal);
-  const summary = `${atoms.length} s6-rc service(s), ${scriptsIn(dirs.contInit).length} cont-init.d, ${scriptsIn(dirs.contFinish).length} cont-finish.d, ${scriptsIn(dirs.services).length} services.d`;
+  const services = [...tree.defs.values()].filter((d) => d.type !== 'bundle' && !d.internal).length + tree.invalid.size;
+  const summary = `${services} s6-rc service(s), ${scriptsIn(dirs.contInit).length} cont-init.d, ${scriptsIn(dirs.contFinish).length} cont-finish.d, ${scriptsIn(dirs.services).length} services.d`;
   return { problems, summary };
 }
 

@@ -12,6 +12,8 @@ export interface Atom {
   def: ServiceDefinition;
   /** Atoms this one needs up before it starts. */
   needs: Set<string>;
+  /** The needs named directly (not through a bundle): if one cannot start, neither can this one. */
+  direct: Set<string>;
   /** For a pipeline member: the consumer whose stdin receives our stdout. */
   pipeTo?: string;
   /** For a consumer: it reads the pipe named after itself. */
@@ -25,10 +27,10 @@ export interface Graph {
 }
 
 /** Atoms a name stands for (itself, or a bundle's members, recursively). Unknown names come back in `missing`. */
-function expand(name: string, defs: Map<string, ServiceDefinition>, into: Set<string>, missing: Set<string>, trail: string[], problems: Problems): void {
+function expand(name: string, defs: Map<string, ServiceDefinition>, into: Set<string>, missing: Set<string>, trail: string[], problems: Problems, invalid: ReadonlySet<string>): void {
   const def = defs.get(name);
   if (!def) {
-    missing.add(name);
+    if (!invalid.has(name)) missing.add(name); // an unusable service was reported already: a bundle just goes without it
     return;
   }
   if (def.type !== 'bundle') {
@@ -40,11 +42,14 @@ function expand(name: string, defs: Map<string, ServiceDefinition>, into: Set<st
     problems.error(path.join(def.dir, 'contents.d'), `bundle cycle: ${cycle}`, name);
     return;
   }
-  for (const member of def.contents) expand(member, defs, into, missing, [...trail, name], problems);
+  for (const member of def.contents) expand(member, defs, into, missing, [...trail, name], problems, invalid);
 }
 
-/** Builds the graph; every problem lands in `problems`, and the atoms it concerns are left out (with dependents). */
-export function buildGraph(defs: Map<string, ServiceDefinition>, problems: Problems): Graph {
+/**
+ * Builds the graph; every problem lands in `problems`, and the atoms it concerns are left out, with whatever depends
+ * on them directly. `invalid` names services that are defined but unusable: bundles simply go without them.
+ */
+export function buildGraph(defs: Map<string, ServiceDefinition>, problems: Problems, invalid: ReadonlySet<string> = new Set()): Graph {
   const atoms = new Map<string, Atom>();
   const bundles = new Map<string, Set<string>>();
   const broken = new Set<string>();
@@ -53,7 +58,7 @@ export function buildGraph(defs: Map<string, ServiceDefinition>, problems: Probl
     if (def.type !== 'bundle') continue;
     const members = new Set<string>();
     const missing = new Set<string>();
-    expand(def.name, defs, members, missing, [], problems);
+    expand(def.name, defs, members, missing, [], problems, invalid);
     for (const name of missing) problems.error(path.join(def.dir, 'contents.d', name), `bundle '${def.name}' contains '${name}', which is not defined anywhere`, def.name);
     bundles.set(def.name, members);
   }
@@ -61,35 +66,45 @@ export function buildGraph(defs: Map<string, ServiceDefinition>, problems: Probl
   for (const def of defs.values()) {
     if (def.type === 'bundle') continue;
     const needs = new Set<string>();
+    const direct = new Set<string>();
     for (const dep of def.dependencies) {
+      if (invalid.has(dep) || defs.get(dep)?.type !== 'bundle') direct.add(dep);
+      if (invalid.has(dep)) {
+        needs.add(dep); // not an atom of the graph: the cascade below drops this service, naming dep
+        continue;
+      }
       const missing = new Set<string>();
-      expand(dep, defs, needs, missing, [], problems);
+      expand(dep, defs, needs, missing, [], problems, invalid);
       for (const name of missing) {
         problems.error(path.join(def.dir, 'dependencies.d', name), `'${def.name}' depends on '${name}', which is not defined anywhere`, def.name);
         broken.add(def.name);
       }
     }
     needs.delete(def.name);
-    atoms.set(def.name, { def, needs, pipeFrom: false });
+    atoms.set(def.name, { def, needs, direct, pipeFrom: false });
   }
 
   linkPipelines(defs, atoms, bundles, problems, broken);
   reportCycles(atoms, problems, broken);
 
-  // A broken atom takes down everything that needs it, transitively.
+  for (const p of problems.errors) if (p.service && atoms.has(p.service)) broken.add(p.service);
+  // A broken atom takes down everything that names it as a dependency, transitively; each one is named. What only
+  // needs it through a bundle goes on without it (the bundle is defined as what can start).
   let grew = true;
   while (grew) {
     grew = false;
     for (const atom of atoms.values()) {
       if (broken.has(atom.def.name)) continue;
-      const bad = [...atom.needs].find((n) => broken.has(n) || !atoms.has(n));
+      const unusable = [...atom.needs].filter((n) => broken.has(n) || !atoms.has(n));
+      for (const n of unusable) if (!atom.direct.has(n)) atom.needs.delete(n);
+      const bad = unusable.find((n) => atom.direct.has(n));
       if (bad !== undefined) {
         broken.add(atom.def.name);
+        problems.warn(path.join(atom.def.dir, 'dependencies.d'), `'${atom.def.name}' will not start: it depends on '${bad}', which cannot start`);
         grew = true;
       }
     }
   }
-  for (const p of problems.errors) if (p.service && atoms.has(p.service)) broken.add(p.service);
   for (const name of broken) atoms.delete(name);
   for (const members of bundles.values()) for (const name of broken) members.delete(name);
   return { atoms, bundles };
@@ -111,6 +126,7 @@ function linkPipelines(defs: Map<string, ServiceDefinition>, atoms: Map<string, 
       } else {
         atom.pipeTo = consumer.name;
         atom.needs.add(consumer.name);
+        atom.direct.add(consumer.name);
       }
     }
     for (const producer of def.consumerFor) {

@@ -184,7 +184,14 @@ export function readDefinition(dir: string, name: string, problems: Problems, op
  * `mergeableBundles` (s6-overlay's `user` and `user2`) may be defined in several directories, and without a type
  * file: their contents are merged. Any other name defined twice is a problem.
  */
-export function readSources(dirs: readonly string[], problems: Problems, mergeableBundles: ReadonlySet<string> = new Set(), root?: string): Map<string, ServiceDefinition> {
+export function readSources(
+  dirs: readonly string[],
+  problems: Problems,
+  mergeableBundles: ReadonlySet<string> = new Set(),
+  root?: string,
+  /** Receives the names of services that are defined but unusable (their problem is already reported). */
+  invalid: Set<string> = new Set(),
+): Map<string, ServiceDefinition> {
   const services = new Map<string, ServiceDefinition>();
   for (const sourceDir of dirs) {
     if (!isDir(sourceDir)) continue;
@@ -195,11 +202,15 @@ export function readSources(dirs: readonly string[], problems: Problems, mergeab
       const bad = nameProblem(name);
       if (bad) {
         problems.error(dir, bad, name);
+        invalid.add(name);
         continue;
       }
       const mergeable = mergeableBundles.has(name);
       const def = readDefinition(dir, name, problems, { impliedBundle: mergeable, root });
-      if (!def) continue;
+      if (!def) {
+        invalid.add(name);
+        continue;
+      }
       const previous = services.get(name);
       if (previous) {
         if (mergeable && previous.type === 'bundle' && def.type === 'bundle') {

@@ -43,6 +43,8 @@ export interface Tree {
   problems: Problems;
   /** The source directories that were read, in order. */
   sources: string[];
+  /** Services defined in those directories but unusable (their problems are reported). */
+  invalid: Set<string>;
 }
 
 /**
@@ -53,7 +55,8 @@ export interface Tree {
 export function loadTree(dirs: ConfigDirs, execlineb: string | undefined, root?: string): Tree {
   const problems = new Problems();
   const sources = [dirs.rcSource, dirs.bundles].filter((d, k, all) => all.indexOf(d) === k);
-  const defs = readSources(sources, problems, USER_BUNDLES, root);
+  const invalid = new Set<string>();
+  const defs = readSources(sources, problems, USER_BUNDLES, root, invalid);
   for (const def of builtinDefinitions()) {
     const mine = defs.get(def.name);
     if (mine) problems.error(mine.dir, `'${def.name}' is one of s6-overlay's own services and cannot be redefined: rename yours`);
@@ -61,8 +64,8 @@ export function loadTree(dirs: ConfigDirs, execlineb: string | undefined, root?:
   }
   for (const name of USER_BUNDLES) if (!defs.has(name)) defs.set(name, builtin(name, 'bundle'));
   checkCommandLines(defs, execlineb, problems);
-  const graph = buildGraph(defs, problems);
-  return { defs, graph, problems, sources: sources.filter((d) => fs.existsSync(d)) };
+  const graph = buildGraph(defs, problems, invalid);
+  return { defs, graph, problems, sources: sources.filter((d) => fs.existsSync(d)), invalid };
 }
 
 /** Oneshot up/down files that cannot run (shell scripts; execline blocks without execlineb), found before booting. */
