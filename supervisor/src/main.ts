@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import type { AppletMain } from './applet';
 import { UsageError } from './applet';
+import { flushLogs } from './log/logger';
 
 interface AppletEntry {
   summary: string;
@@ -89,12 +90,13 @@ async function dispatch(argv: string[]): Promise<number> {
   }
 }
 
-dispatch(process.argv).then(
-  (code) => {
-    process.exit(code); // explicit: a PID 1 must not linger on a stray handle once its work is done
-  },
-  (err: unknown) => {
-    process.stderr.write(`nuwa: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(111);
-  },
-);
+/** Explicit exit: a PID 1 must not linger on a stray handle once its work is done. Queued syslog lines go first. */
+async function exit(code: number): Promise<never> {
+  await flushLogs();
+  process.exit(code);
+}
+
+dispatch(process.argv).then(exit, (err: unknown) => {
+  process.stderr.write(`nuwa: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return exit(111);
+});

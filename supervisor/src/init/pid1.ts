@@ -21,6 +21,11 @@ export function becomeInit(): void {
   }
   reaper.start();
   releaseStartupPagesSoon();
+  // winston (JSON lines, syslog) is loaded only when asked for: the plain default needs no library, and PID 1 stays
+  // small. Lines logged before it is ready go to stderr.
+  if (process.env.NUWA_LOG_FORMAT || process.env.NUWA_SYSLOG) {
+    void import('../log/supervisor-log').then((m) => m.setupSupervisorLog());
+  }
   process.on('uncaughtException', (err) => log.error(`internal error, survived: ${err.stack ?? err.message}`));
   process.on('unhandledRejection', (err) =>
     log.error(`internal error, survived: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),

@@ -50,6 +50,19 @@ const stderrSink: Sink = (level, component, message) => {
 let sink: Sink = stderrSink;
 let threshold = verbosity();
 
+let flushers: (() => Promise<void>)[] = [];
+
+/** A sink that buffers (syslog over TCP) registers how to drain it; flushLogs() runs before the process exits. */
+export function onFlush(flush: () => Promise<void>): void {
+  flushers.push(flush);
+}
+
+export async function flushLogs(): Promise<void> {
+  const pending = flushers;
+  flushers = [];
+  await Promise.all(pending.map((flush) => flush().catch(() => undefined)));
+}
+
 /** Replace where log lines go (e.g. winston with syslog forwarding). */
 export function setSink(next: Sink): void {
   sink = next;

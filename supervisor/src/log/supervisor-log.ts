@@ -10,7 +10,7 @@
  * Messages reach syslog tagged `nuwa` with the component first: `nuwa[42]: cron: job backup:3 exited 0`.
  */
 import type * as Winston from 'winston';
-import { logger, plainLine, setSink, type Level } from './logger';
+import { logger, onFlush, plainLine, setSink, type Level } from './logger';
 import { parseFacility, parseSyslogTarget, syslogTransport, type Flushable } from './syslog';
 
 export interface SupervisorLogOptions {
@@ -67,6 +67,7 @@ export function setupSupervisorLog(options: SupervisorLogOptions = {}, env: Node
         format: winston.format.printf((info) => `${(info as unknown as Entry).component}: ${String(info.message)}`),
       });
       syslog = transport;
+      onFlush(() => flushSupervisorLog());
       transports.push(transport);
     } catch (err) {
       problems.push(`NUWA_SYSLOG: ${(err as Error).message}; not forwarding to syslog`);
