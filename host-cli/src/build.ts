@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { run } from './exec';
-import { DEFAULT_OS_IMAGE, ensureDebianImage } from './os-image';
+import { native } from '../../supervisor/src/sys/native';
+import { DEFAULT_OS_IMAGE, cacheDir, ensureDebianImage } from './os-image';
 import { RUN_SETUP, setupScript } from './setup-label';
 import { nuwaExecutable, shareDir } from './share';
 
@@ -91,8 +92,31 @@ function baseContext(share: string): string {
   return ctx;
 }
 
+/**
+ * One build of the chain at a time on a host: the layer tags are shared, and two builds racing would both miss
+ * the cache and tag each other's images. An fcntl lock dies with its process, so a killed build never blocks.
+ */
+async function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
+  fs.mkdirSync(cacheDir(), { recursive: true });
+  const file = path.join(cacheDir(), 'build.lock');
+  const fd = fs.openSync(file, 'a');
+  try {
+    if (!native().lock(fd, true)) {
+      say(`waiting for another nuwa-host build to finish (it holds ${file})`);
+      while (!native().lock(fd, true)) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    return await work();
+  } finally {
+    fs.closeSync(fd); // closing the descriptor releases the lock
+  }
+}
+
 /** Builds the chain, and the app when DIR is not itself one of the chain's layers. Returns every image built. */
-export async function build(dir: string, options: BuildOptions = {}): Promise<BuiltImage[]> {
+export function build(dir: string, options: BuildOptions = {}): Promise<BuiltImage[]> {
+  return withBuildLock(() => buildChain(dir, options));
+}
+
+async function buildChain(dir: string, options: BuildOptions): Promise<BuiltImage[]> {
   const share = shareDir();
   const target = path.resolve(dir);
   const file = containerfile(target);

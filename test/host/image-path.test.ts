@@ -101,6 +101,25 @@ test.serial('a second build reuses every unchanged layer and gives the same imag
   for (const [line, , cached, steps] of reports) t.is(cached, steps, line);
 });
 
+test.serial('two builds at once take turns (the layer tags are shared) and agree on the image', async (t) => {
+  t.timeout(10 * 60_000);
+  const env = { ...process.env, CONTAINERS_CONF, NUWA_SHARE: ROOT };
+  const start = () => {
+    const child = spawn(nuwaSnapshot(), ['nuwa-host', 'build', APP_DIR], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    return new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+  };
+  const [a, b] = await Promise.all([start(), start()]);
+  t.is(a.code, 0, a.err.slice(-1000));
+  t.is(b.code, 0, b.err.slice(-1000));
+  t.is(a.out.trim().split('\n').at(-1), bid);
+  t.is(b.out.trim().split('\n').at(-1), bid);
+  t.true([a, b].some((r) => /waiting for another nuwa-host build to finish/.test(r.err)), 'one of them waited');
+});
+
 test.serial('the layers: /init is nuwa with its tool names, rsyslog and cron; Python, gcc, mod_wsgi; venv, Django, gunicorn, jemalloc, wkhtmltopdf', (t) => {
   t.deepEqual(JSON.parse(podman(['image', 'inspect', '-f', '{{json .Config.Entrypoint}}', 'localhost/nuwa/base:latest'])), ['/init']);
   const help = spawnSync(nuwaSnapshot(), ['--help'], { encoding: 'utf8' }).stdout;
