@@ -240,7 +240,7 @@ test.serial('one folder for available and enabled sites (a conf.d layout, as on 
   t.false(fs.existsSync(site));
 });
 
-test.serial('refused before anything changes: no domain, a hostile domain, a taken port, nginx not running, the wrong folder', async (t) => {
+test.serial('refused before anything changes: no domain, a hostile domain, a taken port, nginx not running, a full disk, the wrong folder', async (t) => {
   const snapshot = () => [...fs.readdirSync(nginx.sitesAvailable), ...fs.readdirSync(nginx.sitesEnabled), ...fs.readdirSync(host.NUWA_CRON_DIR as string)].sort();
   const before = snapshot();
 
@@ -270,6 +270,13 @@ test.serial('refused before anything changes: no domain, a hostile domain, a tak
   r = down.run('install');
   t.is(r.status, 1);
   t.regex(r.stderr, /nginx is not running .*systemctl start nginx/);
+
+  // A full disk (a 512 KiB tmpfs on the cron folder, private to the command): refused before the first write.
+  const tiny = tempDir('nuwa-t8-tinycron-');
+  const full = makeAppFolder('nuwa-t8-diskfull', { NUWA_PORT: '18141', NUWA_DOMAIN: 'full.nuwa-t8.test' }, { ...host, NUWA_CRON_DIR: tiny });
+  r = full.run('install', [], { prefix: ['unshare', '-m', 'sh', '-c', 'mount -t tmpfs -o size=512k nuwa-t8-tiny "$0" && exec "$@"', tiny] });
+  t.is(r.status, 1);
+  t.regex(r.stderr, new RegExp(`not enough disk space in ${tiny} \\(\\d+ bytes free`));
 
   r = web.run('install', [], { cwd: path.join(web.dir, 'bin'), invokeAs: './install' });
   t.is(r.status, 1);
