@@ -240,7 +240,7 @@ test.serial('one folder for available and enabled sites (a conf.d layout, as on 
   t.false(fs.existsSync(site));
 });
 
-test.serial('refused before anything changes: no domain, a hostile domain, a taken port, nginx not running, a full disk, the wrong folder', async (t) => {
+test.serial('refused before anything changes: no domain, a hostile domain, a domain another app serves, a taken port, nginx not running, a full disk, the wrong folder', async (t) => {
   const snapshot = () => [...fs.readdirSync(nginx.sitesAvailable), ...fs.readdirSync(nginx.sitesEnabled), ...fs.readdirSync(host.NUWA_CRON_DIR as string)].sort();
   const before = snapshot();
 
@@ -270,6 +270,11 @@ test.serial('refused before anything changes: no domain, a hostile domain, a tak
   r = down.run('install');
   t.is(r.status, 1);
   t.regex(r.stderr, /nginx is not running .*systemctl start nginx/);
+
+  const twin = makeAppFolder('nuwa-t8-twin', { NUWA_PORT: '18142', NUWA_DOMAIN: WEB_DOMAIN }, host);
+  r = twin.run('install');
+  t.is(r.status, 1);
+  t.regex(r.stderr, new RegExp(`${WEB_DOMAIN.replace(/\./g, '\\.')} is already served by .*nuwa-${WEB}\\.conf: one domain belongs to one app`));
 
   // A full disk (a 512 KiB tmpfs on the cron folder, private to the command): refused before the first write.
   const tiny = tempDir('nuwa-t8-tinycron-');
