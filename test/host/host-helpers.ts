@@ -33,9 +33,13 @@ export function nuwaSnapshot(): string {
   return snapshot;
 }
 
-export function dropSnapshot(): void {
-  if (snapshot) fs.rmSync(path.dirname(snapshot), { recursive: true, force: true });
+const scratch: string[] = [];
+
+/** Removes the snapshot and every sandbox host made in this test process (call it from test.after.always). */
+export function cleanup(): void {
+  if (snapshot) scratch.push(path.dirname(snapshot));
   snapshot = undefined;
+  for (const dir of scratch.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /** `nuwa nuwa-host ARGS` (the snapshot) with podman's settings for these machines. */
@@ -68,6 +72,7 @@ export interface SandboxHost {
 /** `nuwa-host init --prefix` in a scratch folder: a host initialised for nuwa without touching /etc. */
 export function sandboxHost(monitInterval = 1): SandboxHost {
   const root = tempDir('nuwa-t7-host-');
+  scratch.push(root);
   const r = nuwaHost(['init', '--prefix', root, '--monit-interval', String(monitInterval)]);
   if (r.code !== 0) throw new Error(`nuwa-host init --prefix failed: ${r.stderr}`);
   const hostConf = path.join(root, 'etc/nuwa/host.env');

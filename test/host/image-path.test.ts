@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { CONTAINERS_CONF, ROOT, nuwaBinary, podman, requireCommand, tempDir, waitFor } from '../helpers';
-import { bash, dropSnapshot, nuwaHost, nuwaSnapshot, sandboxHost, type SandboxHost } from './host-helpers';
+import { bash, cleanup, nuwaHost, nuwaSnapshot, sandboxHost, type SandboxHost } from './host-helpers';
 
 const APP_DIR = path.join(ROOT, 'layers/app-example');
 const APP = 'nuwa-t7-tutorial';
@@ -62,8 +62,7 @@ test.after.always(() => {
   const names = spawnSync('podman', ['ps', '-a', '--filter', 'name=^nuwa-t7-', '--format', '{{.Names}}'], { env: { ...process.env, CONTAINERS_CONF }, encoding: 'utf8' });
   for (const name of names.stdout.split('\n').filter(Boolean)) spawnSync('podman', ['rm', '-f', '-t', '2', name], { env: { ...process.env, CONTAINERS_CONF } });
   if (srv) fs.rmSync(srv, { recursive: true, force: true });
-  if (host) fs.rmSync(host.root, { recursive: true, force: true });
-  dropSnapshot();
+  cleanup();
 });
 
 test.serial('nuwa-host build makes and tags every layer, labels the app image, and prints its id last', (t) => {
@@ -340,8 +339,21 @@ test.serial('bin/kill after a stop removes the container, unit and monit check; 
   t.false(fs.existsSync(path.join(host.monitDir, `nuwa-${APP}`)));
   t.true(fs.existsSync(path.join(appDir(), 'volumes/var/lib/exampleapp/db.sqlite3')));
 
+  // Setup again (as for a new image): bin/ is replaced, nuwa.env keeps the user's settings.
+  fs.appendFileSync(path.join(appDir(), 'nuwa.env'), 'ALLOWED_HOSTS=127.0.0.1,example.test\n');
+  fs.writeFileSync(path.join(appDir(), 'bin/stray'), 'not from the image\n');
+  const again = bash(`export BID=${bid}\n${RUN_SETUP_LINE}`, appDir(), host.env);
+  t.is(again.code, 0, again.stderr);
+  t.regex(again.stderr, /updated NUWA_IMAGE in nuwa.env/);
+  t.false(fs.existsSync(path.join(appDir(), 'bin/stray')));
+  const env = fs.readFileSync(path.join(appDir(), 'nuwa.env'), 'utf8');
+  t.regex(env, new RegExp(`^NUWA_IMAGE=${bid}$`, 'm'));
+  t.regex(env, new RegExp(`^NUWA_PORT=${PORT}$`, 'm'));
+  t.regex(env, /^ALLOWED_HOSTS=127.0.0.1,example.test$/m);
+
   const rerun = nuwaHost(['run', appDir()], { env: host.env });
   t.is(rerun.code, 0, rerun.stderr);
   t.regex(rerun.stderr, /reusing .*volumes \(made by an earlier bin\/run; rm -r volumes for fresh data\)/);
   t.regex((await get(`http://127.0.0.1:${PORT}/`)).body, /Visits: 2$/m);
+  t.is(podman(['exec', APP, 'printenv', 'ALLOWED_HOSTS']).trim(), '127.0.0.1,example.test');
 });

@@ -9,7 +9,9 @@ import * as path from 'node:path';
 import { setupScript } from '../../host-cli/src/setup-label';
 import { CONTAINERS_CONF, ROOT, requireCommand, tempDir } from '../helpers';
 import { minimalImage } from '../helpers/minimal-image';
-import { BIN_TEMPLATES, TEMPLATES, appFolder, bash, listTree, nuwaHost, sandboxHost } from './host-helpers';
+import { BIN_TEMPLATES, TEMPLATES, appFolder, bash, cleanup, listTree, nuwaHost, nuwaSnapshot, sandboxHost } from './host-helpers';
+
+test.after.always(() => cleanup());
 
 test('every bin/ script, the Setup script as generated, and the rootfs scripts pass shellcheck', (t) => {
   requireCommand('shellcheck');
@@ -191,4 +193,34 @@ test('nuwa-host: an image without the Setup label, a folder without bin/, and un
   t.is(noContainerfile.code, 1);
   t.regex(noContainerfile.stderr, /has no Containerfile/);
   t.deepEqual(fs.readdirSync(dir), []);
+});
+
+test('nuwa-host answers to its own name through a symlink, and refuses a hostile --tag', (t) => {
+  const dir = tempDir('nuwa-t7-link-');
+  const link = path.join(dir, 'nuwa-host');
+  fs.symlinkSync(nuwaSnapshot(), link);
+  const help = spawnSync(link, ['--help'], { encoding: 'utf8' });
+  t.is(help.status, 0, help.stderr);
+  t.regex(help.stdout, /^usage: nuwa-host COMMAND/);
+  const app = path.join(dir, 'app');
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(app, 'Containerfile'), 'FROM scratch\n');
+  const r = spawnSync(link, ['build', '--tag', 'a;b', app], { encoding: 'utf8', env: { ...process.env, CONTAINERS_CONF, NUWA_SHARE: ROOT, NUWA_CACHE_DIR: dir } });
+  t.is(r.status, 1);
+  t.is(r.stderr, "nuwa-host: image name 'a;b' is not allowed: lowercase letters, digits, '_', '.', '-' (or pass --tag NAME)\n");
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('nuwa-host init --check names the programs this host lacks and installs nothing', (t) => {
+  const dir = tempDir('nuwa-t7-check-');
+  const bin = path.join(dir, 'bin');
+  fs.mkdirSync(bin);
+  for (const d of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+    for (const f of fs.readdirSync(d)) if (!['jq', 'monit'].includes(f) && !fs.existsSync(path.join(bin, f))) fs.symlinkSync(path.join(d, f), path.join(bin, f));
+  }
+  const r = spawnSync(nuwaSnapshot(), ['nuwa-host', 'init', '--check', '--prefix', path.join(dir, 'host')], { encoding: 'utf8', env: { ...process.env, PATH: bin } });
+  t.is(r.status, 1);
+  t.is(r.stderr, 'nuwa-host: missing on this host: jq, monit (run nuwa-host init without --check to install them)\n');
+  t.false(fs.existsSync(path.join(dir, 'host')));
+  fs.rmSync(dir, { recursive: true, force: true });
 });
