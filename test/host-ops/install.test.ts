@@ -254,6 +254,11 @@ test.serial('refused before anything changes: no domain, a hostile domain, a dom
   t.is(r.status, 1);
   t.regex(r.stderr, /NUWA_DOMAIN 'x\.test;touch \/tmp\/nuwa-t8-pwned' is not a domain name/);
   t.false(fs.existsSync('/tmp/nuwa-t8-pwned'));
+  const hostilePath = makeAppFolder('nuwa-t8-hostile2', { NUWA_PORT: '18136', NUWA_DOMAIN: 'ok.nuwa-t8.test' }, { ...host, NUWA_CERTBOT_CONFIG_DIR: '/etc/le $(touch /tmp/nuwa-t8-pwned)' });
+  r = hostilePath.run('install');
+  t.is(r.status, 1);
+  t.regex(r.stderr, /NUWA_CERTBOT_CONFIG_DIR '\/etc\/le \$\(touch \/tmp\/nuwa-t8-pwned\)' is not allowed/);
+  t.false(fs.existsSync('/tmp/nuwa-t8-pwned'));
 
   const squatter = net.createServer().listen(18144, '127.0.0.1');
   await new Promise((resolve) => squatter.once('listening', resolve));

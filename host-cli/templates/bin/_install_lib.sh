@@ -23,10 +23,6 @@
 #   NUWA_CHECK_CA_BUNDLE        CA file curl trusts for that check (empty: the system's)
 #   NUWA_CRON_DIR               where the renewal job goes (/etc/cron.d)
 
-tls_safe_path() { # VALUE KEY: a path written into nginx, cron and certbot command lines
-  [[ $1 =~ ^/[A-Za-z0-9_./@+-]*$ ]] || nuwa_die "$2 '$1' is not allowed: an absolute path of letters, digits and '_' '.' '/' '@' '+' '-' only"
-}
-
 # tls_config domain-required|domain-optional: reads and checks the keys above; sets TLS_* variables.
 tls_config() {
   TLS_DOMAIN=${NUWA_DOMAIN:-}
@@ -60,13 +56,15 @@ tls_config() {
     nuwa_check_path "$static" "the image's label nuwa.static"
     TLS_STATIC_DIR="$NUWA_DIR/volumes$static" # bin/run copies each volume to volumes/<its path in the container>
   fi
-  local key
-  for key in TLS_WEBROOT TLS_CERTBOT_CONFIG TLS_CERTBOT_WORK TLS_CERTBOT_LOGS TLS_NGINX_CONF TLS_NGINX_PID \
-    TLS_SITES_AVAILABLE TLS_SITES_ENABLED TLS_CRON_DIR; do
-    tls_safe_path "${!key}" "NUWA_${key#TLS_}"
-  done
-  for key in TLS_ACME_CA_BUNDLE TLS_CHECK_CA_BUNDLE TLS_STATIC_DIR; do
-    if [ -n "${!key}" ]; then tls_safe_path "${!key}" "NUWA_${key#TLS_}"; fi
+  # Every path goes into nginx's, cron's and certbot's command lines: the same strict check as the app folder's.
+  local pair var
+  for pair in TLS_WEBROOT:NUWA_ACME_WEBROOT TLS_CERTBOT_CONFIG:NUWA_CERTBOT_CONFIG_DIR \
+    TLS_CERTBOT_WORK:NUWA_CERTBOT_WORK_DIR TLS_CERTBOT_LOGS:NUWA_CERTBOT_LOGS_DIR TLS_NGINX_CONF:NUWA_NGINX_CONF \
+    TLS_NGINX_PID:NUWA_NGINX_PID TLS_SITES_AVAILABLE:NUWA_NGINX_SITES_AVAILABLE \
+    TLS_SITES_ENABLED:NUWA_NGINX_SITES_ENABLED TLS_CRON_DIR:NUWA_CRON_DIR TLS_ACME_CA_BUNDLE:NUWA_ACME_CA_BUNDLE \
+    TLS_CHECK_CA_BUNDLE:NUWA_CHECK_CA_BUNDLE TLS_STATIC_DIR:NUWA_STATIC_DIR; do
+    var=${pair%%:*}
+    if [ -n "${!var}" ]; then nuwa_check_path "${!var}" "${pair#*:}"; fi
   done
   TLS_STATIC_URL=${NUWA_STATIC_URL:-/static/}
   [[ $TLS_STATIC_URL =~ ^/([A-Za-z0-9_.-]+/)+$ ]] || nuwa_die "NUWA_STATIC_URL '$TLS_STATIC_URL' must look like /static/"
