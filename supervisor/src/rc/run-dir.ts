@@ -33,7 +33,7 @@ function writable(dir: string): boolean {
 }
 
 const HOW_TO_FIX =
-  'give the container a /run its user can write: podman/docker --tmpfs /run:rw,exec,mode=1777, or `RUN chown USER /run` in the image';
+  'give the container a /run its user can write: `podman run --tmpfs /run:U`, `docker run --tmpfs /run:uid=UID,gid=GID`, or `RUN chown USER /run` in the image';
 
 async function mountTmpfs(env: NodeJS.ProcessEnv): Promise<boolean> {
   const mount = findProgram('mount', env.PATH);
