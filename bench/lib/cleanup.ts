@@ -44,6 +44,14 @@ export function killAll(): void {
   groups.clear();
 }
 
+/** Kills everything and waits (at most `ms`) until Node has reaped it, so nothing is left as a zombie. */
+async function killAllAndWait(ms: number): Promise<void> {
+  const children = [...groups];
+  const exits = children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r))));
+  killAll();
+  await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, ms))]);
+}
+
 function removeDirs(): void {
   for (const dir of dirs) {
     try {
@@ -63,11 +71,12 @@ function install(): void {
     removeDirs();
   });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
+    process.once(signal, () => {
       process.stderr.write(`\nbench: ${signal}: stopping everything it started\n`);
-      killAll();
-      removeDirs();
-      process.exit(130);
+      void killAllAndWait(2000).then(() => {
+        removeDirs();
+        process.exit(130);
+      });
     });
   }
 }
