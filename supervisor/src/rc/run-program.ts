@@ -26,6 +26,8 @@ export interface RunOptions {
   what?: string;
   /** Signal used when the time limit is reached (s6-maximumtime -k: SIGKILL). */
   timeoutSignal?: NodeJS.Signals;
+  /** Boot steps get /dev/null; a command-line tool passes its own stdin on. */
+  stdin?: 'ignore' | 'inherit';
 }
 
 export interface RunResult {
@@ -50,7 +52,7 @@ export async function runProgram(argv: readonly string[], options: RunOptions): 
   if (options.abort?.aborted) return { code: 111, timedOut: false, aborted: true };
   let child;
   try {
-    child = await spawn(file, args, { env: options.env, cwd: options.cwd ?? '/', stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+    child = await spawn(file, args, { env: options.env, cwd: options.cwd ?? '/', stdio: [options.stdin ?? 'ignore', 'inherit', 'inherit'], detached: true });
   } catch (err) {
     if (!(err instanceof SpawnError)) throw err;
     return { code: err.exitCode, timedOut: false, aborted: false, spawnError: err.message };

@@ -1,0 +1,54 @@
+/**
+ * The s6 / s6-overlay helper names scripts call, as nuwa applets: s6-setuidgid and s6-envdir give what Debian's
+ * s6-setuidgid and s6-envdir give (run side by side); with-retries retries as s6-overlay's does.
+ */
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { nuwaBinary, requireCommand, tempDir } from '../helpers';
+
+const run = (file: string, args: string[], env: NodeJS.ProcessEnv = { PATH: process.env.PATH }) => spawnSync(file, args, { encoding: 'utf8', env });
+
+test('s6-setuidgid: the same identity as Debian s6-setuidgid, by name and by uid:gid', (t) => {
+  const real = requireCommand('s6-setuidgid', 's6');
+  for (const account of ['nobody', '1000:1000', 'daemon']) {
+    const theirs = run(real, [account, 'id']);
+    const ours = run(nuwaBinary(), ['s6-setuidgid', account, 'id']);
+    t.is(theirs.status, 0, theirs.stderr);
+    t.is(ours.status, 0, ours.stderr);
+    t.is(ours.stdout, theirs.stdout, account);
+  }
+  const unknown = run(nuwaBinary(), ['s6-setuidgid', 'no-such-user', 'id']);
+  t.is(unknown.status, 1);
+  t.is(unknown.stderr, 's6-setuidgid: fatal: unknown user: no-such-user\n');
+});
+
+test('s6-envdir: the same environment as Debian s6-envdir, with each option', (t) => {
+  const real = requireCommand('s6-envdir', 's6');
+  const dir = tempDir('nuwa-envdir-applet-');
+  fs.writeFileSync(path.join(dir, 'A'), 'first line  \nsecond\n');
+  fs.writeFileSync(path.join(dir, 'GONE'), '');
+  const env = { PATH: process.env.PATH, GONE: 'set before' };
+  for (const flags of [[], ['-f'], ['-n'], ['-fn'], ['-Lf']]) {
+    const theirs = run(real, [...flags, dir, 'env', '-0'], env);
+    const ours = run(nuwaBinary(), ['s6-envdir', ...flags, dir, 'env', '-0'], env);
+    t.is(ours.stdout.split('\0').sort().join('\n'), theirs.stdout.split('\0').sort().join('\n'), flags.join(' '));
+  }
+  t.is(run(nuwaBinary(), ['s6-envdir', '-I', path.join(dir, 'missing'), 'true']).status, 0);
+  t.not(run(nuwaBinary(), ['s6-envdir', path.join(dir, 'missing'), 'true']).status, 0);
+});
+
+test('with-retries: stops at the first success; gives up after N tries; kills a try that outlives -t', (t) => {
+  const dir = tempDir('nuwa-retries-');
+  const counter = path.join(dir, 'count');
+  const flaky = `n=$(cat ${counter} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${counter}; test $n -ge 2`;
+  t.is(run(nuwaBinary(), ['with-retries', '-n', '5', 'sh', '-c', flaky]).status, 0);
+  t.is(fs.readFileSync(counter, 'utf8').trim(), '2');
+  fs.rmSync(counter);
+  t.is(run(nuwaBinary(), ['with-retries', '-n', '3', 'sh', '-c', `${flaky} && false`]).status, 1);
+  t.is(fs.readFileSync(counter, 'utf8').trim(), '3');
+  const slow = run(nuwaBinary(), ['with-retries', '-n', '1', '-t', '200', 'sh', '-c', `sleep 30; echo late > ${counter}`]);
+  t.is(slow.status, 1);
+  t.is(fs.readFileSync(counter, 'utf8').trim(), '3');
+});
