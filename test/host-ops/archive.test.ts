@@ -3,8 +3,9 @@ import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { requireCommand, tempDir, waitFor } from '../helpers';
+import { requireCommand, waitFor } from '../helpers';
 import { fillVolumes, makeAppFolder, snapshot, type AppFolder } from './fixtures/app-folder';
+import { scratchDir } from './fixtures/scratch';
 
 function borg(app: AppFolder, args: string[]) {
   const r = spawnSync('borg', args, { encoding: 'utf8', env: { ...process.env, BORG_BASE_DIR: path.join(path.dirname(app.dir), 'borg-home') } });
@@ -47,7 +48,7 @@ test('a backup goes to the default repository under the app folder, is listed by
   const again = app.run('archive_volumes', ['--restore', name as string]);
   t.is(again.status, 1);
   t.regex(again.stderr, /volumes already exists: move it away/);
-  const other = tempDir('nuwa-t8-restore-');
+  const other = scratchDir('nuwa-t8-restore-');
   const into = app.run('archive_volumes', ['--restore', name as string, other]);
   t.is(into.status, 0, into.stderr);
   t.deepEqual(snapshot(path.join(other, 'volumes')), snapshot(path.join(app.dir, 'volumes')));
@@ -98,7 +99,7 @@ test('a locked repository fails with a clear message naming borg break-lock, and
 });
 
 test('a configured repository that does not exist is an error that says how to create it', (t) => {
-  const repo = path.join(tempDir('nuwa-t8-repo-'), 'elsewhere');
+  const repo = path.join(scratchDir('nuwa-t8-repo-'), 'elsewhere');
   const app = makeAppFolder('nuwa-t8-norepo', { NUWA_BORG_REPO: repo });
   fillVolumes(app.dir, 1000);
   const r = app.run('archive_volumes');
@@ -111,7 +112,7 @@ test('a configured repository that does not exist is an error that says how to c
 });
 
 test('not enough disk for the repository: the failing step and the reason are named', (t) => {
-  const disk = tempDir('nuwa-t8-disk-');
+  const disk = scratchDir('nuwa-t8-disk-');
   const app = makeAppFolder('nuwa-t8-diskfull', { NUWA_BORG_REPO: path.join(disk, 'repo') });
   fillVolumes(app.dir, 3_000_000); // random bytes: borg cannot compress or deduplicate them into 1 MiB
   const r = app.run('archive_volumes', [], {

@@ -8,12 +8,13 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONTAINERS_CONF, ROOT, podman, requireCommand, tempDir } from '../helpers';
+import { CONTAINERS_CONF, ROOT, podman, requireCommand } from '../helpers';
 import { nuwaHost } from '../host/host-helpers';
 import { ALT_PEBBLE_PORTS, startPebble, type Pebble } from './fixtures/acme';
 import { snapshot } from './fixtures/app-folder';
 import { startNginx, type Nginx } from './fixtures/nginx';
 import { tlsHost } from './fixtures/tls-host';
+import { scratchDir } from './fixtures/scratch';
 
 const HTTP_PORT = 18182;
 const HTTPS_PORT = 18145;
@@ -28,7 +29,7 @@ let appDir: string;
 
 test.before(async () => {
   for (const c of ['nginx', 'certbot', 'curl', 'podman', 'jq', 'borg', 'debootstrap']) requireCommand(c, c === 'borg' ? 'borgbackup' : c);
-  base = tempDir('nuwa-t8-example-');
+  base = scratchDir('nuwa-t8-example-');
   fs.chmodSync(base, 0o755);
   nginx = await startNginx(path.join(base, 'nginx'), HTTP_PORT);
   pebble = await startPebble(path.join(base, 'pebble'), HTTP_PORT, ALT_PEBBLE_PORTS);
@@ -94,14 +95,14 @@ test.serial('the example app: build, Setup, run, install over HTTPS, uninstall, 
   r = sh('bin/archive_volumes');
   t.is(r.status, 0, r.stderr);
   const archive = sh('bin/archive_volumes --list').stdout.trim().split(/\s+/)[0] as string;
-  const restored = tempDir('nuwa-t8-restored-');
+  const restored = scratchDir('nuwa-t8-restored-');
   r = sh(`bin/archive_volumes --restore ${archive} ${restored}`);
   t.is(r.status, 0, r.stderr);
   t.deepEqual(snapshot(path.join(restored, 'volumes')), volumes);
 
   r = sh('bin/migrate');
   t.is(r.status, 0, r.stderr);
-  const elsewhere = tempDir('nuwa-t8-newhost-');
+  const elsewhere = scratchDir('nuwa-t8-newhost-');
   r = sh(`bash ${path.join(appDir, `volumes-${APP}.tar.gz.sh`)}`, elsewhere);
   t.is(r.status, 0, r.stderr);
   t.deepEqual(snapshot(path.join(elsewhere, 'volumes')), volumes);

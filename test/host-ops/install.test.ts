@@ -9,12 +9,13 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
-import { nuwaBinary, podman, requireCommand, tempDir, waitFor } from '../helpers';
+import { nuwaBinary, podman, requireCommand, waitFor } from '../helpers';
 import { startPebble, type Pebble } from './fixtures/acme';
 import { appImage, removeApp, STATIC_CSS } from './fixtures/app-container';
 import { makeAppFolder, type AppFolder } from './fixtures/app-folder';
 import { startNginx, type Nginx } from './fixtures/nginx';
 import { tlsHost } from './fixtures/tls-host';
+import { scratchDir } from './fixtures/scratch';
 
 const HTTP_PORT = 18180;
 const HTTPS_PORT = 18143;
@@ -29,7 +30,7 @@ const containers: string[] = [];
 test.before(async () => {
   for (const c of ['nginx', 'certbot', 'curl', 'openssl', 'podman', 'monit']) requireCommand(c);
   requireCommand('ss', 'iproute2');
-  base = tempDir('nuwa-t8-tls-');
+  base = scratchDir('nuwa-t8-tls-');
   fs.chmodSync(base, 0o755);
   nginx = await startNginx(path.join(base, 'nginx'), HTTP_PORT);
   pebble = await startPebble(path.join(base, 'pebble'), HTTP_PORT);
@@ -282,7 +283,7 @@ test.serial('refused before anything changes: no domain, a hostile domain, a dom
   t.regex(r.stderr, new RegExp(`${WEB_DOMAIN.replace(/\./g, '\\.')} is already served by .*nuwa-${WEB}\\.conf: one domain belongs to one app`));
 
   // A full disk (a 512 KiB tmpfs on the cron folder, private to the command): refused before the first write.
-  const tiny = tempDir('nuwa-t8-tinycron-');
+  const tiny = scratchDir('nuwa-t8-tinycron-');
   const full = makeAppFolder('nuwa-t8-diskfull', { NUWA_PORT: '18141', NUWA_DOMAIN: 'full.nuwa-t8.test' }, { ...host, NUWA_CRON_DIR: tiny });
   r = full.run('install', [], { prefix: ['unshare', '-m', 'sh', '-c', 'mount -t tmpfs -o size=512k nuwa-t8-tiny "$0" && exec "$@"', tiny] });
   t.is(r.status, 1);

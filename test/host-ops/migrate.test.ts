@@ -6,9 +6,10 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { requireCommand, tempDir } from '../helpers';
+import { requireCommand } from '../helpers';
 import { removeApp, runApp } from './fixtures/app-container';
 import { fillVolumes, makeAppFolder, snapshot } from './fixtures/app-folder';
+import { scratchDir } from './fixtures/scratch';
 
 function unpack(file: string, cwd: string, args: string[] = [], prefix: string[] = []) {
   const command = [...prefix, 'bash', file, ...args];
@@ -42,7 +43,7 @@ test('migrate writes a self-unpacking file that restores bytes, owners, groups a
   t.true(r.stdout.includes(`scp ${file} root@NEW-HOST:${app.dir}/`), r.stdout);
 
   // "Another host": a fresh folder; the file is run exactly as the header documents.
-  const target = tempDir('nuwa-t8-target-');
+  const target = scratchDir('nuwa-t8-target-');
   const u = unpack(file, target);
   t.is(u.status, 0, u.stderr);
   t.regex(u.stderr + u.stdout, /owners, groups and modes match/);
@@ -60,7 +61,7 @@ test('migrate --to prints that destination, and the target folder can be given a
   t.is(r.status, 0, r.stderr);
   const file = path.join(app.dir, 'volumes-nuwa-t8-dest.tar.gz.sh');
   t.true(r.stdout.includes(`scp ${file} deploy@new.example.test:/srv/nuwa-t8-dest/`), r.stdout);
-  const target = tempDir('nuwa-t8-target-');
+  const target = scratchDir('nuwa-t8-target-');
   const u = unpack(file, '/', [target]);
   t.is(u.status, 0, u.stderr);
   t.deepEqual(snapshot(path.join(target, 'volumes')), snapshot(path.join(app.dir, 'volumes')));
@@ -75,7 +76,7 @@ test('the unpacker refuses an existing volumes folder and a damaged file, and ch
   t.is(app.run('migrate').status, 0);
   const file = path.join(app.dir, 'volumes-nuwa-t8-refuse.tar.gz.sh');
 
-  const target = tempDir('nuwa-t8-target-');
+  const target = scratchDir('nuwa-t8-target-');
   fs.mkdirSync(path.join(target, 'volumes'));
   fs.writeFileSync(path.join(target, 'volumes/keep-me'), 'mine');
   const exists = unpack(file, target);
@@ -83,9 +84,9 @@ test('the unpacker refuses an existing volumes folder and a damaged file, and ch
   t.regex(exists.stderr, /volumes already exists: move it away/);
   t.deepEqual(fs.readdirSync(path.join(target, 'volumes')), ['keep-me']);
 
-  const truncated = path.join(tempDir('nuwa-t8-cut-'), 'volumes-nuwa-t8-refuse.tar.gz.sh');
+  const truncated = path.join(scratchDir('nuwa-t8-cut-'), 'volumes-nuwa-t8-refuse.tar.gz.sh');
   fs.writeFileSync(truncated, fs.readFileSync(file).subarray(0, fs.statSync(file).size - 1000));
-  const empty = tempDir('nuwa-t8-target-');
+  const empty = scratchDir('nuwa-t8-target-');
   const damaged = unpack(truncated, empty);
   t.is(damaged.status, 1);
   t.regex(damaged.stderr, /damaged or incomplete \(SHA-256 mismatch\)/);
@@ -95,14 +96,14 @@ test('the unpacker refuses an existing volumes folder and a damaged file, and ch
 test('not enough disk: migrate and the unpacker say so, and leave no partial file or folder', (t) => {
   const app = makeAppFolder('nuwa-t8-full', {});
   fillVolumes(app.dir, 3_000_000); // random bytes do not compress: 3 MB cannot fit on 1 MiB
-  const out = tempDir('nuwa-t8-out-');
+  const out = scratchDir('nuwa-t8-out-');
   const r = app.run('migrate', ['--output', out], { prefix: onTinyDisk(out) });
   t.is(r.status, 1);
   t.regex(r.stderr, new RegExp(`not enough disk space in ${out}`));
   t.deepEqual(fs.readdirSync(out), [], 'nothing written to the real folder under the mount');
 
   t.is(app.run('migrate').status, 0);
-  const target = tempDir('nuwa-t8-target-');
+  const target = scratchDir('nuwa-t8-target-');
   const u = unpack(path.join(app.dir, 'volumes-nuwa-t8-full.tar.gz.sh'), target, [], onTinyDisk(target));
   t.is(u.status, 1);
   t.regex(u.stderr, /not enough disk space/);
