@@ -225,7 +225,24 @@ static void keep_inherited_fds(void) {
 
 /* setsid() + exec for applets that must replace themselves (with-contenv, s6-setuidgid ...): Node has no exec. */
 static napi_value js_execvp(napi_env env, napi_callback_info info) {
-  ARGS(1);
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "missing arguments");
+    return NULL;
+  }
+  /* Optional second argument: the file to run, when argv[0] must differ from it (re-running ourselves under the
+   * name we were called by). */
+  char file[4096] = "";
+  if (argc >= 2) {
+    napi_valuetype type;
+    napi_typeof(env, argv[1], &type);
+    if (type != napi_undefined && !arg_str(env, argv[1], file, sizeof file)) {
+      napi_throw_type_error(env, NULL, "execvp: file must be a string");
+      return NULL;
+    }
+  }
   uint32_t n;
   if (napi_get_array_length(env, argv[0], &n) != napi_ok || n == 0 || n > 4096) {
     napi_throw_type_error(env, NULL, "execvp([file, ...args])");
@@ -253,7 +270,8 @@ static napi_value js_execvp(napi_env env, napi_callback_info info) {
   sigprocmask(SIG_SETMASK, &none, NULL);
   for (int s = 1; s < 32; s++) if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
   keep_inherited_fds();
-  execvp(args[0], args);
+  if (file[0]) execv(file, args);
+  else execvp(args[0], args);
   return throw_errno(env, "execvp", errno);
 }
 
@@ -310,6 +328,33 @@ static napi_value js_page_out_executable(napi_env env, napi_callback_info info) 
   return result;
 }
 
+/* dup2(old, new): for PID 1 pointing its own stdout/stderr at the catch-all logger (S6_LOGGING). Node has no dup2. */
+static napi_value js_dup2(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t from, to;
+  if (!arg_int(env, argv[0], &from) || !arg_int(env, argv[1], &to)) {
+    napi_throw_type_error(env, NULL, "dup2(oldfd, newfd)");
+    return NULL;
+  }
+  if (dup2(from, to) < 0) return throw_errno(env, "dup2", errno);
+  return NULL;
+}
+
+/* fcntl(fd, F_DUPFD_CLOEXEC, 3): a private copy of a descriptor (e.g. the console, kept before stdout is redirected). */
+static napi_value js_dup_cloexec(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t fd;
+  if (!arg_int(env, argv[0], &fd)) {
+    napi_throw_type_error(env, NULL, "dupCloexec(fd)");
+    return NULL;
+  }
+  int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  if (copy < 0) return throw_errno(env, "dupCloexec", errno);
+  napi_value result;
+  napi_create_int32(env, copy, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "waitpid", NULL, js_waitpid, NULL, NULL, NULL, napi_default_jsproperty, NULL },
@@ -320,6 +365,8 @@ static napi_value init(napi_env env, napi_value exports) {
     { "mkfifo", NULL, js_mkfifo, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "sendUnixDgram", NULL, js_send_unix_dgram, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "pipe", NULL, js_pipe, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "dup2", NULL, js_dup2, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "dupCloexec", NULL, js_dup_cloexec, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "pageOutExecutable", NULL, js_page_out_executable, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "execvp", NULL, js_execvp, NULL, NULL, NULL, napi_default_jsproperty, NULL },
   };

@@ -1,9 +1,11 @@
 /**
  * s6-overlay features one at a time, each in a small tree written as its README shows: oneshot command lines with and
  * without execlineb, timeout-up, S6_KEEP_ENV, printcontenv, S6_CMD_ARG0, the user-bundles.d layout of 3.2.3.2,
- * S6_RUNTIME_PROFILE, S6_CMD_WAIT_FOR_SERVICES.
+ * S6_RUNTIME_PROFILE, S6_CMD_WAIT_FOR_SERVICES, S6_LOGGING's catch-all logger.
  */
 import test from 'ava';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { boot, lineIndex, makeRoot } from './harness';
 
 type Files = Record<string, { content: string; mode?: number }>;
@@ -99,4 +101,31 @@ test('S6_CMD_WAIT_FOR_SERVICES=1: CMD starts once the services.d services are re
   const { code, output } = await boot(makeRoot(undefined, files), ['sh', '-c', 'echo CMD ran'], { env: { S6_CMD_WAIT_FOR_SERVICES: '1' } }).finished;
   t.is(code, 0, output);
   t.true(lineIndex(output, 'slowready: ready') < lineIndex(output, 'CMD ran'));
+});
+
+test('S6_LOGGING=2: everything, CMD included, goes to the catch-all logger in /run/uncaught-logs, up to the last line', async (t) => {
+  const booted = boot(makeRoot('app'), ['sh', '-c', 'echo "CMD line"; exit 3'], { env: { NAME: 'world', S6_LOGGING: '2' } });
+  const { code, output } = await booted.finished;
+  t.is(code, 3, output);
+  t.is(output, '');
+  const current = fs.readFileSync(path.join(booted.run, 'uncaught-logs/current'), 'utf8');
+  t.regex(current, /cont-init 01-greeting: NAME=world\n/);
+  t.regex(current, /worker: started\n/);
+  t.regex(current, /CMD line\n/);
+  t.regex(current, /cont-finish 01-bye\n/); // written during the shutdown: nothing lost at the end
+  t.regex(current, /service fix-attrs successfully stopped\n/);
+  t.regex(current, /service web-log successfully stopped\n/);
+});
+
+test('S6_LOGGING=1: the catch-all logger keeps everything and copies it to the console; CMD writes to the console only', async (t) => {
+  const booted = boot(makeRoot('app'), ['sh', '-c', 'echo "CMD line"; exit 3'], { env: { NAME: 'world', S6_LOGGING: '1' } });
+  const { code, output } = await booted.finished;
+  t.is(code, 3, output);
+  const current = fs.readFileSync(path.join(booted.run, 'uncaught-logs/current'), 'utf8');
+  for (const line of ['worker: started', 'cont-finish 01-bye']) {
+    t.true(current.includes(`${line}\n`), line);
+    t.true(output.includes(`${line}\n`), line);
+  }
+  t.regex(output, /CMD line\n/);
+  t.notRegex(current, /CMD line/);
 });

@@ -3,7 +3,7 @@
  * SIGKILL once the grace time is over. Used when the main program has exited and when PID 1 is told to stop.
  */
 import { logger } from '../log/logger';
-import { descendants, isZombie, signalDescendants } from '../sys/process-tree';
+import { descendants, isZombie } from '../sys/process-tree';
 
 const log = logger('init');
 
@@ -12,8 +12,25 @@ const POLL_MS = 20;
 /** A process in uninterruptible sleep may ignore even SIGKILL for a while: do not wait for it forever. */
 const AFTER_KILL_MS = 2000;
 
+/** Processes that outlive the sweep on purpose (the catch-all logger, which ends on EOF once init lets go). */
+const spared = new Set<number>();
+
+export function spare(pid: number): void {
+  spared.add(pid);
+}
+
 function alive(): number[] {
-  return descendants().filter((pid) => !isZombie(pid));
+  return descendants().filter((pid) => !spared.has(pid) && !isZombie(pid));
+}
+
+function signalAll(signal: NodeJS.Signals): void {
+  for (const pid of alive()) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
 }
 
 async function waitUntilNoneAlive(deadline: number): Promise<boolean> {
@@ -27,8 +44,8 @@ async function waitUntilNoneAlive(deadline: number): Promise<boolean> {
 /** SIGTERM everything left, wait until `deadline` (epoch ms), SIGKILL the rest. */
 export async function terminateAll(deadline: number): Promise<void> {
   if (alive().length === 0) return;
-  signalDescendants('SIGTERM');
-  signalDescendants('SIGCONT');
+  signalAll('SIGTERM');
+  signalAll('SIGCONT');
   if (await waitUntilNoneAlive(deadline)) return;
   const stubborn = alive();
   log.warn(`${stubborn.length} process(es) still running after the grace time, sending SIGKILL: ${stubborn.join(' ')}`);
@@ -37,5 +54,5 @@ export async function terminateAll(deadline: number): Promise<void> {
 }
 
 export function killAll(): void {
-  signalDescendants('SIGKILL');
+  signalAll('SIGKILL');
 }

@@ -15,13 +15,15 @@
  * QUIT and WINCH are ignored, HUP rescans /run/service. With S6_CMD_RECEIVE_SIGNALS, TERM QUIT INT USR1 USR2 PWR
  * WINCH go to CMD while it runs instead.
  */
+import type { StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import { logger, setVerbosity } from '../log/logger';
 import { native } from '../sys/native';
 import { routeSignals } from '../sys/signals';
 import { spawn } from '../sys/spawner';
-import { terminateAll } from '../init/shutdown';
+import { spare, terminateAll } from '../init/shutdown';
 import { bootProblems } from './check';
+import { startCatchAll } from './catchall';
 import { startCmd, stdinTerminal, type RunningCmd } from './cmd';
 import { dumpEnvironment, overlayPath, printContEnv, treeEnvironment } from './container-env';
 import type { BootContext } from './context';
@@ -136,6 +138,8 @@ export async function bootOverlay(command: readonly string[]): Promise<number> {
   const stopListening = listenForHalt(requestHalt);
 
   const treeEnv = treeEnvironment(original, early.keepEnv, PATH);
+  const catchAll = await startCatchAll(early, original.S6_LOGGING_SCRIPT, treeEnv);
+  if (catchAll) spare(catchAll.pid);
   // From here on this process has the tree's environment, as s6-svscan has under s6-overlay: whatever it spawns
   // (supervised services included) inherits it. The native addon is loaded first: it may need TMPDIR.
   native();
@@ -224,13 +228,14 @@ export async function bootOverlay(command: readonly string[]): Promise<number> {
     }
     if (command.length === 0) return;
     receiveSignals = settings.cmdReceiveSignals;
-    const tty = settings.cmdUseTerminal && settings.logging !== 0 ? stdinTerminal() : undefined;
-    const started = await startCmd(command, {
-      env: settings.keepEnv ? { ...original, PATH } : treeEnv,
-      cwd: workdir,
-      arg0: settings.cmdArg0,
-      stdio: tty ? ['inherit', fs.openSync(tty, 'w'), fs.openSync(tty, 'w')] : undefined,
-    });
+    // S6_LOGGING=1: CMD keeps the console; 2: CMD goes to the catch-all logger too, unless it may use the terminal.
+    const tty = catchAll && settings.cmdUseTerminal ? stdinTerminal() : undefined;
+    const stdio: StdioOptions | undefined = tty
+      ? ['inherit', fs.openSync(tty, 'w'), fs.openSync(tty, 'w')]
+      : catchAll && early.logging === 1
+        ? ['inherit', catchAll.console, catchAll.console]
+        : undefined;
+    const started = await startCmd(command, { env: settings.keepEnv ? { ...original, PATH } : treeEnv, cwd: workdir, arg0: settings.cmdArg0, stdio });
     if ('failed' in started) {
       writeExitCode(started.failed);
       return requestHalt('halt');
@@ -260,6 +265,7 @@ export async function bootOverlay(command: readonly string[]): Promise<number> {
   const deadline = Date.now() + grace;
   await Promise.all([scanner?.stop(deadline), terminateAll(deadline)]);
   log.debug(`shutdown took ${Date.now() - start} ms`);
+  await catchAll?.stop(Date.now() + 2000);
   if (early.syncDisks) await syncDisks(treeEnv);
   stopRouting();
   stopListening();

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { native } from '../sys/native';
 import { sendControl, NotSupervisedError } from '../wire/control';
 import { BASEDIR_BIN, INIT_CONTROL } from './paths';
+import { selfCommand } from './self';
 
 export type HaltKind = 'halt' | 'poweroff' | 'reboot';
 const LETTER: Record<HaltKind, string> = { halt: 'h', poweroff: 'p', reboot: 'r' };
@@ -36,18 +37,6 @@ export function listenForHalt(onHalt: (kind: HaltKind) => void, fifo = INIT_CONT
   return () => socket.destroy();
 }
 
-/** The path the current process can be re-run by, and the arguments that select an applet. */
-function selfCommand(): { file: string; prefix: string[] } {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const sea = require('node:sea') as { isSea(): boolean };
-    if (sea.isSea()) return { file: process.execPath, prefix: [] };
-  } catch {
-    // not a single executable
-  }
-  return { file: process.execPath, prefix: [process.argv[1] ?? ''] };
-}
-
 /** Installs /run/s6/basedir/bin/{halt,poweroff,reboot}: symlinks to nuwa (or small scripts when run under node). */
 export function installHaltCommands(dir = BASEDIR_BIN): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
@@ -55,7 +44,7 @@ export function installHaltCommands(dir = BASEDIR_BIN): void {
   for (const kind of Object.keys(LETTER) as HaltKind[]) {
     const file = path.join(dir, kind);
     fs.rmSync(file, { force: true });
-    if (self.prefix.length === 0) fs.symlinkSync(self.file, file);
+    if (self.prefix.length === 0) fs.symlinkSync(self.file, file); // called as `halt`, the executable runs that applet
     else fs.writeFileSync(file, `#!/bin/sh\nexec ${[self.file, ...self.prefix, kind].map((a) => `'${a}'`).join(' ')} "$@"\n`, { mode: 0o755 });
   }
 }

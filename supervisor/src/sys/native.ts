@@ -24,11 +24,15 @@ export interface Native {
   mkfifo(file: string, mode: number): void;
   /** pipe2(O_CLOEXEC): [readFd, writeFd], both owned by the caller (close them with fs.closeSync). */
   pipe(): [number, number];
+  /** dup2(oldfd, newfd). */
+  dup2(oldfd: number, newfd: number): void;
+  /** A close-on-exec copy of `fd`, numbered 3 or above. */
+  dupCloexec(fd: number): number;
   sendUnixDgram(socketPath: string, data: Buffer): void;
   /** MADV_PAGEOUT on the executable's read-only mappings: bytes advised, or -1 if unsupported. */
   pageOutExecutable(): number;
-  /** Replaces the current process. Returns only by throwing. */
-  execvp(argv: string[]): never;
+  /** Replaces the current process (with `file`, when argv[0] must differ from it). Returns only by throwing. */
+  execvp(argv: string[], file?: string): never;
 }
 
 const ADDON = 'nuwa_native.node';
