@@ -31,3 +31,12 @@ for (const [name, options] of variants) {
     t.notRegex(output, /error|fatal|warning/, output);
   });
 }
+
+test("with Debian's s6-svscan as the scanner (NUWA_SCANNER=s6): the same boot — nuwa drives s6's real supervisors", async (t) => {
+  const booted = boot(makeRoot('app'), APP_CMD, { env: { NAME: 'world', NUWA_SCANNER: 's6' } });
+  const { code, output } = await booted.finished;
+  t.is(code, 3, output);
+  checkAppBoot(t, output, { uid: 0, rootWritable: true });
+  t.regex(fs.readFileSync(path.join(booted.run, 'web-log/current'), 'utf8'), /^web access line 1$/m);
+  t.notRegex(output, /error|fatal|warning/, output);
+});

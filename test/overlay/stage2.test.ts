@@ -5,6 +5,7 @@
  * failure under policy 2 ends the container with the hook's code.
  */
 import test from 'ava';
+import { waitFor } from '../helpers';
 import { boot, lineIndex, makeRoot } from './harness';
 
 const CMD = ['sh', '-c', 'echo "CMD ran"; exit 5'];
@@ -73,4 +74,19 @@ test('S6_STAGE2_HOOK runs first; under policy 2 its failure ends the container w
   const tolerated = await boot(makeRoot(undefined, files), CMD, { env: { S6_STAGE2_HOOK: '/etc/s6-overlay/hook arg' } }).finished;
   t.is(tolerated.code, 5, tolerated.output);
   t.true(lineIndex(tolerated.output, 'hook: arg') < lineIndex(tolerated.output, 'cont-init ran'));
+});
+
+test('a service that never becomes ready: the boot names it every 10 s, and SIGTERM still stops the container', async (t) => {
+  const root = makeRoot(undefined, {
+    'etc/s6-overlay/s6-rc.d/stuck/type': { content: 'longrun\n' },
+    'etc/s6-overlay/s6-rc.d/stuck/notification-fd': { content: '3\n' },
+    'etc/s6-overlay/s6-rc.d/stuck/run': { content: '#!/bin/sh\necho "stuck: never ready"\nexec sleep 1000\n', mode: 0o755 },
+    'etc/s6-overlay/s6-rc.d/user/contents.d/stuck': { content: '' },
+  });
+  const booted = boot(root, CMD);
+  await waitFor('the slow-start notice', () => /still waiting for stuck to be ready \(10 s\)/.test(booted.output()), { timeoutMs: 30_000 });
+  process.kill(await booted.hostPid(), 'SIGTERM');
+  const { code, output } = await booted.finished;
+  t.is(code, 0, output);
+  t.notRegex(output, /CMD ran/);
 });
