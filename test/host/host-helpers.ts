@@ -26,7 +26,7 @@ let snapshot: string | undefined;
  */
 export function nuwaSnapshot(): string {
   if (!snapshot) {
-    snapshot = path.join(tempDir('nuwa-t7-exe-'), 'nuwa');
+    snapshot = path.join(scratchDir('nuwa-t7-exe-'), 'nuwa');
     fs.copyFileSync(nuwaBinary(), snapshot);
     fs.chmodSync(snapshot, 0o755);
   }
@@ -35,9 +35,15 @@ export function nuwaSnapshot(): string {
 
 const scratch: string[] = [];
 
+/** A scratch folder that cleanup() removes. */
+export function scratchDir(prefix: string): string {
+  const dir = tempDir(prefix);
+  scratch.push(dir);
+  return dir;
+}
+
 /** Removes the snapshot and every sandbox host made in this test process (call it from test.after.always). */
 export function cleanup(): void {
-  if (snapshot) scratch.push(path.dirname(snapshot));
   snapshot = undefined;
   for (const dir of scratch.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
@@ -71,8 +77,7 @@ export interface SandboxHost {
 
 /** `nuwa-host init --prefix` in a scratch folder: a host initialised for nuwa without touching /etc. */
 export function sandboxHost(monitInterval = 1): SandboxHost {
-  const root = tempDir('nuwa-t7-host-');
-  scratch.push(root);
+  const root = scratchDir('nuwa-t7-host-');
   const r = nuwaHost(['init', '--prefix', root, '--monit-interval', String(monitInterval)]);
   if (r.code !== 0) throw new Error(`nuwa-host init --prefix failed: ${r.stderr}`);
   const hostConf = path.join(root, 'etc/nuwa/host.env');

@@ -10,8 +10,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { CONTAINERS_CONF, ROOT, nuwaBinary, podman, requireCommand, tempDir, waitFor } from '../helpers';
-import { bash, cleanup, nuwaHost, nuwaSnapshot, sandboxHost, type SandboxHost } from './host-helpers';
+import { CONTAINERS_CONF, ROOT, nuwaBinary, podman, requireCommand, waitFor } from '../helpers';
+import { bash, cleanup, nuwaHost, nuwaSnapshot, sandboxHost, scratchDir, type SandboxHost } from './host-helpers';
 
 const APP_DIR = path.join(ROOT, 'layers/app-example');
 const APP = 'nuwa-t7-tutorial';
@@ -53,7 +53,7 @@ function setupApp(name: string, port: number): string {
 test.before(() => {
   for (const command of ['podman', 'jq', 'monit', 'systemd-analyze', 'debootstrap', 'curl']) requireCommand(command, command === 'systemd-analyze' ? 'systemd' : command);
   nuwaBinary();
-  srv = tempDir('nuwa-t7-srv-');
+  srv = scratchDir('nuwa-t7-srv-');
   host = sandboxHost(1);
 });
 

@@ -7,15 +7,15 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setupScript } from '../../host-cli/src/setup-label';
-import { CONTAINERS_CONF, ROOT, requireCommand, tempDir } from '../helpers';
+import { CONTAINERS_CONF, ROOT, requireCommand } from '../helpers';
 import { minimalImage } from '../helpers/minimal-image';
-import { BIN_TEMPLATES, TEMPLATES, appFolder, bash, cleanup, listTree, nuwaHost, nuwaSnapshot, sandboxHost } from './host-helpers';
+import { BIN_TEMPLATES, TEMPLATES, appFolder, bash, cleanup, listTree, nuwaHost, nuwaSnapshot, sandboxHost, scratchDir } from './host-helpers';
 
 test.after.always(() => cleanup());
 
 test('every bin/ script, the Setup script as generated, and the rootfs scripts pass shellcheck', (t) => {
   requireCommand('shellcheck');
-  const dir = tempDir('nuwa-t7-sc-');
+  const dir = scratchDir('nuwa-t7-sc-');
   const generated = path.join(dir, 'Setup');
   fs.writeFileSync(generated, `#!/bin/bash\n${setupScript(TEMPLATES, 'localhost/example:latest')}`);
   const files = [
@@ -34,7 +34,7 @@ test('every bin/ script, the Setup script as generated, and the rootfs scripts p
 });
 
 test('the Setup script carries every file of templates/bin with its mode', (t) => {
-  const dir = tempDir('nuwa-t7-unpack-');
+  const dir = scratchDir('nuwa-t7-unpack-');
   const script = setupScript(TEMPLATES, 'localhost/example:latest');
   // Run only the unpacking half against a stage folder: cut before Setup sources the library.
   const unpack = script.slice(script.indexOf('mkdir "$stage/bin"'), script.indexOf('# From here on'));
@@ -53,7 +53,7 @@ const HOSTILE = ['my app', "it's", 'a;touch pwned', '$(touch pwned)', '`touch pw
 test('bin/ scripts refuse hostile folder names before doing anything', (t) => {
   const host = sandboxHost();
   for (const name of HOSTILE) {
-    const parent = tempDir('nuwa-t7-hostile-');
+    const parent = scratchDir('nuwa-t7-hostile-');
     const dir = appFolder(parent, name);
     const before = listTree(parent);
     for (const script of ['run', 'kill', 'status', 'shell', '_predicate']) {
@@ -70,7 +70,7 @@ test('bin/ scripts refuse hostile folder names before doing anything', (t) => {
 
 test('a hostile NUWA_NAME in nuwa.env is refused too', (t) => {
   const host = sandboxHost();
-  const parent = tempDir('nuwa-t7-hostile-');
+  const parent = scratchDir('nuwa-t7-hostile-');
   const dir = appFolder(parent, 'nuwa-t7-app', 'NUWA_IMAGE=x\nNUWA_NAME=a;b\n');
   const r = bash('bin/run', dir, host.env);
   t.is(r.code, 1);
@@ -84,7 +84,7 @@ test('Setup refuses a hostile folder name and leaves the folder as it was', (t) 
   const image = minimalImage();
   const script = setupScript(TEMPLATES, 'localhost/example:latest');
   for (const name of HOSTILE) {
-    const parent = tempDir('nuwa-t7-hostile-');
+    const parent = scratchDir('nuwa-t7-hostile-');
     const dir = path.join(parent, name);
     fs.mkdirSync(dir);
     const r = spawnSync('bash', ['-c', script], { cwd: dir, env: { ...process.env, CONTAINERS_CONF, BID: image }, encoding: 'utf8' });
@@ -96,7 +96,7 @@ test('Setup refuses a hostile folder name and leaves the folder as it was', (t) 
 });
 
 test('Setup without BID says to export it, and changes nothing', (t) => {
-  const dir = tempDir('nuwa-t7-nobid-');
+  const dir = scratchDir('nuwa-t7-nobid-');
   const env: NodeJS.ProcessEnv = { ...process.env, CONTAINERS_CONF };
   delete env.BID;
   const r = spawnSync('bash', ['-c', setupScript(TEMPLATES, 'localhost/example:latest')], { cwd: dir, env, encoding: 'utf8' });
@@ -107,7 +107,7 @@ test('Setup without BID says to export it, and changes nothing', (t) => {
 
 test('bin/ scripts run from anywhere but the app folder say where to run them', (t) => {
   const host = sandboxHost();
-  const parent = tempDir('nuwa-t7-where-');
+  const parent = scratchDir('nuwa-t7-where-');
   const dir = appFolder(parent, 'nuwa-t7-app');
   const inside = bash('./run', path.join(dir, 'bin'), host.env);
   t.is(inside.code, 1);
@@ -119,7 +119,7 @@ test('bin/ scripts run from anywhere but the app folder say where to run them', 
 });
 
 test('bin/ scripts on a host that is not initialised, or without podman, say what to do', (t) => {
-  const parent = tempDir('nuwa-t7-host-');
+  const parent = scratchDir('nuwa-t7-host-');
   const dir = appFolder(parent, 'nuwa-t7-app');
   const r = bash('bin/run', dir, { NUWA_HOST_CONF: path.join(parent, 'missing/host.env') });
   t.is(r.code, 1);
@@ -140,7 +140,7 @@ test('bin/ scripts on a host that is not initialised, or without podman, say wha
 
 test('a bad line in nuwa.env is named with its file and line number; values are never run', (t) => {
   const host = sandboxHost();
-  const parent = tempDir('nuwa-t7-conf-');
+  const parent = scratchDir('nuwa-t7-conf-');
   const dir = appFolder(parent, 'nuwa-t7-app', 'NUWA_IMAGE=x\n# a comment\nDATABASE_URL=$(touch pwned)\nnot a setting\n');
   const r = bash('bin/get_bid', dir, host.env);
   t.is(r.code, 1);
@@ -176,7 +176,7 @@ test('nuwa-host init --prefix writes the host configuration and the podman setti
 
 test('nuwa-host: an image without the Setup label, a folder without bin/, and unknown options are refused clearly', (t) => {
   const image = minimalImage();
-  const dir = tempDir('nuwa-t7-cli-');
+  const dir = scratchDir('nuwa-t7-cli-');
   const nolabel = nuwaHost(['setup', image, dir]);
   t.is(nolabel.code, 1);
   t.is(nolabel.stderr, `nuwa-host: image '${image}' has no Setup label: build it with "nuwa-host build APPDIR"\n`);
@@ -196,7 +196,7 @@ test('nuwa-host: an image without the Setup label, a folder without bin/, and un
 });
 
 test('nuwa-host answers to its own name through a symlink, and refuses a hostile --tag', (t) => {
-  const dir = tempDir('nuwa-t7-link-');
+  const dir = scratchDir('nuwa-t7-link-');
   const link = path.join(dir, 'nuwa-host');
   fs.symlinkSync(nuwaSnapshot(), link);
   const help = spawnSync(link, ['--help'], { encoding: 'utf8' });
@@ -212,7 +212,7 @@ test('nuwa-host answers to its own name through a symlink, and refuses a hostile
 });
 
 test('nuwa-host init --check names the programs this host lacks and installs nothing', (t) => {
-  const dir = tempDir('nuwa-t7-check-');
+  const dir = scratchDir('nuwa-t7-check-');
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin);
   for (const d of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
