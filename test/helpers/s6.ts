@@ -83,7 +83,11 @@ export async function startScanner(kind: ScannerKind, scandir: string, env: Node
     output: () => output,
     tree: () => descendantsOf(child.pid as number),
     async stop() {
-      if (gone) return;
+      if (gone) {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        return;
+      }
       const leftovers = new Set(scanner.tree());
       spawnSync('s6-svscanctl', ['-t', scandir]);
       const deadline = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 15_000).unref());

@@ -122,6 +122,7 @@ test('svscanctl -t: services and loggers stopped, the logger gets the last line,
       talker: { run: journaled(`trap 'echo "talker: bye"; exit 0' TERM\necho "talker: hello"\nwhile :; do sleep 1; done`), finish: journaledFinish(), log: catLogger('talker') },
     },
     loggers: ['talker'],
+    shellServices: ['talker'],
     prepare(trial) {
       const finish = path.join(trial.scandir, '.s6-svscan', 'finish');
       fs.mkdirSync(path.dirname(finish), { recursive: true });

@@ -32,7 +32,7 @@ test('finish exiting 125 keeps the service down (OD), and s6-svwait -U counts it
 test('a finish that hangs past timeout-finish is killed, and the service restarts', async (t) => {
   const result = await differential({
     services: {
-      slow: { run: journaled('exec sleep 100041'), finish: journaledFinish('exec sleep 100042'), files: { 'timeout-finish': '400\n' } },
+      slow: { run: journaled('exec sleep 100041'), finish: journaledFinish('exec sleep 100042'), files: { 'timeout-finish': '3000\n' } },
     },
     async steps(trial) {
       await trial.until('slow up', () => trial.count('slow', 'u') === 1);

@@ -11,11 +11,11 @@
  * though nuwa restarts sooner than s6 (its documented difference).
  */
 import type { ExecutionContext } from 'ava';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { native } from '../../supervisor/src/sys/native';
-import { listen, makeFifodir, type Listener } from '../../supervisor/src/wire/fifodir';
+import { drain, makeFifodir, subscribe, unsubscribe, type Subscription } from '../../supervisor/src/wire/fifodir';
 import { NUWA, tempDir, waitFor } from '../helpers';
 import { run, startScanner, svstatFields, writeService, type Scanner, type ScannerKind, type ServiceSpec } from '../helpers/s6';
 
@@ -47,6 +47,8 @@ export interface Scenario {
   services: Record<string, ServiceSpec>;
   /** Loggers whose received bytes are observed, by service name (`a` for `a/log`). */
   loggers?: string[];
+  /** Services whose run stays a shell (no final exec): the snapshot does not wait for them to exec. */
+  shellServices?: string[];
   /** Runs before the scanner starts (e.g. to create FIFOs the scripts block on). */
   prepare?(trial: Trial): void;
   /**
@@ -93,19 +95,17 @@ function fifos(dir: string): string[] {
   }
 }
 
-/** One pass of the event loop's I/O phase: FIFO data already written is delivered by then. */
-function ioTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 export class Trial {
   readonly root = tempDir('nuwa-s6diff-');
   readonly scandir = path.join(this.root, 'scan');
   readonly journalDir = path.join(this.root, 'journal');
   readonly loggedDir = path.join(this.root, 'logged');
   readonly snapshots: Snapshot[] = [];
-  private readonly listeners = new Map<string, { listener: Listener; events: string }>();
+  /** Our own subscription to each service's event/ fifodir, read by polling (no event-loop handle to outlive us). */
+  private readonly listeners = new Map<string, { sub: Subscription; events: string }>();
   private readonly moved = new Map<string, string>();
+  /** Background processes this trial started (waiters, triggers): stopped with the trial, never left behind. */
+  private readonly children: ChildProcess[] = [];
   private scanner: Scanner | undefined;
 
   constructor(
@@ -150,9 +150,7 @@ export class Trial {
 
   private subscribe(name: string, dir: string): void {
     makeFifodir(path.join(dir, 'event')); // as the supervisor would; it leaves an existing one alone
-    const entry = { listener: listen(path.join(dir, 'event')), events: '' };
-    entry.listener.onEvents((letters) => (entry.events += letters));
-    this.listeners.set(name, entry);
+    this.listeners.set(name, { sub: subscribe(path.join(dir, 'event')), events: '' });
   }
 
   async start(): Promise<void> {
@@ -171,9 +169,25 @@ export class Trial {
     return this.snapshots;
   }
 
+  private background(file: string, args: string[]): ChildProcess {
+    const child = spawn(file, args, { stdio: 'ignore' });
+    this.children.push(child);
+    return child;
+  }
+
   async stop(): Promise<void> {
+    // A child still running when its test ends would be reaped after the test's worker thread is gone.
+    await Promise.all(
+      this.children.map((child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return undefined;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        return exited;
+      }),
+    );
     await this.scanner?.stop();
-    for (const { listener } of this.listeners.values()) listener.close();
+    for (const { sub } of this.listeners.values()) if (sub.fd >= 0) unsubscribe(sub);
+    for (const entry of this.listeners.values()) entry.sub = { ...entry.sub, fd: -1 }; // never close an fd twice
   }
 
   /** Whether the scanner process has exited (after svscanctl -t, or its finish). */
@@ -208,7 +222,7 @@ export class Trial {
   svwait(args: string[], services: string[]): { subscribed: Promise<boolean>; exited: Promise<number | null> } {
     const [file, pre] = this.driver === 's6' ? ['s6-svwait', []] : [NUWA, ['svwait']];
     const before = new Map(services.map((s) => [s, fifos(this.dir(s))]));
-    const child = spawn(file, [...pre, ...args, ...services.map((s) => this.dir(s))], { stdio: 'ignore' });
+    const child = this.background(file, [...pre, ...args, ...services.map((s) => this.dir(s))]);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const subscribed = this.until(`${file} ${args.join(' ')} subscribed`, () =>
       services.every((s) => fifos(this.dir(s)).some((f) => !(before.get(s) ?? []).includes(f))),
@@ -223,7 +237,7 @@ export class Trial {
 
   /** Writes a line into a trigger FIFO without blocking the test (the writer waits for the script to read). */
   trigger(file: string): void {
-    spawn('sh', ['-c', 'echo go > "$1"', 'sh', path.join(this.root, file)], { stdio: 'ignore' });
+    this.background('sh', ['-c', 'echo go > "$1"', 'sh', path.join(this.root, file)]);
   }
 
   fields(service: string): Record<string, string> {
@@ -238,7 +252,10 @@ export class Trial {
   }
 
   events(service: string): string {
-    return this.listeners.get(service)?.events ?? '';
+    const entry = this.listeners.get(service);
+    if (!entry) return '';
+    if (entry.sub.fd >= 0) entry.events += drain(entry.sub);
+    return entry.events;
   }
 
   /** How many times `letter` was seen for `service`. */
@@ -290,17 +307,35 @@ export class Trial {
   until(what: string, check: () => boolean): Promise<boolean> {
     return waitFor(
       `${this.kind} (driven by ${this.driver} tools): ${what}`,
-      async () => {
-        await ioTurn(); // let pending event letters reach the listeners before judging
-        return check();
-      },
+      check,
       { timeoutMs: 30_000 },
     );
   }
 
-  /** Records every observable of every listed service (default: all) under `label`. */
-  async snapshot(label: string, notes: Record<string, string> = {}, services = [...this.listeners.keys()]): Promise<Snapshot> {
-    await ioTurn();
+  /**
+   * Waits until every up service has reached its final program: a run script seen between its first line and its
+   * `exec` (with a `$(cat …)` child, say) is a moment, not a state, and would make the process lists differ by chance.
+   */
+  private async settle(services: string[]): Promise<void> {
+    const stillStarting = (service: string) => {
+      if (this.scenario.shellServices?.includes(service) || run('s6-svok', [this.dir(service)]).status !== 0) return false;
+      const f = svstatFields(this.dir(service), ['up', 'pid']);
+      if (f['up'] !== 'true') return false;
+      try {
+        return fs.readFileSync(`/proc/${f['pid']}/cmdline`, 'latin1').startsWith('/bin/sh\0./run\0');
+      } catch {
+        return false;
+      }
+    };
+    await this.until(`${services.join(', ')} past their run scripts`, () => !services.some(stillStarting));
+  }
+
+  /**
+   * Records every observable of every listed service (default: all) under `label`, once they are settled.
+   * `inRunScript` names services legitimately still inside their run script at this point (blocked on a trigger).
+   */
+  async snapshot(label: string, notes: Record<string, string> = {}, services = [...this.listeners.keys()], inRunScript: string[] = []): Promise<Snapshot> {
+    await this.settle(services.filter((s) => !inRunScript.includes(s)));
     const snap: Snapshot = { label, services: {}, processes: this.processes(), logged: {}, notes };
     for (const name of services) {
       snap.services[name] = { fields: this.fields(name), line: this.line(name), events: this.events(name), journal: this.journal(name), deaths: this.deaths(name) };

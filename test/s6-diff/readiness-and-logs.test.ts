@@ -24,7 +24,7 @@ test('notification-fd: up, then ready when run writes a newline; s6-svwait -U an
       await waiter.subscribed;
       let waited: number | null | 'still waiting' = 'still waiting';
       void waiter.exited.then((code) => (waited = code));
-      await trial.snapshot('up, not ready yet', { 's6-svwait -U': String(waited) });
+      await trial.snapshot('up, not ready yet', { 's6-svwait -U': String(waited) }, undefined, ['notif']);
       trial.trigger('go');
       await trial.until('notif ready', () => trial.count('notif', 'U') === 1);
       await trial.snapshot('ready', { 's6-svwait -U exit code': String(await waiter.exited) });

@@ -153,15 +153,23 @@ test('nuwa svwait: the exit codes of s6-svwait on the same situations', async (t
   }
 
   // Waiting on events: both kinds of waiter subscribed, then the service changes.
-  const both = (args: string[]) => [spawn('s6-svwait', args), spawn(NUWA, ['svwait', ...args])].map((c) => new Promise<number | null>((r) => c.once('exit', r)));
+  const both = (args: string[]) =>
+    [spawn('s6-svwait', args), spawn(NUWA, ['svwait', ...args])].map((c) => {
+      let stderr = '';
+      c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      return new Promise<string>((r) => c.once('close', (code) => r(`${code}${stderr ? ` ${stderr.trim()}` : ''}`)));
+    });
   const listeners = () => fs.readdirSync(path.join(tree.dir('perm'), 'event')).filter((f) => f.startsWith('ftrig1')).length;
   const restart = both(['-t', '30000', '-r', tree.dir('notif')]);
   const failure = both(['-t', '30000', '-U', tree.dir('perm')]);
   await waitFor('four waiters subscribed', () => listeners() === 2 && fs.readdirSync(path.join(tree.dir('notif'), 'event')).filter((f) => f.startsWith('ftrig1')).length === 2);
   run('s6-svc', ['-r', tree.dir('notif')]);
   run('s6-svc', ['-u', tree.dir('perm')]);
-  t.deepEqual(await Promise.all(restart), [0, 0], '-r: down, then up again');
-  t.deepEqual(await Promise.all(failure), [1, 1], '-U on a service whose finish exits 125: one permanent failure');
+  t.deepEqual(await Promise.all(restart), ['0', '0'], '-r: down, then up again');
+  t.deepEqual(await Promise.all(failure), [
+    '1 s6-svwait: fatal: some services reported permanent failure or their supervisor died',
+    '1 nuwa svwait: 1 service(s) reported permanent failure or their supervisor died',
+  ], '-U on a service whose finish exits 125: one permanent failure');
 });
 
 test('bad input: one clear line and the exit codes of the s6 tools', async (t) => {

@@ -77,19 +77,53 @@ export interface Listener {
   close(): void;
 }
 
+export interface Subscription {
+  /** The FIFO, open read+write and non-blocking: it never sees EOF, and reads never block. */
+  fd: number;
+  fifo: string;
+}
+
 /**
  * Subscribes to `dir` like skalibs' ftrig1_make: create `.ftrig1:@…` (0622), open it read+write (so it never sees
  * EOF), then rename it to its public name, so the supervisor never sees a FIFO that is not being read.
  */
-export function listen(dir: string): Listener {
+export function subscribe(dir: string): Subscription {
   const suffix = randomBytes(6).toString('base64').replace(/[^A-Za-z0-9]/g, 'x').slice(0, 6);
   const name = `${PREFIX}${formatTain(now()).slice(1)}:${suffix}`;
   const hidden = path.join(dir, `.${name}`);
-  const visible = path.join(dir, name);
+  const fifo = path.join(dir, name);
   native().mkfifo(hidden, 0o622);
   fs.chmodSync(hidden, 0o622);
   const fd = fs.openSync(hidden, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
-  fs.renameSync(hidden, visible);
+  fs.renameSync(hidden, fifo);
+  return { fd, fifo };
+}
+
+/** The letters pending on a subscription, without blocking ('' when none): for callers that poll. */
+export function drain(sub: Subscription): string {
+  const buf = Buffer.alloc(4096);
+  let letters = '';
+  for (;;) {
+    let n: number;
+    try {
+      n = fs.readSync(sub.fd, buf);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return letters;
+      throw err;
+    }
+    letters += buf.subarray(0, n).toString('latin1');
+  }
+}
+
+/** Ends a subscription that was polled with drain(). */
+export function unsubscribe(sub: Subscription): void {
+  fs.closeSync(sub.fd);
+  unlinkQuietly(sub.fifo);
+}
+
+/** A subscription whose letters arrive as events on the event loop. */
+export function listen(dir: string): Listener {
+  const { fd, fifo } = subscribe(dir);
   const socket = new net.Socket({ fd, readable: true, writable: false });
   return {
     onEvents(handler) {
@@ -97,7 +131,7 @@ export function listen(dir: string): Listener {
     },
     close() {
       socket.destroy();
-      unlinkQuietly(visible);
+      unlinkQuietly(fifo);
     },
   };
 }
