@@ -166,6 +166,14 @@ test('nuwa svwait: the exit codes of s6-svwait on the same situations', async (t
   run('s6-svc', ['-r', tree.dir('notif')]);
   run('s6-svc', ['-u', tree.dir('perm')]);
   t.deepEqual(await Promise.all(restart), ['0', '0'], '-r: down, then up again');
+  // s6-svc -w… (which execs s6-svwait or s6-svlisten1) and nuwa svc -w… end the same way.
+  for (const args of [
+    ['-wu', '-T', '300', tree.dir('held')],
+    ['-wD', '-T', '20000', tree.dir('stopped')],
+    ['-wU', '-T', '20000', '-u', tree.dir('perm')],
+  ]) {
+    t.is(nuwa(['svc', ...args]).status, run('s6-svc', args).status, `svc ${args.join(' ')}`);
+  }
   t.deepEqual(await Promise.all(failure), [
     '1 s6-svwait: fatal: some services reported permanent failure or their supervisor died',
     '1 nuwa svwait: 1 service(s) reported permanent failure or their supervisor died',
