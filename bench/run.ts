@@ -63,8 +63,37 @@ function machine(nuwaVersion: string, loadAtStart: number): Machine {
     s6: debianVersion('s6'),
     tini: debianVersion('tini'),
     dumbInit: debianVersion('dumb-init'),
+    reclaim: proactiveReclaim(),
     load: { start: loadAtStart, end: os.loadavg()[0] as number },
   };
+}
+
+/** Whether the kernel runs DAMON with a pageout scheme: it pages out memory left untouched, shrinking idle RSS. */
+function proactiveReclaim(): string {
+  const base = '/sys/kernel/mm/damon/admin/kdamonds';
+  const read = (file: string) => {
+    try {
+      return fs.readFileSync(file, 'utf8').trim();
+    } catch {
+      return '';
+    }
+  };
+  const list = (dir: string) => {
+    try {
+      return fs.readdirSync(dir).filter((n) => /^\d+$/.test(n));
+    } catch {
+      return [];
+    }
+  };
+  for (const k of list(base)) {
+    if (read(`${base}/${k}/state`) !== 'on') continue;
+    for (const c of list(`${base}/${k}/contexts`)) {
+      for (const s of list(`${base}/${k}/contexts/${c}/schemes`)) {
+        if (read(`${base}/${k}/contexts/${c}/schemes/${s}/action`) === 'pageout') return 'DAMON pageout';
+      }
+    }
+  }
+  return 'none detected';
 }
 
 function clock(startedAt: number): string {

@@ -17,6 +17,14 @@ export function renderMarkdown(results: Results, svgFile: string): string {
       `The run took ${Math.floor(results.durationSeconds / 60)} min ${results.durationSeconds % 60} s. ` +
       `Load average (1 min) ${m.load.start.toFixed(2)} at the start, ${m.load.end.toFixed(2)} at the end: other work on the machine adds noise (the reaping scenario's own 1,000 processes lift it too). ` +
       `Per scenario (seconds, load before → after): ${results.scenarios.map((s) => `${s.name} ${s.seconds} s, ${s.load[0].toFixed(1)} → ${s.load[1].toFixed(1)}`).join('; ')}.`,
+    ...(m.reclaim === 'none detected'
+      ? []
+      : [
+          '',
+          `This machine's kernel runs proactive reclaim (${m.reclaim}): memory a process has not touched for a while is ` +
+            'paged out, so the RSS of an idle process shrinks (nuwa’s file-backed pages of the Node binary go first) and ' +
+            'touching it again costs major page faults, i.e. extra wake-ups. Memory rows are comparable within this run only.',
+        ]),
     '',
     'Every figure is measured in this run for nuwa and for its peer, on the same machine. p50 = median, p99 by nearest rank ' +
       '(a measured sample, no interpolation); "nuwa/peer" = ratio of the p50s (below 1: nuwa is lower). n is the number of ' +

@@ -15,6 +15,8 @@ export interface Machine {
   s6: string;
   tini: string;
   dumbInit: string;
+  /** Proactive memory reclaim by the kernel (DAMON pageout), which shrinks the RSS of idle processes. */
+  reclaim: string;
   /** 1-minute load average when the run started and when it ended: how busy the machine was besides us. */
   load: { start: number; end: number };
 }

@@ -19,8 +19,9 @@ const wakeMethod =
   'Every second, voluntary + involuntary context switches summed over every thread of the process(es) ' +
   '(/proc/PID/task/*/status); each is one sleep or preemption, i.e. one wake-up. Rate per 1-s window; the runs sit side ' +
   'by side, idle, after a rest of 15 s (1 s in --quick) once every service is ready. 30 windows (3 in --quick). The rest ' +
-  'leaves start-up out: a Node process (nuwa) has a one-time burst of ~50 wake-ups about 9 s after it starts (V8 tidying ' +
-  'its heap once start-up allocation stops), which is not idle cost.';
+  'leaves most of start-up out (a Node process such as nuwa has a burst of ~50 wake-ups about 9 s after it starts, when ' +
+  'V8 first tidies its heap); any later burst in the window is counted, as are the major page faults of touching memory ' +
+  'the kernel paged out (see the machine notes).';
 
 const rows: RowSpec[] = [
   {
