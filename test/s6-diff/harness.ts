@@ -166,6 +166,7 @@ export class Trial {
     } finally {
       await this.stop();
     }
+    fs.rmSync(this.root, { recursive: true, force: true }); // kept when the trial failed, for a look
     return this.snapshots;
   }
 

@@ -37,7 +37,10 @@ async function s6Tree(t: { teardown(fn: () => Promise<void>): void }): Promise<T
   writeService(dir('stopped'), { run: 'exec sleep 100104', finish: 'exit 0' });
   writeService(dir('paused'), { run: 'exec sleep 100105' });
   const scanner = await startScanner('s6', scandir);
-  t.teardown(() => scanner.stop());
+  t.teardown(async () => {
+    await scanner.stop();
+    fs.rmSync(scandir, { recursive: true, force: true });
+  });
   for (const name of ['plain', 'notif', 'stopped', 'paused']) await waitUp(dir(name), true);
   await waitFor('notif ready', () => svstatFields(dir('notif'), ['ready'])['ready'] === 'true');
   run('s6-svc', ['-d', dir('stopped')]);
@@ -102,6 +105,7 @@ test('nuwa svstat --json and the table of a scan dir agree with s6-svstat', asyn
 test('nuwa svok, svc and svscanctl drive a real s6-svscan tree; bare names resolve in NUWA_SCANDIR; s6-* symlinks work', async (t) => {
   const tree = await s6Tree(t);
   const elsewhere = tempDir('nuwa-tools-cwd-');
+  t.teardown(() => fs.rmSync(elsewhere, { recursive: true, force: true }));
   const env = { NUWA_SCANDIR: tree.scandir };
   t.is(nuwa(['svok', tree.dir('plain')]).status, 0);
   t.is(nuwa(['svok', 'held'], env).status, 0, 'a bare name is looked up in the scan dir');
@@ -119,6 +123,7 @@ test('nuwa svok, svc and svscanctl drive a real s6-svscan tree; bare names resol
 
   // Called through a symlink named like the s6 tool.
   const bin = tempDir('nuwa-tools-bin-');
+  t.teardown(() => fs.rmSync(bin, { recursive: true, force: true }));
   fs.symlinkSync(NUWA, path.join(bin, 's6-svstat'));
   const viaLink = run(path.join(bin, 's6-svstat'), [tree.dir('held')]);
   t.is(blankSeconds(viaLink.stdout), blankSeconds(run('s6-svstat', [tree.dir('held')]).stdout));
@@ -184,6 +189,7 @@ test('bad input: one clear line and the exit codes of the s6 tools', async (t) =
   const tree = await s6Tree(t);
   const missing = path.join(tree.scandir, 'no-such-service');
   const unsupervised = writeService(path.join(tempDir('nuwa-tools-free-'), 'free'), { run: 'exec sleep 1' });
+  t.teardown(() => fs.rmSync(path.dirname(unsupervised), { recursive: true, force: true }));
   const cases: Array<[string, string[]]> = [
     ['svc', ['-Z', tree.dir('plain')]],
     ['svc', []],

@@ -47,8 +47,12 @@ test('nuwa reads what a real s6-supervise writes: lock, status, events, control,
   const scandir = tempDir('nuwa-wire-s6-');
   const svc = writeService(path.join(scandir, 'sleeper'), { run: 'exec sleep 1000' });
   const unsupervised = writeService(path.join(tempDir('nuwa-wire-free-'), 'free'), { run: 'exec sleep 1000' });
+  t.teardown(() => fs.rmSync(path.dirname(unsupervised), { recursive: true, force: true }));
   const scanner = await startScanner('s6', scandir);
-  t.teardown(() => scanner.stop());
+  t.teardown(async () => {
+    await scanner.stop();
+    fs.rmSync(scandir, { recursive: true, force: true });
+  });
   await waitUp(svc, true);
 
   t.true(isSupervised(svc), 'the fcntl lock of a live s6-supervise is seen');
@@ -99,6 +103,7 @@ test('nuwa reads what a real s6-supervise writes: lock, status, events, control,
 test('the real s6 tools read what nuwa writes: status, lock, events, and s6-svc writes letters nuwa parses', async (t) => {
   // A stand-in supervisor built only from the codec: it holds the lock, writes status, reads control, sends events.
   const dir = writeService(path.join(tempDir('nuwa-wire-fake-'), 'fake'), { run: 'exec sleep 1000' });
+  t.teardown(() => fs.rmSync(path.dirname(dir), { recursive: true, force: true }));
   fs.mkdirSync(path.join(dir, 'supervise'), { mode: 0o700 });
   makeFifodir(path.join(dir, 'event'));
   t.is(fs.statSync(path.join(dir, 'event')).mode & 0o7777, 0o3730);
