@@ -9,6 +9,7 @@ import { EVERY_LETTER } from './scenarios';
 
 test.before(() => {
   for (const tool of ['s6-svscan', 's6-svc', 's6-svstat', 's6-svscanctl', 's6-svdt']) requireCommand(tool, 's6');
+  requireCommand('perl', 'perl-base'); // signal-trapping run scripts
 });
 
 test('start: a plain service, a service with a down file, a logged service', async (t) => {

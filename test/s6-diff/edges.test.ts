@@ -11,6 +11,7 @@ import { assertSame, catLogger, differential, journaled, journaledFinish, rootPa
 
 test.before(() => {
   for (const tool of ['s6-svscan', 's6-svc', 's6-svstat', 's6-svscanctl', 's6-svdt']) requireCommand(tool, 's6');
+  requireCommand('perl', 'perl-base'); // signal-trapping run scripts
 });
 
 /** A run that ignores SIGTERM (and journals it), so only SIGKILL stops it; ready once its handler is set. */
