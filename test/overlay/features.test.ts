@@ -129,3 +129,18 @@ test('S6_LOGGING=1: the catch-all logger keeps everything and copies it to the c
   t.regex(output, /CMD line\n/);
   t.notRegex(current, /CMD line/);
 });
+
+test('s6-notifyoncheck: a daemon that cannot notify is ready when data/check passes, and not before', async (t) => {
+  const svc = 'etc/s6-overlay/s6-rc.d/polled';
+  const root = makeRoot(undefined, {
+    [`${svc}/type`]: { content: 'longrun\n' },
+    [`${svc}/notification-fd`]: { content: '3\n' },
+    [`${svc}/run`]: { content: '#!/bin/sh\nexec s6-notifyoncheck -n 0 -w 100 sh -c "sleep 1; echo polled: listening; touch /run/polled.sock; exec sleep 1000"\n', mode: 0o755 },
+    [`${svc}/data/check`]: { content: '#!/bin/sh\ntest -e /run/polled.sock\n', mode: 0o755 },
+    'etc/s6-overlay/s6-rc.d/user/contents.d/polled': { content: '' },
+  });
+  const { code, output } = await boot(root, ['sh', '-c', 'echo CMD ran']).finished;
+  t.is(code, 0, output);
+  t.true(lineIndex(output, 'polled: listening') < lineIndex(output, 'service polled successfully started'));
+  t.true(lineIndex(output, 'service polled successfully started') < lineIndex(output, 'CMD ran'));
+});

@@ -16,7 +16,7 @@ export const FIXTURES = path.join(ROOT, 'test/fixtures/overlay');
 export const APP_UID = 1000;
 
 /** Names a /command directory gets: every applet s6-overlay scripts call that nuwa implements. */
-export const COMMAND_NAMES = ['with-contenv', 'printcontenv'];
+export const COMMAND_NAMES = ['with-contenv', 'printcontenv', 's6-setuidgid', 's6-envdir', 'with-retries', 's6-notifyoncheck'];
 
 export interface Finished {
   code: number | null;
@@ -87,6 +87,26 @@ export function nuwaCopy(): string {
   return stableCopy;
 }
 
+const running = new Set<ChildProcess>();
+let reaperInstalled = false;
+
+/** A test that fails or times out must not leave a container behind: kill whatever still runs when ava exits. */
+function killLeftoversOnExit(): void {
+  if (reaperInstalled) return;
+  reaperInstalled = true;
+  process.once('exit', () => {
+    for (const child of running) {
+      for (const pid of [...childrenOf(child.pid as number), child.pid as number]) {
+        try {
+          process.kill(pid, 'SIGKILL'); // the namespace's PID 1 first: the kernel then ends everything inside
+        } catch {
+          // gone already
+        }
+      }
+    }
+  });
+}
+
 /** Boots `root` with `nuwa init ARGS`; resolves when the container has ended. */
 export function boot(root: string, args: string[], options: BootOptions = {}): Booted {
   requireCommand('unshare', 'util-linux');
@@ -118,6 +138,9 @@ export function boot(root: string, args: string[], options: BootOptions = {}): B
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  killLeftoversOnExit();
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
