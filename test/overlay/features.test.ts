@@ -144,3 +144,21 @@ test('s6-notifyoncheck: a daemon that cannot notify is ready when data/check pas
   t.true(lineIndex(output, 'polled: listening') < lineIndex(output, 'service polled successfully started'));
   t.true(lineIndex(output, 'service polled successfully started') < lineIndex(output, 'CMD ran'));
 });
+
+test('fix-attrs.d (deprecated, still honoured): owners and modes applied before cont-init.d, with the deprecation warning', async (t) => {
+  const root = makeRoot(undefined, {
+    'etc/fix-attrs.d/01-data': { content: '# path recurse account fmode dmode\n/data true app:app,1000:1000 0640 0750\n/srv/missing false nobody:nogroup,65534:65534 0600 0700\n' },
+    'data/sub/file': { content: 'x', mode: 0o644 },
+    'etc/cont-init.d/01-show': { content: '#!/bin/sh\nls -ln /data/sub/file\n', mode: 0o755 },
+  });
+  const { code, output } = await boot(root, ['true'], { env: { S6_BEHAVIOUR_IF_STAGE2_FAILS: '1' } }).finished;
+  t.is(code, 0, output);
+  const file = fs.statSync(path.join(root, 'data/sub/file'));
+  const dir = fs.statSync(path.join(root, 'data/sub'));
+  t.deepEqual([file.uid, file.gid, file.mode & 0o777], [1000, 1000, 0o640]);
+  t.deepEqual([dir.uid, dir.gid, dir.mode & 0o777], [1000, 1000, 0o750]);
+  t.regex(output, /fix-attrs is deprecated/);
+  t.regex(output, /\/etc\/fix-attrs\.d\/01-data:3: \/srv\/missing: ENOENT/);
+  t.regex(output, /fix-attrs: warning: some fix files failed to apply/);
+  t.true(lineIndex(output, 'applying /etc/fix-attrs.d/01-data') < lineIndex(output, 'running /etc/cont-init.d/01-show'));
+});

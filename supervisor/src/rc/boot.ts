@@ -210,7 +210,7 @@ export async function bootOverlay(command: readonly string[]): Promise<number> {
       if (needsScanner) stage2log.error(`${(err as Error).message}: longruns and services.d cannot start`);
       scanner = { scandir: SCANDIR, rescan: () => undefined, prune: () => undefined, stop: async () => undefined, supervises: () => false };
     }
-    const ctx: BootContext = { settings, dirs, treeEnv, scanner, execlineb, stopping: stopping.signal };
+    const ctx: BootContext = { settings, dirs, treeEnv, scanner, execlineb, stopping: stopping.signal, legacyStarted: [] };
     await installLongruns(ctx, tree.graph, '/bin/sh');
     manager = new ServiceManager(tree.graph, makeTransitions(ctx, tree.graph));
     let r: number = await manager.up([TOP], { timeoutMs: settings.cmdWaitForServicesMaxTime, abort: stopping.signal });

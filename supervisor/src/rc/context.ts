@@ -13,4 +13,6 @@ export interface BootContext {
   execlineb: string | undefined;
   /** Aborted when the container starts to stop: long boot steps give up. */
   stopping: AbortSignal;
+  /** The /etc/services.d services services-up linked into the scan dir (services-down unlinks them). */
+  legacyStarted: string[];
 }

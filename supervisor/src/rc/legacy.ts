@@ -86,8 +86,6 @@ export function legacyServiceProblems(dir: string, root?: string): Problems {
   return problems;
 }
 
-const started: string[] = [];
-
 /** legacy-services up. */
 export async function servicesUp(ctx: BootContext): Promise<boolean> {
   const log = logger('services-up');
@@ -112,7 +110,7 @@ export async function servicesUp(ctx: BootContext): Promise<boolean> {
   const live = names.map((name) => path.join(LEGACY_SERVICES, name));
   const listeners = live.map((dir) => subscribe(dir));
   for (const name of names) linkService(SCANDIR, name, path.join(LEGACY_SERVICES, name));
-  started.push(...names);
+  ctx.legacyStarted.push(...names);
   ctx.scanner.rescan();
   if (!ctx.settings.cmdWaitForServices || names.length === 0) {
     for (const l of listeners) l.close();
@@ -153,7 +151,7 @@ function isDirectory(p: string): boolean {
 /** legacy-services down: unlink them, let the scanner stop them, wait up to S6_SERVICES_GRACETIME. */
 export async function servicesDown(ctx: BootContext): Promise<boolean> {
   const log = logger('legacy-services');
-  const names = started.splice(0);
+  const names = ctx.legacyStarted.splice(0);
   if (names.length === 0) return true;
   log.info('bringing all services down');
   const dirs: string[] = [];
