@@ -85,8 +85,18 @@ export function checkExecutable(file: string, problems: Problems, service?: stri
     return false;
   }
   if (!exists(root, interpreter)) {
-    problems.error(file, `#! interpreter ${interpreter} does not exist in this image`, service);
+    problems.error(file, `#! interpreter ${interpreter} does not exist in this image${linkHint(root, interpreter)}`, service);
     return false;
   }
   return ok;
+}
+
+/** s6-overlay put its tools in /command; an image moved to nuwa may have the same tool from a Debian package. */
+function linkHint(root: string, interpreter: string): string {
+  if (!interpreter.startsWith('/command/')) return '';
+  const name = path.basename(interpreter);
+  for (const dir of ['/usr/bin', '/bin', '/usr/lib/execline/bin', '/usr/sbin']) {
+    if (exists(root, path.join(dir, name))) return ` (the image has ${path.join(dir, name)}: link it there, e.g. ln -s ${path.join(dir, name)} ${interpreter})`;
+  }
+  return name === 'execlineb' ? ' (install execline, e.g. apt-get install execline, and link /command/execlineb to /usr/bin/execlineb)' : '';
 }
