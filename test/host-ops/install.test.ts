@@ -4,6 +4,7 @@
  * One nginx and one pebble for the whole file, so the tests run one after another.
  */
 import test from 'ava';
+import * as crypto from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -159,11 +160,18 @@ test.serial('the renewal job is registered with cron, and its own command with -
 });
 
 test.serial('install again while installed: the valid certificate is kept and the site keeps answering', async (t) => {
-  const before = await servedCertificate(WEB_DOMAIN);
+  // The certificate on disk is the reference: right after a reload, an old nginx worker may still answer with the
+  // certificate before the renewal, so wait until nginx serves the one on disk before and after.
+  const onDisk = () =>
+    new crypto.X509Certificate(fs.readFileSync(path.join(host.NUWA_CERTBOT_CONFIG_DIR as string, 'live', WEB_DOMAIN, 'cert.pem'))).fingerprint256;
+  const servesOnDisk = async () => (await servedCertificate(WEB_DOMAIN)).fingerprint256 === onDisk();
+  await waitFor('nginx to serve the certificate on disk', servesOnDisk);
+  const before = onDisk();
   const r = web.run('install');
   t.is(r.status, 0, r.stderr);
   t.notRegex(r.stderr, /enabling the port-18180 site/, 'no HTTP-only phase once a certificate exists');
-  t.is((await servedCertificate(WEB_DOMAIN)).fingerprint256, before.fingerprint256);
+  t.is(onDisk(), before, 'the certificate was not replaced');
+  await waitFor('nginx to serve the kept certificate', servesOnDisk);
   t.is(curl(`https://${WEB_DOMAIN}:${HTTPS_PORT}/`).status, 200);
 });
 
