@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { nuwaBinary, tempDir, waitFor } from '../helpers';
-import { run, startScanner, svstatFields, waitUp, writeService } from '../helpers/s6';
+import { descendantsOf, run, startScanner, svstatFields, waitUp, writeService } from '../helpers/s6';
 import { readDeathTally } from '../../supervisor/src/wire/death-tally';
 import { settledOutput } from './settled';
 
@@ -122,22 +122,41 @@ test('a service directory deleted under a running service: that service is stopp
   }
 });
 
-test('the reader of the scanner\'s stderr goes away: no busy loop on EPIPE, crash-looping services still restart, SIGTERM still stops it', async (t) => {
-  const scandir = tempDir('nuwa-bad-');
-  writeService(path.join(scandir, 'crashy'), { run: 'exit 1' });
-  writeService(path.join(scandir, 'steady'), { run: 'exec sleep 1000' });
-  const child = spawn(nuwaBinary(), ['svscan', scandir], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  try {
-    await waitFor('the first failure to be logged', () => readDeathTally(path.join(scandir, 'crashy')).length >= 1);
-    child.stderr.destroy(); // every later log line now meets a broken pipe
-    fs.writeFileSync(path.join(scandir, '.s6-svscan', 'control'), Buffer.from([0x01])); // … such as this warning
-    // back-off 1 s then 2 s: two more deaths prove timers still fire (a busy loop on EPIPE starves them)
-    await waitFor('two more deaths of crashy', () => readDeathTally(path.join(scandir, 'crashy')).length >= 3, { timeoutMs: 30_000 });
-    await waitUp(path.join(scandir, 'steady'), true);
-    child.kill('SIGTERM');
-    t.is(await exited, 0);
-  } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  }
-});
+// Unset, log lines go through logger.ts's own stderr sink; NUWA_LOG_FORMAT set (plain or json) puts winston in
+// between, whose Console transport re-threw every EPIPE at the process (100 % CPU, SIGTERM and s6-svc ignored).
+for (const format of [undefined, 'plain', 'json']) {
+  test(`the reader of the scanner's stderr goes away (NUWA_LOG_FORMAT ${format ?? 'unset'}): no busy loop on EPIPE, crash-looping services still restart, s6-svc and SIGTERM still work`, async (t) => {
+    const scandir = tempDir('nuwa-bad-');
+    writeService(path.join(scandir, 'crashy'), { run: 'exit 1' });
+    writeService(path.join(scandir, 'steady'), { run: 'exec sleep 1000' });
+    const env = { ...process.env };
+    if (format === undefined) delete env.NUWA_LOG_FORMAT;
+    else env.NUWA_LOG_FORMAT = format;
+    const child = spawn(nuwaBinary(), ['svscan', scandir], { stdio: ['ignore', 'ignore', 'pipe'], env });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await waitFor('the first failure to be logged', () => readDeathTally(path.join(scandir, 'crashy')).length >= 1);
+      child.stderr.destroy(); // every later log line now meets a broken pipe
+      fs.writeFileSync(path.join(scandir, '.s6-svscan', 'control'), Buffer.from([0x01])); // … such as this warning
+      // back-off 1 s then 2 s: two more deaths prove timers still fire (a busy loop on EPIPE starves them)
+      await waitFor('two more deaths of crashy', () => readDeathTally(path.join(scandir, 'crashy')).length >= 3, { timeoutMs: 30_000 });
+      await waitUp(path.join(scandir, 'steady'), true);
+      t.is(run('s6-svc', ['-d', path.join(scandir, 'steady')]).status, 0);
+      await waitUp(path.join(scandir, 'steady'), false);
+      child.kill('SIGTERM');
+      t.is(await exited, 0);
+    } finally {
+      if (child.exitCode === null) {
+        // a scanner that failed the test must not leave its services behind
+        for (const pid of descendantsOf(child.pid as number)) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+        child.kill('SIGKILL');
+      }
+    }
+  });
+}

@@ -29,14 +29,15 @@ export function plainLine(level: Level, component: string, message: string): str
 }
 
 /**
- * Once stderr is a broken pipe (whoever read it went away), writing to it only yields EPIPE errors. Without a listener
- * each one would be an uncaught exception, which PID 1 logs — to stderr: a busy loop that starves every timer and
- * signal handler. So a write error silences stderr for good.
+ * Once stderr is a broken pipe (whoever read it went away), writing to it only yields EPIPE errors, and process.stderr
+ * can never be destroyed, so each write fails again. Without a listener each failure is an uncaught exception, which
+ * PID 1 logs — to stderr: a busy loop that starves every timer and signal handler. So every write to stderr from a
+ * long-running nuwa goes through here, and the first write error silences stderr for good.
  */
 let stderrBroken = false;
 let stderrGuarded = false;
 
-const stderrSink: Sink = (level, component, message) => {
+export function writeStderr(text: string | Uint8Array): void {
   if (stderrBroken) return;
   if (!stderrGuarded) {
     stderrGuarded = true;
@@ -44,8 +45,10 @@ const stderrSink: Sink = (level, component, message) => {
       stderrBroken = true;
     });
   }
-  process.stderr.write(`${plainLine(level, component, message)}\n`);
-};
+  process.stderr.write(text);
+}
+
+const stderrSink: Sink = (level, component, message) => writeStderr(`${plainLine(level, component, message)}\n`);
 
 let sink: Sink = stderrSink;
 let threshold = verbosity();

@@ -9,8 +9,9 @@
  *
  * Messages reach syslog tagged `nuwa` with the component first: `nuwa[42]: cron: job backup:3 exited 0`.
  */
+import { Writable } from 'node:stream';
 import type * as Winston from 'winston';
-import { logger, onFlush, plainLine, setSink, type Level } from './logger';
+import { logger, onFlush, plainLine, setSink, writeStderr, type Level } from './logger';
 import { parseFacility, parseSyslogTarget, syslogTransport, type Flushable } from './syslog';
 
 export interface SupervisorLogOptions {
@@ -52,9 +53,15 @@ export function setupSupervisorLog(options: SupervisorLogOptions = {}, env: Node
           const e = info as unknown as Entry;
           return plainLine(e.level, e.component, e.message);
         });
-  const transports: Winston.transport[] = [
-    new winston.transports.Console({ format: consoleFormat, stderrLevels: ['error', 'warn', 'info', 'debug'] }),
-  ];
+  // Not winston's Console transport: it writes to process.stderr directly, and on a broken pipe each line would be
+  // one more EPIPE thrown at PID 1. writeStderr() goes quiet after the first write error instead.
+  const stderr = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      writeStderr(chunk);
+      done();
+    },
+  });
+  const transports: Winston.transport[] = [new winston.transports.Stream({ stream: stderr, format: consoleFormat })];
 
   if (env.NUWA_SYSLOG) {
     try {

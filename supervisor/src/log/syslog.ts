@@ -12,6 +12,7 @@
 import * as os from 'node:os';
 import type TransportStream from 'winston-transport';
 import { native } from '../sys/native';
+import { writeStderr } from './logger';
 
 export interface SyslogTarget {
   protocol: 'unix' | 'udp4' | 'udp6' | 'tcp4' | 'tcp6';
@@ -121,7 +122,7 @@ export class NativeDgramSocket {
       } catch (err) {
         const why = (err as Error).message;
         if (this.failing === undefined) {
-          process.stderr.write(`nuwa: syslog: cannot send to ${this.path}: ${why}; holding up to ${BACKLOG_LIMIT} messages and retrying\n`);
+          writeStderr(`nuwa: syslog: cannot send to ${this.path}: ${why}; holding up to ${BACKLOG_LIMIT} messages and retrying\n`);
         }
         this.failing = why;
         this.retryTimer ??= setTimeout(() => {
@@ -134,7 +135,7 @@ export class NativeDgramSocket {
     }
     if (this.failing !== undefined) {
       const lost = this.dropped > 0 ? `; ${this.dropped} older messages were dropped meanwhile` : '';
-      process.stderr.write(`nuwa: syslog: ${this.path} reachable again${lost}\n`);
+      writeStderr(`nuwa: syslog: ${this.path} reachable again${lost}\n`);
       this.failing = undefined;
       this.dropped = 0;
     }
