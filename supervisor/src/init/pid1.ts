@@ -2,7 +2,7 @@
  * What any long-running nuwa process owes the container when it may be PID 1: adopt orphans, reap them, and never
  * die of its own fault (if PID 1 dies, the kernel kills the whole container).
  */
-import { logger } from '../log/logger';
+import { describeError, logger } from '../log/logger';
 import { native } from '../sys/native';
 import { releaseStartupPagesSoon } from '../sys/memory';
 import { reaper } from '../sys/reaper';
@@ -26,10 +26,10 @@ export function becomeInit(): void {
   if (process.env.NUWA_LOG_FORMAT || process.env.NUWA_SYSLOG) {
     void import('../log/supervisor-log').then((m) => m.setupSupervisorLog());
   }
-  process.on('uncaughtException', (err) => log.error(`internal error, survived: ${err.stack ?? err.message}`));
-  process.on('unhandledRejection', (err) =>
-    log.error(`internal error, survived: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
-  );
+  // An exception inside these handlers would kill the process for good (Node exits 7), so they only format and log;
+  // describeError copes with anything thrown, `throw null` included.
+  process.on('uncaughtException', (err: unknown) => log.error(`internal error, survived: ${describeError(err)}`));
+  process.on('unhandledRejection', (err: unknown) => log.error(`internal error, survived: ${describeError(err)}`));
 }
 
 /** A duration in ms from the environment (s6-overlay's S6_* variables are plain digits). */

@@ -75,6 +75,16 @@ export function setVerbosity(level: number): void {
   threshold = level;
 }
 
+/** What was thrown, for a log line: an Error's stack, or the value itself (`throw null` and friends are legal). */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.stack ?? err.message;
+  try {
+    return String(err);
+  } catch {
+    return Object.prototype.toString.call(err); // an object whose toString throws
+  }
+}
+
 export function logger(component: string): Logger {
   const emit = (level: Level) => (message: string) => {
     if (RANK[level] > threshold) return;
