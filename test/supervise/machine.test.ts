@@ -271,3 +271,17 @@ test('a run that cannot be spawned backs off the same way and stays down', (t) =
   const second = drive([{ type: 'timeout', now: at(1000) }, { type: 'run-spawn-failed', now: at(1000) }], first.state);
   t.deepEqual(second.actions.at(-1), { type: 'deadline', ms: 2000 });
 });
+
+test('a run that cannot be spawned is retried no sooner than 1 s, even with nuwa-restart-delay 0 (no busy retry loop)', (t) => {
+  const zero = { ...DEFAULT_RESTART_POLICY, delayMs: 0, delayMaxMs: 0 };
+  let state = drive([{ type: 'boot', now: at(0), normallyUp: true }], initialState(at(0), settings({ restart: zero }))).state;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const failed = drive([{ type: 'run-spawn-failed', now: at(attempt * 1000) }], state);
+    t.deepEqual(failed.actions.at(-1), { type: 'deadline', ms: 1000 }, `attempt ${attempt}`);
+    state = drive([{ type: 'timeout', now: at(attempt * 1000 + 1000) }], failed.state).state;
+  }
+  // deaths of a run that did start still follow the user's delay: 0 means at once
+  const up = upAt(0, { restart: zero });
+  const died = drive([{ type: 'run-died', pid: 100, wstat: exitStatus(1), settings: up.settings, now: at(10) }, { type: 'finish-absent', now: at(10) }], up);
+  t.deepEqual(died.actions.at(-1), { type: 'deadline', ms: 0 });
+});

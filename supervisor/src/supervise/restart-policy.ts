@@ -50,8 +50,14 @@ export function afterDeath(failures: number, uptimeMs: number, requested: boolea
   return { failures: next, delayMs: backoffDelay(next, policy), failed: true };
 }
 
+/**
+ * A run that cannot even be spawned (missing, not executable, bad shebang) will not be fixed by retrying at once, and
+ * each attempt costs file checks and a status write: never sooner than this, whatever the knobs say (s6 waits 1 s).
+ */
+export const SPAWN_RETRY_MIN_MS = 1000;
+
 /** A start that could not even spawn run counts as a failure too. */
 export function afterSpawnFailure(failures: number, policy: RestartPolicy): AfterDeath {
   const next = failures + 1;
-  return { failures: next, delayMs: backoffDelay(next, policy), failed: true };
+  return { failures: next, delayMs: Math.max(SPAWN_RETRY_MIN_MS, backoffDelay(next, policy)), failed: true };
 }
