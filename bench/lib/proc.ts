@@ -53,6 +53,13 @@ export interface Memory {
   uss: number;
 }
 
+/** Peak RSS (VmHWM in /proc/PID/status, kB): unlike RSS it does not shrink when the kernel reclaims pages. */
+export function peakRssOf(pid: number): number {
+  const text = read(`/proc/${pid}/status`);
+  if (text === undefined) throw new Error(`process ${pid} is gone`);
+  return Number(/^VmHWM:\s+(\d+) kB/m.exec(text)?.[1] ?? NaN);
+}
+
 /** RSS, PSS and USS from /proc/PID/smaps_rollup (kB). */
 export function memoryOf(pid: number): Memory {
   const text = read(`/proc/${pid}/smaps_rollup`);

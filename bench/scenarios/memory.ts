@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Context, Scenario } from '../lib/context';
 import { startPid1 } from '../lib/namespace';
-import { memoryOf, type Memory } from '../lib/proc';
+import { memoryOf, peakRssOf, type Memory } from '../lib/proc';
 import { failed, measured, notAvailable, type Outcome, type Recorder, type RowSpec } from '../lib/rows';
 import { inits, supervisor, type Init } from '../lib/subjects';
 import { startTree } from '../lib/tree';
@@ -16,8 +16,9 @@ const SIZES = [1, 10, 100] as const;
 
 const treeMethod = (what: string) =>
   `${what} from /proc/PID/smaps_rollup, summed over the supervision tree: PID 1 and every s6-supervise (nuwa: its one ` +
-  'process; the services are not counted). Taken once every service is ready and after a rest (2 s; 0.3 s in --quick), ' +
-  'several readings 0.25 s apart; the nuwa and the s6 tree of one size are up at the same time. RSS counts shared pages in full in every process; PSS divides each page among the ' +
+  'process; the services are not counted). Taken 0.3 s after every service is ready, 5 readings 0.1 s apart (1 in ' +
+  '--quick), before the kernel’s proactive reclaim (if any, see the machine notes) starts paging out; the nuwa and the ' +
+  's6 tree of one size are up at the same time. RSS counts shared pages in full in every process; PSS divides each page among the ' +
   'processes that map it; USS counts only pages no other process maps. nuwa runs from a private copy of dist/nuwa, so ' +
   'as in a container no other process shares its pages (most of its RSS is the Node binary itself, file-backed); the ' +
   's6-supervise processes share their pages with each other, which is s6’s design.';
@@ -57,6 +58,19 @@ const rows: RowSpec[] = [
       method: treeMethod('USS (Private_Clean + Private_Dirty)'),
     }),
   ),
+  ...SIZES.map(
+    (n): RowSpec => ({
+      id: `memory-peak-${n}`,
+      item: 7,
+      title: `memory: peak RSS of the supervision tree, ${n} service${n > 1 ? 's' : ''}`,
+      unit: 'MB',
+      subject: 'nuwa svscan',
+      peer: 's6-svscan + s6-supervise',
+      method:
+        'VmHWM (the high-water mark of RSS, /proc/PID/status) summed over the tree, read with the readings above: the most ' +
+        'memory each process has held at once since it started, start-up included; reclaim cannot lower it.',
+    }),
+  ),
   {
     id: 'memory-init-rss',
     item: 0,
@@ -68,15 +82,22 @@ const rows: RowSpec[] = [
   },
 ];
 
-function sum(pids: number[]): Memory {
-  return pids.map(memoryOf).reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss, uss: a.uss + b.uss }), { rss: 0, pss: 0, uss: 0 });
+interface Reading extends Memory {
+  /** kB, summed VmHWM */
+  peak: number;
 }
 
-async function readings(ctx: Context, pids: () => number[]): Promise<Memory[]> {
-  await sleep(ctx.quick ? 300 : 2000);
-  const out: Memory[] = [];
+function sum(pids: number[]): Reading {
+  return pids
+    .map((pid): Reading => ({ ...memoryOf(pid), peak: peakRssOf(pid) }))
+    .reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss, uss: a.uss + b.uss, peak: a.peak + b.peak }), { rss: 0, pss: 0, uss: 0, peak: 0 });
+}
+
+async function readings(ctx: Context, pids: () => number[]): Promise<Reading[]> {
+  await sleep(300);
+  const out: Reading[] = [];
   for (let k = 0; k < ctx.n(1, 5); k++) {
-    if (k > 0) await sleep(250);
+    if (k > 0) await sleep(100);
     out.push(sum(pids()));
   }
   return out;
@@ -117,7 +138,7 @@ export const memoryScenario: Scenario = {
         ).map(async ([side, kind]) => {
           const sup = supervisor(kind, ctx.nuwa);
           if (sup.lacks) {
-            for (const m of ['rss', 'pss', 'uss']) rec[side](`memory-${m}-${n}`, notAvailable(sup.lacks));
+            for (const m of ['rss', 'pss', 'uss', 'peak']) rec[side](`memory-${m}-${n}`, notAvailable(sup.lacks));
             return;
           }
           try {
@@ -127,11 +148,12 @@ export const memoryScenario: Scenario = {
               rec[side](`memory-rss-${n}`, measured(got.map((m) => m.rss / 1024), `${tree.supervisorPids().length} process(es)`));
               rec[side](`memory-pss-${n}`, measured(got.map((m) => m.pss / 1024)));
               rec[side](`memory-uss-${n}`, measured(got.map((m) => m.uss / 1024)));
+            rec[side](`memory-peak-${n}`, measured(got.map((m) => m.peak / 1024)));
             } finally {
               await tree.stop();
             }
           } catch (err) {
-            for (const m of ['rss', 'pss', 'uss']) rec[side](`memory-${m}-${n}`, failed(err));
+            for (const m of ['rss', 'pss', 'uss', 'peak']) rec[side](`memory-${m}-${n}`, failed(err));
           }
         }),
       );
