@@ -60,6 +60,16 @@ export function peakRssOf(pid: number): number {
   return Number(/^VmHWM:\s+(\d+) kB/m.exec(text)?.[1] ?? NaN);
 }
 
+/**
+ * Anonymous RSS (RssAnon in /proc/PID/status, kB): heap, stacks, private data; not the program's file-backed pages.
+ * With no swap the kernel cannot page it out, so it moves only with what the process allocates and frees.
+ */
+export function anonRssOf(pid: number): number {
+  const text = read(`/proc/${pid}/status`);
+  if (text === undefined) throw new Error(`process ${pid} is gone`);
+  return Number(/^RssAnon:\s+(\d+) kB/m.exec(text)?.[1] ?? NaN);
+}
+
 /** RSS, PSS and USS from /proc/PID/smaps_rollup (kB). */
 export function memoryOf(pid: number): Memory {
   const text = read(`/proc/${pid}/smaps_rollup`);
