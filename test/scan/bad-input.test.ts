@@ -6,7 +6,7 @@ import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
-import { nuwaBinary, tempDir, waitFor } from '../helpers';
+import { nuwaBinary, requireCommand, tempDir, waitFor } from '../helpers';
 import { descendantsOf, run, startScanner, svstatFields, waitUp, writeService } from '../helpers/s6';
 import { readDeathTally } from '../../supervisor/src/wire/death-tally';
 import { settledOutput } from './settled';
@@ -121,6 +121,41 @@ test('a service directory deleted under a running service: that service is stopp
     await scanner.stop();
   }
 });
+
+test('a service another supervisor already runs: said once; once that supervisor is gone, nuwa takes over by itself (no rescan needed)', async (t) => {
+  const scandir = tempDir('nuwa-bad-');
+  const dir = writeService(path.join(scandir, 'taken'), { run: 'exec sleep 1000' });
+  const other = spawn(requireCommand('s6-supervise', 's6'), [dir], { stdio: 'ignore' });
+  const otherExited = new Promise((resolve) => other.once('exit', resolve));
+  try {
+    await waitUp(dir, true);
+    // the watcher off: nothing but nuwa's own retry can pick the service up again
+    const scanner = await startScanner('nuwa', scandir, { NUWA_SCAN_WATCH: '0' });
+    try {
+      await waitFor('the refusal', () => /taken: cannot supervise .*another supervisor/.test(scanner.output()));
+      t.is(run('s6-svc', ['-dx', dir]).status, 0); // s6-supervise stops the service and exits
+      await otherExited;
+      await waitFor(
+        'nuwa to supervise the service and start it',
+        () => {
+          const pid = Number(svstatFields(dir, ['pid'])['pid']);
+          return pid > 0 && parentOf(pid) === scanner.process.pid;
+        },
+        { timeoutMs: 40_000 },
+      );
+      t.is(linesMatching(await settledOutput(scanner), /taken: cannot supervise/).length, 1, scanner.output());
+    } finally {
+      await scanner.stop();
+    }
+  } finally {
+    if (other.exitCode === null) other.kill('SIGKILL');
+  }
+});
+
+function parentOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
 
 // Unset, log lines go through logger.ts's own stderr sink; NUWA_LOG_FORMAT set (plain or json) puts winston in
 // between, whose Console transport re-threw every EPIPE at the process (100 % CPU, SIGTERM and s6-svc ignored).

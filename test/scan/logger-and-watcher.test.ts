@@ -105,6 +105,34 @@ test('with the watcher off (NUWA_SCAN_WATCH=0), s6-svscanctl -a adds a (symlinke
   }
 });
 
+test('a renamed service whose supervisor exits (s6-svc -dx) gets its next supervisor under the new name', async (t) => {
+  const scandir = tempDir('nuwa-rename-');
+  writeService(path.join(scandir, 'old'), { run: 'exec sleep 1000', log: 'exec cat > /dev/null' });
+  const scanner = await startScanner('nuwa', scandir);
+  try {
+    await waitUp(path.join(scandir, 'old'), true);
+    fs.renameSync(path.join(scandir, 'old'), path.join(scandir, 'new'));
+    t.is(run('s6-svscanctl', ['-a', scandir]).status, 0);
+    const renamed = path.join(scandir, 'new');
+    await waitFor('the renamed service to answer', () => s6svok(renamed));
+    // the supervisor exits once the service is down; the scanner starts a new one, which finds the dir by its new name
+    // and starts the service again: a new process
+    for (const dir of [renamed, path.join(renamed, 'log')]) {
+      const before = svstatFields(dir, ['pid'])['pid'];
+      t.is(run('s6-svc', ['-dx', dir]).status, 0);
+      await waitFor(`a new supervisor to start ${dir} again`, () => {
+        if (!s6svok(dir)) return false;
+        const now = svstatFields(dir, ['up', 'pid']);
+        return now['up'] === 'true' && now['pid'] !== before;
+      });
+    }
+    t.notRegex(scanner.output(), /internal error/);
+    t.is(scanner.process.exitCode, null);
+  } finally {
+    await scanner.stop();
+  }
+});
+
 test('renaming a service dir restarts nothing (identity is dev/ino, as in s6)', async (t) => {
   const scandir = tempDir('nuwa-rename-');
   writeService(path.join(scandir, 'old'), { run: 'exec sleep 1000' });

@@ -5,7 +5,9 @@
  *
  * Services that disappear become inactive: they keep running until pruned (`h`, `n`, `N`, SIGHUP, or — beyond
  * s6 — the directory watcher, which prunes automatically). A supervisor that exits (`s6-svc -x`) while its service
- * is still active is started again, no sooner than 1 s after its previous start, as s6-svscan does.
+ * is still active is started again, no sooner than 1 s after its previous start, as s6-svscan does; one that could not
+ * start at all (its lock held by another supervisor, no fds left) is tried again every 10 s, as s6-svscan retries a
+ * failed spawn of s6-supervise.
  */
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
@@ -21,6 +23,8 @@ import { LogPipe } from './log-pipe';
 export const NAME_MAX = 251;
 /** s6-svscan never restarts a supervisor sooner than this after its previous start. */
 const SUPERVISOR_RESPAWN_MS = 1000;
+/** s6-svscan tries again this long after it failed to start a supervisor. */
+const SUPERVISOR_RETRY_MS = 10_000;
 
 export type StopMode = 'terminate' | 'quit' | 'abort';
 export type PruneMode = 'hangup-loggers' | 'terminate-all';
@@ -57,13 +61,46 @@ interface Slot {
   dir: string;
   supervisor?: ServiceSupervisor;
   startedAt: number;
+  /** A pending (re)start: the 1 s respawn rule, or the retry after a failed start. */
   timer?: NodeJS.Timeout;
-  /** Last start failure reported (logged once per distinct message). */
+  /** Last start failure reported (logged once per distinct message); set while a retry is pending. */
   failure?: string;
 }
 
 function keyOf(stat: fs.Stats): string {
   return `${stat.dev}:${stat.ino}`;
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `dir` still leads to the service identified by `key` (a second name for it, or its name unchanged). */
+function isSameDir(dir: string, key: string): boolean {
+  try {
+    return keyOf(fs.statSync(dir)) === key;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A renamed service dir keeps its running supervisor (it holds the directory open, see dir-handle.ts); a supervisor
+ * started later (after `s6-svc -x`, or a failed start) must look for it under its new name.
+ */
+function follow(entry: Entry, name: string, dir: string): void {
+  entry.name = name;
+  entry.dir = dir;
+  if (entry.main) Object.assign(entry.main, { name, dir });
+  if (entry.logger) Object.assign(entry.logger, { name: `${name}/log`, dir: path.join(dir, 'log') });
+}
+
+function isIdle(slot: Slot): boolean {
+  return !slot.supervisor && !slot.timer;
 }
 
 export class Scanner extends EventEmitter<ScannerEvents> {
@@ -122,6 +159,8 @@ export class Scanner extends EventEmitter<ScannerEvents> {
       if (!entry) {
         entry = { key, name, dir, active: true };
         this.entries.set(key, entry);
+      } else if (entry.dir !== dir && !isSameDir(entry.dir, key)) {
+        follow(entry, name, dir);
       }
       entry.active = true;
       this.ensureRunning(entry);
@@ -168,37 +207,41 @@ export class Scanner extends EventEmitter<ScannerEvents> {
 
   /** Starts what an active entry is missing: its supervisor, its logger and the pipe between them. */
   private ensureRunning(entry: Entry): void {
-    const logDir = path.join(entry.dir, 'log');
-    let hasLog = false;
-    try {
-      hasLog = fs.statSync(logDir).isDirectory();
-    } catch {
-      hasLog = false;
+    if (!entry.logger && isDirectory(path.join(entry.dir, 'log'))) {
+      entry.logger = { name: `${entry.name}/log`, dir: path.join(entry.dir, 'log'), startedAt: 0 };
     }
-    if (hasLog && !entry.logger) {
-      entry.pipe ??= new LogPipe();
-      entry.logger = { name: `${entry.name}/log`, dir: logDir, startedAt: 0 };
+    entry.main ??= { name: entry.name, dir: entry.dir, startedAt: 0 };
+    for (const slot of [entry.logger, entry.main]) {
+      // An explicit scan retries a failed start at once instead of waiting for the retry timer, as s6-svscan -a does.
+      if (slot?.failure !== undefined && slot.timer) {
+        clearTimeout(slot.timer);
+        slot.timer = undefined;
+      }
     }
-    if (!entry.main) entry.main = { name: entry.name, dir: entry.dir, startedAt: 0 };
     // the logger first, so that it reads from the first line on
-    if (entry.logger && !entry.logger.supervisor && !entry.logger.timer) this.startSlot(entry, entry.logger);
-    if (!entry.main.supervisor && !entry.main.timer) this.startSlot(entry, entry.main);
+    if (entry.logger && isIdle(entry.logger)) this.startSlot(entry, entry.logger);
+    // A logged service writes into the pipe only: until the pipe exists (it could not be made yet), it waits.
+    if (entry.logger && !entry.pipe) return;
+    if (isIdle(entry.main)) this.startSlot(entry, entry.main);
   }
 
   private startSlot(entry: Entry, slot: Slot): void {
     const isLogger = slot === entry.logger;
-    const supervisor = new ServiceSupervisor({
-      dir: slot.dir,
-      name: slot.name,
-      stdio: () => (isLogger ? { stdin: entry.pipe?.readEnd } : { stdout: entry.pipe?.writeEnd }),
-    });
+    let supervisor: ServiceSupervisor;
     try {
+      if (isLogger) entry.pipe ??= new LogPipe();
+      supervisor = new ServiceSupervisor({
+        dir: slot.dir,
+        name: slot.name,
+        stdio: () => (isLogger ? { stdin: entry.pipe?.readEnd } : { stdout: entry.pipe?.writeEnd }),
+      });
       supervisor.start();
     } catch (err) {
       const message =
         err instanceof AlreadyLockedError ? 'another supervisor (s6-supervise?) already runs it' : (err as Error).message;
-      if (slot.failure !== message) this.log.error(`${slot.name}: cannot supervise ${slot.dir}: ${message}`);
+      if (slot.failure !== message) this.log.error(`${slot.name}: cannot supervise ${slot.dir}: ${message} (trying again every 10 s)`);
       slot.failure = message;
+      this.startLater(entry, slot, SUPERVISOR_RETRY_MS);
       return;
     }
     slot.failure = undefined;
@@ -207,6 +250,16 @@ export class Scanner extends EventEmitter<ScannerEvents> {
     supervisor.on('event', (letters, status, phase) => this.emit('service-state', { name: slot.name, dir: slot.dir, letters, status, phase }));
     supervisor.on('removed', () => this.onRemoved());
     supervisor.once('exit', () => this.onSupervisorExit(entry, slot, supervisor));
+  }
+
+  /** Starts whatever `entry` is missing once `delayMs` have passed, unless the scanner stops or the entry goes. */
+  private startLater(entry: Entry, slot: Slot, delayMs: number): void {
+    clearTimeout(slot.timer);
+    slot.timer = setTimeout(() => {
+      slot.timer = undefined;
+      if (!this.stopping && entry.active && this.entries.get(entry.key) === entry) this.ensureRunning(entry);
+    }, delayMs);
+    slot.timer.unref();
   }
 
   private onSupervisorExit(entry: Entry, slot: Slot, supervisor: ServiceSupervisor): void {
@@ -228,12 +281,7 @@ export class Scanner extends EventEmitter<ScannerEvents> {
     }
     if (this.stopping || !entry.active) return;
     // `s6-svc -x` on an active service: s6-svscan starts a new supervisor, at most once a second.
-    const wait = Math.max(0, slot.startedAt + SUPERVISOR_RESPAWN_MS - performance.now());
-    slot.timer = setTimeout(() => {
-      slot.timer = undefined;
-      if (!this.stopping && entry.active) this.startSlot(entry, slot);
-    }, wait);
-    slot.timer.unref();
+    this.startLater(entry, slot, Math.max(0, slot.startedAt + SUPERVISOR_RESPAWN_MS - performance.now()));
   }
 
   private stopEntry(entry: Entry, loggerMode: 'hangup' | 'terminate'): void {
