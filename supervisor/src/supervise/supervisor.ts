@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import type { Socket } from 'node:net';
 import type { StdioOptions } from 'node:child_process';
-import { logger, type Logger } from '../log/logger';
+import { describeError, logger, type Logger } from '../log/logger';
 import { spawn, SpawnError, type Spawned } from '../sys/spawner';
 import { parseControlBytes } from '../wire/control';
 import { deathOf, writeDeathTally, type Death } from '../wire/death-tally';
@@ -164,16 +164,32 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
         this.state = next;
         let followUp: MachineEvent | undefined;
         for (const action of actions) {
-          const result = await this.perform(action);
+          const result = await this.performSurviving(action);
           if (result) followUp = result;
         }
         event = followUp ?? this.queue.shift();
       }
     } catch (err) {
-      this.log.error(`${this.name}: internal error, survived: ${(err as Error).stack ?? String(err)}`);
+      this.log.error(`${this.name}: internal error, survived: ${describeError(err)}`);
     } finally {
       this.draining = false;
       if (this.queue.length > 0 && !this.exited) void this.drain();
+    }
+  }
+
+  /**
+   * One action, whatever it throws (a bug, or a listener of 'event' that throws): the actions after it still run, and
+   * a spawn still gets its follow-up event. Without one the machine would wait for it forever: a service never
+   * started again, or a supervisor that never exits.
+   */
+  private async performSurviving(action: Action): Promise<MachineEvent | undefined> {
+    try {
+      return await this.perform(action);
+    } catch (err) {
+      this.log.error(`${this.name}: internal error during ${action.type}, survived: ${describeError(err)}`);
+      if (action.type === 'spawn-run') return this.spawnFailed(`internal error: ${describeError(err).split('\n')[0]}`);
+      if (action.type === 'spawn-finish') return { type: 'finish-absent', now: clock() };
+      return undefined;
     }
   }
 
@@ -383,8 +399,8 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     // Closing the lock fd drops the fcntl lock: from here on s6-svok says "not running".
     if (this.lockFd !== undefined) fs.closeSync(this.lockFd);
     this.handle.close();
+    this.exitResolve(); // first: whatever an 'exit' listener does, a scanner waiting for this supervisor is not stuck
     this.emit('exit');
-    this.exitResolve();
   }
 }
 
