@@ -82,3 +82,30 @@ test('nuwa init CMD with $NUWA_SCANDIR: services run beside CMD; CMD\'s exit sto
   t.is(fs.readFileSync(path.join(scratch, 'worker.log'), 'utf8'), 'worker says hello\n');
   t.false(s6svok(path.join(scandir, 'worker')));
 });
+
+test('nuwa init without CMD as PID 1: a service that ignores SIGTERM does not hold the container up; after S6_KILL_GRACETIME it is killed and init exits 0', async (t) => {
+  const scandir = tempDir('nuwa-pid1-');
+  const scratch = tempDir();
+  writeService(path.join(scandir, 'stubborn'), {
+    run: `trap '' TERM\necho up > ${scratch}/up\nwhile :; do sleep 0.2; done`,
+    finish: `echo "finish $1 $2" >> ${scratch}/finish`,
+  });
+  writeService(path.join(scandir, 'polite'), { run: 'exec sleep 1000' });
+  const pid1 = runAsPid1([], { NUWA_SCANDIR: scandir, S6_KILL_GRACETIME: '1000' });
+  const host = await pid1.hostPid();
+  try {
+    await waitFor('stubborn to be running', () => fs.existsSync(path.join(scratch, 'up')));
+    await waitUp(path.join(scandir, 'polite'), true);
+    process.kill(host, 'SIGTERM');
+    const stuck = new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 30_000).unref());
+    const result = await Promise.race([pid1.finished, stuck]);
+    if (result === 'stuck') return t.fail('init still running 30 s after SIGTERM');
+    t.is(result.code, 0, result.stderr);
+    t.regex(result.stderr, /services still stopping 1000 ms after the stop began: SIGKILL to what is left/);
+    // the stubborn run was killed by SIGKILL (9), and its finish still ran
+    t.is(fs.readFileSync(path.join(scratch, 'finish'), 'utf8'), 'finish 256 9\n');
+  } finally {
+    // PID 1's death ends its whole namespace: nothing is left behind even when the test fails
+    if (pid1.process.exitCode === null) process.kill(host, 'SIGKILL');
+  }
+});

@@ -4,6 +4,7 @@
  *   const scanner = startScanner('/run/service', { watch: true, signals: false });
  *   scanner.on('service-state', (s) => …);   // s.name ('foo' or 'foo/log'), s.letters ('u', 'U', 'd', 'D', 'OD', …),
  *                                             // s.status (the 35-byte status as an object), s.phase
+ *   scanner.on('stopping', (mode) => …);      // a stop has begun (from stop(), s6-svscanctl or a signal)
  *   scanner.rescan();                         // s6-svscanctl -a: start services that appeared
  *   scanner.rescan('hangup-loggers');         // s6-svscanctl -h: … and stop those whose directory is gone
  *   scanner.command('t');                     // any s6-svscanctl letter
@@ -63,6 +64,7 @@ export function startScanner(dir: string, options: ScannerOptions = {}): Scanner
   const scanner = new Scanner(scandir, log);
   const events = new EventEmitter<ScannerEvents>();
   scanner.on('service-state', (state: ServiceState) => events.emit('service-state', state));
+  scanner.on('stopping', (mode) => events.emit('stopping', mode));
 
   const run = (command: ScanCommand): void => {
     switch (command) {

@@ -5,10 +5,12 @@
  *    stopped (down signal; loggers drained), bounded by the grace time, then leftovers get SIGTERM/SIGKILL;
  *  - without CMD: this process is the scanner, with s6-svscan's signals (SIGTERM stops everything, SIGHUP rescans,
  *    .s6-svscan/SIG<NAME> scripts); when it is finished, leftovers are cleaned up and .s6-svscan/finish is exec'd.
+ *    Unlike s6-svscan, the stop is bounded by the grace time: a service that ignores its down signal would otherwise
+ *    keep PID 1, and so the container, from ever ending (until the runtime's own SIGKILL, which skips finish).
  */
 import * as fs from 'node:fs';
 import { runMainProgram } from '../init/main-program';
-import { terminateAll } from '../init/shutdown';
+import { killAll, terminateAll } from '../init/shutdown';
 import { logger } from '../log/logger';
 import { defaultScanDir, runFinishScript, startScanner } from './index';
 
@@ -28,7 +30,16 @@ export async function initWithScanDir(scandir: string, command: string[], graceM
   const scanner = startScanner(scandir, { signals: !withCommand });
   log.info(`supervising the services in ${scandir}`);
   if (!withCommand) {
+    let killTimer: NodeJS.Timeout | undefined;
+    scanner.on('stopping', (mode) => {
+      if (mode === 'abort') return;
+      killTimer = setTimeout(() => {
+        log.warn(`services still stopping ${graceMs} ms after the stop began: SIGKILL to what is left`);
+        killAll();
+      }, graceMs);
+    });
     await scanner.finished;
+    clearTimeout(killTimer);
     await terminateAll(Date.now() + graceMs);
     runFinishScript(scandir);
     return 0;

@@ -41,6 +41,8 @@ export interface ServiceState {
 
 export interface ScannerEvents {
   'service-state': [state: ServiceState];
+  /** stop() has begun (s6-svscanctl -t/-q/-b, a signal, or the owner): supervisors are being told to stop. */
+  stopping: [mode: StopMode];
   /** The scanner has stopped (every supervisor exited, unless `abort`): the owner execs finish or exits. */
   finished: [mode: StopMode];
 }
@@ -190,6 +192,7 @@ export class Scanner extends EventEmitter<ScannerEvents> {
       if (mode !== 'abort') return this.whenAllExited();
     }
     this.stopping = mode;
+    this.emit('stopping', mode);
     if (mode !== 'abort') {
       for (const entry of this.entries.values()) this.stopEntry(entry, mode === 'quit' ? 'terminate' : 'hangup');
       await this.whenAllExited();
