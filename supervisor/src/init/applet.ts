@@ -1,9 +1,11 @@
 /**
  * `nuwa init [--] [CMD [ARGS…]]`: the container's PID 1.
  *
- * Two modes, chosen by what the image holds:
+ * Three modes, chosen by what the image holds:
  *  - an s6-overlay v3 image (/etc/s6-overlay, /etc/cont-init.d, /etc/services.d, …): nuwa boots it the way
  *    s6-overlay's /init does (see rc/boot.ts); CMD is optional;
+ *  - a scan dir ($NUWA_SCANDIR, else /run/service) and no s6-overlay tree: its services are supervised beside CMD
+ *    (scan/init-mode.ts); CMD is optional;
  *  - anything else: tini's job — run CMD, pass signals on, reap orphans, exit with CMD's code.
  * `nuwa init --check` validates an s6-overlay tree and prints every problem at once.
  */
