@@ -109,24 +109,11 @@ export async function bootOverlay(command: readonly string[]): Promise<number> {
   const original = { ...process.env };
   const early = readSettings((name) => original[name]);
   setVerbosity(early.verbosity);
-  if (early.waitForClosingFd !== undefined) await waitForClosingFd(early.waitForClosingFd);
   const PATH = overlayPath(original.PATH);
   const bootEnv: NodeJS.ProcessEnv = { ...original, PATH };
 
-  try {
-    await prepareRun(early, bootEnv);
-  } catch (err) {
-    if (!(err instanceof FatalBootError)) throw err;
-    log.error(err.message);
-    return err.exitCode;
-  }
-  if (!early.keepEnv) dumpEnvironment(CONTAINER_ENV, bootEnv);
-  const workdir = process.cwd();
-  fs.writeFileSync(WORKDIR_FILE, `${workdir}\n`);
-  writeExitCode(0);
-  installHaltCommands();
-
-  // Signal handlers do not keep Node's event loop alive: without CMD, this does until the halt.
+  // Signals are routed first: as PID 1, a signal that arrives before its handler exists is lost for good.
+  // Signal handlers do not keep Node's event loop alive: without CMD, keepAlive does until the halt.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   const halt = new Deferred<HaltKind>();
   let halting: HaltKind | undefined;
@@ -135,21 +122,10 @@ export async function bootOverlay(command: readonly string[]): Promise<number> {
     halting = kind;
     halt.resolve(kind);
   };
-  const stopListening = listenForHalt(requestHalt);
-
-  const treeEnv = treeEnvironment(original, early.keepEnv, PATH);
-  const catchAll = await startCatchAll(early, original.S6_LOGGING_SCRIPT, treeEnv);
-  if (catchAll) spare(catchAll.pid);
-  // From here on this process has the tree's environment, as s6-svscan has under s6-overlay: whatever it spawns
-  // (supervised services included) inherits it. The native addon is loaded first: it may need TMPDIR.
-  native();
-  replaceEnvironment(treeEnv);
-  const stopping = new AbortController();
   const terminal = process.stdin.isTTY === true;
   let cmd: RunningCmd | undefined;
   let scanner: Scanner | undefined;
   let receiveSignals = early.cmdReceiveSignals;
-
   const stopRouting = routeSignals(
     Object.fromEntries(
       (Object.keys(SIGNAL_ACTION) as NodeJS.Signals[]).map((signal) => [
@@ -177,6 +153,32 @@ export async function bootOverlay(command: readonly string[]): Promise<number> {
       ]),
     ),
   );
+  if (early.waitForClosingFd !== undefined) await waitForClosingFd(early.waitForClosingFd);
+
+  try {
+    await prepareRun(early, bootEnv);
+  } catch (err) {
+    if (!(err instanceof FatalBootError)) throw err;
+    log.error(err.message);
+    stopRouting();
+    clearInterval(keepAlive);
+    return err.exitCode;
+  }
+  if (!early.keepEnv) dumpEnvironment(CONTAINER_ENV, bootEnv);
+  const workdir = process.cwd();
+  fs.writeFileSync(WORKDIR_FILE, `${workdir}\n`);
+  writeExitCode(0);
+  installHaltCommands();
+  const stopListening = listenForHalt(requestHalt);
+
+  const treeEnv = treeEnvironment(original, early.keepEnv, PATH);
+  const catchAll = await startCatchAll(early, original.S6_LOGGING_SCRIPT, treeEnv);
+  if (catchAll) spare(catchAll.pid);
+  // From here on this process has the tree's environment, as s6-svscan has under s6-overlay: whatever it spawns
+  // (supervised services included) inherits it. The native addon is loaded first: it may need TMPDIR.
+  native();
+  replaceEnvironment(treeEnv);
+  const stopping = new AbortController();
 
   let manager: ServiceManager | undefined;
   const stage2 = (async () => {
