@@ -42,9 +42,6 @@ async function main() {
     main: out('nuwa.cjs'),
     output: out('nuwa.blob'),
     disableExperimentalSEAWarning: true,
-    // V8's compiled code for the bundle, stored in the executable: ~13 % less CPU to start a short-lived tool (svc,
-    // svstat) than compiling 1 MB of JavaScript at every start.
-    useCodeCache: true,
     assets: { 'nuwa_native.node': out('nuwa_native.node') },
   }));
   execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
