@@ -4,11 +4,11 @@
  * not reach them. A time limit, when given, ends the whole process group: SIGTERM, then SIGKILL a second later.
  * While a program runs long, one line says so every SLOW_NOTICE_MS, so that a hung boot names its culprit.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../log/logger';
 import { spawn, SpawnError } from '../sys/spawner';
 import { shellExitCode, signalName, type Termination } from '../wire/wait-status';
+import { isExecutableFile } from '../sys/files';
 
 /** How often a long-running step is named on the console. */
 export const SLOW_NOTICE_MS = 10_000;
@@ -104,20 +104,12 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 
 /** `name` looked up like execvp does, in `pathValue`; undefined when absent or not executable. */
 export function findProgram(name: string, pathValue: string | undefined): string | undefined {
-  if (name.includes('/')) return isExecutable(name) ? name : undefined;
+  if (name.includes('/')) return isExecutableFile(name) ? name : undefined;
   for (const dir of (pathValue ?? '/usr/bin:/bin').split(':')) {
     if (dir === '') continue;
     const candidate = path.join(dir, name);
-    if (isExecutable(candidate)) return candidate;
+    if (isExecutableFile(candidate)) return candidate;
   }
   return undefined;
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}

@@ -4,12 +4,12 @@
  * built-ins are SIGHUP = scan and prune, SIGINT = SIGTERM = terminate, SIGQUIT = quit, the others nothing.
  * SIGALRM always rescans, SIGABRT always aborts.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../log/logger';
 import { routeSignals } from '../sys/signals';
 import { spawn, SpawnError } from '../sys/spawner';
 import { CONTROL_DIR, type ScanCommand } from './control';
+import { isExecutableFile } from '../sys/files';
 
 export const SCRIPTABLE: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGPWR', 'SIGWINCH'];
 
@@ -22,14 +22,6 @@ const BUILTIN: Partial<Record<NodeJS.Signals, ScanCommand>> = {
   SIGABRT: 'abort',
 };
 
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** Routes the scanner's signals; returns a function that removes the routes. */
 export function routeScannerSignals(scandir: string, run: (command: ScanCommand) => void, log: Logger): () => void {
@@ -37,7 +29,7 @@ export function routeScannerSignals(scandir: string, run: (command: ScanCommand)
   for (const signal of [...SCRIPTABLE, 'SIGALRM', 'SIGABRT'] as NodeJS.Signals[]) {
     routes[signal] = () => {
       const script = path.join(scandir, CONTROL_DIR, signal);
-      if (SCRIPTABLE.includes(signal) && isExecutable(script)) {
+      if (SCRIPTABLE.includes(signal) && isExecutableFile(script)) {
         spawn(script, [], { cwd: scandir, stdio: 'inherit' }).catch((err: unknown) => {
           log.warn(`${signal}: cannot run ${script}: ${err instanceof SpawnError ? err.message : String(err)}`);
         });
