@@ -15,7 +15,7 @@ import { spawn, SpawnError, type Spawned } from '../sys/spawner';
 import { findUser } from './accounts';
 import { UNCAUGHT_LOGS } from './paths';
 import { findProgram } from './run-program';
-import { selfCommand } from './self';
+import { selfCommand } from '../sys/self';
 import type { OverlaySettings } from './settings';
 
 const log = logger('init');

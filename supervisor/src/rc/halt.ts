@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { native } from '../sys/native';
 import { sendControl, NotSupervisedError } from '../wire/control';
 import { BASEDIR_BIN, INIT_CONTROL } from './paths';
-import { selfCommand } from './self';
+import { selfCommand } from '../sys/self';
 
 export type HaltKind = 'halt' | 'poweroff' | 'reboot';
 const LETTER: Record<HaltKind, string> = { halt: 'h', poweroff: 'p', reboot: 'r' };

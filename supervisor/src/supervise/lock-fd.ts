@@ -30,9 +30,9 @@ export function openServiceLock(serviceDir: string, warn: (message: string) => v
 }
 
 /** The command that runs `program args…` once the lock on fd `n` is held. */
-export function lockedCommand(n: number, program: string, args: string[]): { file: string; args: string[] } {
+export function lockedCommand(n: number, program: string, args: string[]): { file: string; args: string[]; argv0: string } {
   const self = selfCommand();
-  return { file: self.file, args: [...self.prefix, LOCKFD_APPLET, String(n), program, ...args] };
+  return { file: self.file, args: [...self.prefix, LOCKFD_APPLET, String(n), program, ...args], argv0: self.argv0 };
 }
 
 /** `nuwa supervise-lockfd N PROG ARGS…` (internal): lock fd N for writing, waiting if needed, then exec PROG. */

@@ -289,7 +289,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     const problem = programProblem(cwd, 'run');
     if (problem) return this.spawnFailed(problem);
     const settings = this.readSettings();
-    let command = { file: './run', args: [this.name] };
+    let command: { file: string; args: string[]; argv0?: string } = { file: './run', args: [this.name] };
     let lock: { at: number; fd: number } | undefined;
     if (settings.lockFd !== undefined) {
       try {
@@ -301,7 +301,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     }
     let spawned: Spawned;
     try {
-      spawned = await spawn(command.file, command.args, { cwd, detached: true, stdio: this.stdio(settings.notificationFd, lock) });
+      spawned = await spawn(command.file, command.args, { cwd, detached: true, argv0: command.argv0, stdio: this.stdio(settings.notificationFd, lock) });
     } catch (err) {
       if (!(err instanceof SpawnError)) throw err;
       return this.spawnFailed(`cannot spawn run: ${err.message.replace(/^cannot run '[^']*': /, '')}`);

@@ -3,11 +3,16 @@ import { native } from './native';
 
 export interface SelfCommand {
   file: string;
-  /** Arguments before the applet's name. */
+  /** Arguments before the applet's name: [script] under Node, nothing in the single executable. */
   prefix: string[];
+  /**
+   * argv[0] for the child. In an image the executable is /init itself: a child started under that name would
+   * dispatch to `init`, so it is called `nuwa`, and the multi-call dispatch takes the applet from the first argument.
+   */
+  argv0: string;
 }
 
-function isSea(): boolean {
+export function isSea(): boolean {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const sea = require('node:sea') as { isSea(): boolean };
@@ -19,7 +24,9 @@ function isSea(): boolean {
 
 /** The single executable, or node + script. */
 export function selfCommand(): SelfCommand {
-  return isSea() ? { file: process.execPath, prefix: [] } : { file: process.execPath, prefix: [process.argv[1] ?? ''] };
+  return isSea()
+    ? { file: process.execPath, prefix: [], argv0: 'nuwa' }
+    : { file: process.execPath, prefix: [process.argv[1] ?? ''], argv0: process.execPath };
 }
 
 /**

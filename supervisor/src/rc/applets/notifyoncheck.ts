@@ -13,7 +13,7 @@ import { readUint } from '../../wire/servicedir';
 import { planCommandLine } from '../command-line';
 import { execInto } from '../exec';
 import { findProgram, runProgram } from '../run-program';
-import { selfCommand } from '../self';
+import { selfCommand } from '../../sys/self';
 
 const USAGE = 'usage: s6-notifyoncheck [-d] [-3 FD] [-s MS] [-T MS] [-t MS] [-w MS] [-n TRIES] [-c CHECK] PROG...';
 const POLL = '--nuwa-poll';
