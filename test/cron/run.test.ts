@@ -171,6 +171,20 @@ test('at stop, a running job may finish within the grace time; past it, it is st
   t.regex(impatient.log(), /job slow:1 was killed by SIGTERM/);
 });
 
+test('the grace time defaults to S6_SERVICES_GRACETIME; a value that is not a number of ms is said in one line', async (t) => {
+  const dir = tempDir('nuwa-t-cron-grace-');
+  const slow = write(path.join(dir, 'slow'), `@reboot echo $$ > ${dir}/slowpid; exec sleep 300\n`);
+  const cron = startCron(['--no-watch', '--state', path.join(dir, 's'), slow], { S6_SERVICES_GRACETIME: '300' });
+  await waitFor('the slow job to start', () => fs.existsSync(path.join(dir, 'slowpid')));
+  t.is(await cron.stop(), 0);
+  t.regex(cron.log(), /waiting up to 300 ms for 1 running/);
+  t.regex(cron.log(), /grace time over: stopping the jobs still running/);
+
+  const check = startCron(['--check', write(path.join(dir, 'good'), '@reboot echo up\n')], { S6_SERVICES_GRACETIME: '3s' });
+  t.is(await check.stop('SIGCONT'), 0);
+  t.is(check.log().split('\n').filter((l) => l.includes('S6_SERVICES_GRACETIME')).join('\n'), 'nuwa cron: warning: S6_SERVICES_GRACETIME="3s" is not a number of milliseconds: using 3000');
+});
+
 test('--check prints next runs and exits 1 naming each bad line; --list shows the schedule', async (t) => {
   const dir = tempDir('nuwa-t-cron-check-');
   const good = write(path.join(dir, 'good'), 'CRON_TZ=Europe/Berlin\n30 2 * * * echo nightly\n@reboot echo up\n');

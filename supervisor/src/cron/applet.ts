@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../applet';
 import { logger } from '../log/logger';
+import { envMilliseconds } from '../sys/env';
 import { routeSignals } from '../sys/signals';
 import { Runner } from './runner';
 import { Scheduler } from './scheduler';
@@ -50,8 +51,7 @@ function parseOptions(argv: string[]): Options | undefined {
   const sources: Source[] = [];
   let mode: Options['mode'] = 'run';
   let runs = 3;
-  const envGrace = Number.parseInt(process.env.S6_SERVICES_GRACETIME ?? '', 10);
-  let graceMs = Number.isNaN(envGrace) ? 3000 : envGrace;
+  let graceMs = envMilliseconds('S6_SERVICES_GRACETIME', 3000, log);
   let stateDir = '/run/nuwa';
   let watch = true;
   const number = (flag: string, value: string | undefined) => {

@@ -16,7 +16,9 @@ import { hasOverlayTree } from '../rc/paths';
 import { VARIABLES } from '../rc/settings';
 import { initWithScanDir, scanDirForInit } from '../scan/init-mode';
 import { runMainProgram } from './main-program';
-import { becomeInit, envMilliseconds } from './pid1';
+import { logger } from '../log/logger';
+import { envMilliseconds } from '../sys/env';
+import { becomeInit } from './pid1';
 
 const HELP = `usage: nuwa init [--] [CMD [ARGS...]]
        nuwa init --check [--root DIR]
@@ -70,6 +72,7 @@ export async function main(argv: string[]): Promise<number> {
   if (command.length === 0 && !scandir) throw new UsageError('no command given (usage: nuwa init [--] CMD [ARGS...])');
 
   becomeInit();
-  if (scandir) return initWithScanDir(scandir, command, envMilliseconds('S6_KILL_GRACETIME', 3000));
-  return runMainProgram(command, { graceMs: envMilliseconds('S6_KILL_GRACETIME', 3000) });
+  const graceMs = envMilliseconds('S6_KILL_GRACETIME', 3000, logger('init'));
+  if (scandir) return initWithScanDir(scandir, command, graceMs);
+  return runMainProgram(command, { graceMs });
 }

@@ -36,14 +36,3 @@ export function becomeInit(): void {
   process.on('uncaughtException', (err: unknown) => log.error(`internal error, survived: ${describeError(err)}`));
   process.on('unhandledRejection', (err: unknown) => log.error(`internal error, survived: ${describeError(err)}`));
 }
-
-/** A duration in ms from the environment (s6-overlay's S6_* variables are plain digits). */
-export function envMilliseconds(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) {
-    log.warn(`${name}=${JSON.stringify(raw)} is not a number of milliseconds: using ${fallback}`);
-    return fallback;
-  }
-  return Number(raw);
-}
