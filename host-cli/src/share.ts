@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isSea } from '../../supervisor/src/sys/sea';
 
 const MARKERS = ['layers/base/Containerfile', 'host-cli/templates/bin/_lib.sh'];
 
@@ -31,15 +32,6 @@ export function shareDir(): string {
   const found = candidates.find(isShare);
   if (!found) throw new Error(`cannot find nuwa's layers/ and host-cli/templates/ (looked above ${starts.join(', ')} and in /usr/local/share/nuwa): set NUWA_SHARE`);
   return found;
-}
-
-function isSea(): boolean {
-  try {
-    // node:sea exists from Node 20.12; require() keeps older runtimes (and the type checker) happy.
-    return (require('node:sea') as { isSea(): boolean }).isSea();
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -10,6 +10,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { seaAsset } from './sea';
 
 export interface Native {
   /** waitpid(pid, WNOHANG): [pid, raw wait status], or null while the child is still running. */
@@ -50,7 +51,7 @@ function load(): Native {
 }
 
 function addonPath(): string {
-  const sea = seaAsset();
+  const sea = seaAsset(ADDON);
   if (sea) return extract(sea);
   const candidates = [
     process.env.NUWA_NATIVE_ADDON,
@@ -59,16 +60,6 @@ function addonPath(): string {
   ];
   for (const candidate of candidates) if (candidate && fs.existsSync(candidate)) return candidate;
   throw new Error(`native addon ${ADDON} not found: run "npm run build" first`);
-}
-
-function seaAsset(): ArrayBuffer | undefined {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const sea = require('node:sea') as { isSea(): boolean; getRawAsset(key: string): ArrayBuffer };
-    return sea.isSea() ? sea.getRawAsset(ADDON) : undefined;
-  } catch {
-    return undefined; // node:sea does not exist outside a SEA build on older Node versions
-  }
 }
 
 function extract(asset: ArrayBuffer): string {

@@ -1,5 +1,6 @@
 /** How this program runs itself again: as a child (one of its applets), or in place with its runtime settings. */
 import { native } from './native';
+import { isSea } from './sea';
 
 export interface SelfCommand {
   file: string;
@@ -10,16 +11,6 @@ export interface SelfCommand {
    * dispatch to `init`, so it is called `nuwa`, and the multi-call dispatch takes the applet from the first argument.
    */
   argv0: string;
-}
-
-export function isSea(): boolean {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const sea = require('node:sea') as { isSea(): boolean };
-    return sea.isSea();
-  } catch {
-    return false; // node:sea does not exist outside a single executable on older Node versions
-  }
 }
 
 /** The single executable, or node + script. */
