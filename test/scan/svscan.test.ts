@@ -3,12 +3,14 @@
  * s6-svscanctl): the supervision semantics a user relies on, and nuwa's own restart policy.
  */
 import test from 'ava';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Readable } from 'node:stream';
 import { readStatus } from '../../supervisor/src/wire/status';
 import { toMilliseconds } from '../../supervisor/src/wire/tai64n';
 import { readDeathTally } from '../../supervisor/src/wire/death-tally';
-import { tempDir, waitFor } from '../helpers';
+import { nuwaBinary, tempDir, waitFor } from '../helpers';
 import { run, s6svok, startScanner, svstatFields, waitUp, writeService, type Scanner } from '../helpers/s6';
 
 async function withScanner(services: Record<string, Parameters<typeof writeService>[1]>, body: (s: Scanner, dir: (name: string) => string) => Promise<void>) {
@@ -234,4 +236,25 @@ test('lock-fd: run holds supervise/service-lock (s6-setlock -n cannot take it) o
     await waitUp(dir('l'), false);
     t.false(busy()); // released with the process
   });
+});
+
+test('-d 3: one newline on fd 3, then EOF, once the scanner accepts commands (s6-svscan -d)', async (t) => {
+  const scandir = tempDir('nuwa-svscan-');
+  writeService(path.join(scandir, 'a'), { run: 'exec sleep 1000' });
+  const child = spawn(nuwaBinary(), ['svscan', '-d', '3', scandir], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    const notification = child.stdio[3] as Readable;
+    let received = '';
+    notification.on('data', (d: Buffer) => (received += d.toString('latin1')));
+    await new Promise((resolve) => notification.once('end', resolve));
+    t.is(received, '\n');
+    // ready means ready: the control FIFO has its reader
+    t.is(run('s6-svscanctl', ['-a', scandir]).status, 0);
+    await waitUp(path.join(scandir, 'a'), true);
+    t.is(run('s6-svscanctl', ['-t', scandir]).status, 0);
+    t.is(await exited, 0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
 });

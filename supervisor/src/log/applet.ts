@@ -2,12 +2,12 @@
  * `nuwa log` (also `s6-log`): reads a service's output on stdin and runs s6-log's logging script on each line.
  * Exits 0 on end of input, SIGTERM (unless -p), SIGINT or SIGHUP; SIGALRM rotates every logdir now.
  */
-import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { UsageError } from '../applet';
 import { Fatal } from '../tools/fatal';
 import { getopt } from '../tools/getopt';
 import { routeSignals } from '../sys/signals';
+import { notifyReady } from '../wire/readiness';
 import { now } from '../wire/tai64n';
 import { LineSplitter } from './lines';
 import { Logdir, LogdirLockedError } from './logdir';
@@ -141,14 +141,7 @@ export async function runLogger(options: Options, script: string[], input: Reada
     throw err;
   }
 
-  if (options.notifyFd !== undefined) {
-    try {
-      fs.writeSync(options.notifyFd, '\n');
-      fs.closeSync(options.notifyFd);
-    } catch (err) {
-      log.warn(`cannot notify readiness on fd ${options.notifyFd}: ${(err as Error).message}`);
-    }
-  }
+  if (options.notifyFd !== undefined) notifyReady(options.notifyFd, log);
 
   const splitter = new LineSplitter(options.lineLimit);
   const needsText = steps.some((s) => s.selectors.some((sel) => sel.kind !== 'fallback'));

@@ -1,9 +1,9 @@
 /** `nuwa svscan [DIR]`: s6-svscan's command line over the scanner (scan/index.ts). */
-import * as fs from 'node:fs';
 import { UsageError } from '../applet';
 import { becomeInit } from '../init/pid1';
 import { logger } from '../log/logger';
 import { AlreadyLockedError } from '../wire/lock';
+import { notifyReady } from '../wire/readiness';
 import { runFinishScript, startScanner } from './index';
 
 const HELP = `usage: nuwa svscan [-d notif] [-t rescan_ms] [DIR]
@@ -74,14 +74,7 @@ export async function main(argv: string[]): Promise<number> {
     log.error(`cannot supervise ${parsed.dir}: ${(err as Error).message}`);
     return 111;
   }
-  if (parsed.notifyFd !== undefined) {
-    try {
-      fs.writeSync(parsed.notifyFd, '\n');
-      fs.closeSync(parsed.notifyFd);
-    } catch (err) {
-      log.warn(`cannot notify readiness on fd ${parsed.notifyFd}: ${(err as Error).message}`);
-    }
-  }
+  if (parsed.notifyFd !== undefined) notifyReady(parsed.notifyFd, log);
   await scanner.finished;
   runFinishScript(scanner.dir, log);
   return 0;
