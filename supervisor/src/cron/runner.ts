@@ -3,7 +3,7 @@
  * own process group (so a stop reaches the whole job), through the spawner. A job is never started while its
  * previous run still runs; that is said in the log. Output lines are logged tagged with the job's id.
  */
-import * as fs from 'node:fs';
+import { isDirectory } from '../sys/files';
 import { spawn } from '../sys/spawner';
 import { shellExitCode, signalName, type Termination } from '../wire/wait-status';
 import { LineSplitter } from '../log/lines';
@@ -38,7 +38,7 @@ export class Runner {
       log.warn(`job ${job.id} not started: its previous run (pid ${previous.pid}, started ${since} s ago) is still running`);
       return;
     }
-    const cwd = dirExists(job.account.home) ? job.account.home : '/';
+    const cwd = isDirectory(job.account.home) ? job.account.home : '/';
     // Taken before the first await: a second start in the same tick sees the job as running.
     const run: Run = { pid: 0, started: this.now(), exited: new Promise<Termination>(() => undefined) };
     this.running.set(job.key, run);
@@ -99,14 +99,6 @@ export class Runner {
     // Let the exit bookkeeping (output flush, log line) of the last runs happen.
     await new Promise((resolve) => setImmediate(resolve));
     return this.running.size === 0;
-  }
-}
-
-function dirExists(dir: string): boolean {
-  try {
-    return fs.statSync(dir).isDirectory();
-  } catch {
-    return false;
   }
 }
 

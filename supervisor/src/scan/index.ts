@@ -160,16 +160,3 @@ export function runFinishScript(scandir: string, log: Logger = logger('svscan'))
 export function defaultScanDir(): string {
   return process.env.NUWA_SCANDIR || '/run/service';
 }
-
-/**
- * nuwa init's hook: supervises the scan dir when it exists (signals stay with init), or returns undefined.
- * Kept this small on purpose: the s6-overlay boot (rc/) builds its own sequence on startScanner().
- */
-export function superviseScanDirIfPresent(dir = defaultScanDir()): ScannerHandle | undefined {
-  try {
-    if (!fs.statSync(dir).isDirectory()) return undefined;
-  } catch {
-    return undefined;
-  }
-  return startScanner(dir, { signals: false });
-}

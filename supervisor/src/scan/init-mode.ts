@@ -8,21 +8,17 @@
  *    Unlike s6-svscan, the stop is bounded by the grace time: a service that ignores its down signal would otherwise
  *    keep PID 1, and so the container, from ever ending (until the runtime's own SIGKILL, which skips finish).
  */
-import * as fs from 'node:fs';
 import { runMainProgram } from '../init/main-program';
 import { killAll, terminateAll } from '../init/shutdown';
 import { logger } from '../log/logger';
+import { isDirectory } from '../sys/files';
 import { defaultScanDir, runFinishScript, startScanner } from './index';
 
 const log = logger('init');
 
 /** The scan dir nuwa init supervises, or undefined when there is none. */
 export function scanDirForInit(dir = defaultScanDir()): string | undefined {
-  try {
-    return fs.statSync(dir).isDirectory() ? dir : undefined;
-  } catch {
-    return undefined;
-  }
+  return isDirectory(dir) ? dir : undefined;
 }
 
 export async function initWithScanDir(scandir: string, command: string[], graceMs: number): Promise<number> {

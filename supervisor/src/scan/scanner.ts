@@ -13,6 +13,7 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { logger, type Logger } from '../log/logger';
+import { isDirectory } from '../sys/files';
 import { AlreadyLockedError } from '../wire/lock';
 import type { SupervisorStatus } from '../wire/status';
 import type { Phase } from '../supervise/machine';
@@ -71,14 +72,6 @@ interface Slot {
 
 function keyOf(stat: fs.Stats): string {
   return `${stat.dev}:${stat.ino}`;
-}
-
-function isDirectory(dir: string): boolean {
-  try {
-    return fs.statSync(dir).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** Whether `dir` still leads to the service identified by `key` (a second name for it, or its name unchanged). */
