@@ -8,6 +8,7 @@
 import { constants } from 'node:os';
 import { MAX_DEATH_TALLY } from '../wire/death-tally';
 import { exists, readFirstLine, readUint } from '../wire/servicedir';
+import { parseSignal, signalName } from '../wire/wait-status';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy';
 
 /** Highest fd a child may be given for notification-fd / lock-fd (s6 checks RLIMIT_NOFILE; this is its usual value). */
@@ -49,16 +50,12 @@ export interface ReadSettings {
   warnings: string[];
 }
 
-/** skalibs' sig0_scan: a name with or without "SIG", or a number. */
-export function parseSignal(text: string): NodeJS.Signals | undefined {
-  const t = text.trim();
-  const signals = constants.signals as Record<string, number>;
-  if (/^\d+$/.test(t)) {
-    const n = Number(t);
-    return (Object.keys(signals).find((name) => signals[name] === n) as NodeJS.Signals | undefined) ?? undefined;
-  }
-  const name = (t.toUpperCase().startsWith('SIG') ? t.toUpperCase() : `SIG${t.toUpperCase()}`) as NodeJS.Signals;
-  return signals[name] !== undefined ? name : undefined;
+/** down-signal's text, read as skalibs' sig0_scan reads it (wire/wait-status.ts), named as process.kill() wants it. */
+function downSignalOf(text: string): NodeJS.Signals | undefined {
+  const n = parseSignal(text.trim());
+  if (n === undefined) return undefined;
+  const name = signalName(n);
+  return name in constants.signals ? (name as NodeJS.Signals) : undefined;
 }
 
 export function readSettings(dir: string): ReadSettings {
@@ -88,7 +85,7 @@ export function readSettings(dir: string): ReadSettings {
   try {
     const text = readFirstLine(dir, 'down-signal');
     if (text !== undefined) {
-      const parsed = parseSignal(text);
+      const parsed = downSignalOf(text);
       if (parsed) downSignal = parsed;
       else warnings.push(`invalid down-signal ${JSON.stringify(text.slice(0, 40))}: using SIGTERM`);
     }
