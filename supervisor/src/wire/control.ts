@@ -57,21 +57,36 @@ export class NotSupervisedError extends Error {
   }
 }
 
-/** Writes `letters` to a service's control FIFO, as s6-svc does. Throws NotSupervisedError when nobody reads it. */
-export function sendControl(serviceDir: string, letters: string, fifo = controlPath(serviceDir)): void {
+/**
+ * The one write() both clients below make: `letters` (possibly none) into `fifo`, opened write-only and
+ * non-blocking. ENXIO, a FIFO nobody reads, comes back as 'not-listening'; any other open error is thrown.
+ */
+function writeToFifo(fifo: string, letters: string): 'sent' | 'not-listening' {
   let fd: number;
   try {
     fd = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENXIO' || code === 'ENOENT') throw new NotSupervisedError(serviceDir);
+    if ((err as NodeJS.ErrnoException).code === 'ENXIO') return 'not-listening';
     throw err;
   }
   try {
-    fs.writeSync(fd, Buffer.from(letters, 'latin1'));
+    if (letters.length > 0) fs.writeSync(fd, Buffer.from(letters, 'latin1'));
   } finally {
     fs.closeSync(fd);
   }
+  return 'sent';
+}
+
+/** Writes `letters` to a service's control FIFO, as s6-svc does. Throws NotSupervisedError when nobody reads it. */
+export function sendControl(serviceDir: string, letters: string, fifo = controlPath(serviceDir)): void {
+  let outcome: 'sent' | 'not-listening';
+  try {
+    outcome = writeToFifo(fifo, letters);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotSupervisedError(serviceDir);
+    throw err;
+  }
+  if (outcome === 'not-listening') throw new NotSupervisedError(serviceDir);
 }
 
 /** How a client's control write ended, in s6_svc_writectl's terms (s6-svc and s6-svscanctl map these to exit codes). */
@@ -84,26 +99,18 @@ export type ControlOutcome = 'sent' | 'not-listening' | 'broken';
  * directory or the write fails: those are system errors, not a missing supervisor.
  */
 export function writeControl(dir: string, subdir: string, letters: string): ControlOutcome {
-  let fd: number;
   try {
-    fd = fs.openSync(path.join(dir, subdir, 'control'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    return writeToFifo(path.join(dir, subdir, 'control'), letters);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENXIO') return 'not-listening';
     if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw err;
-    // Like s6: find out which level is missing before blaming the supervisor.
-    if (!fs.statSync(dir).isDirectory()) throw Object.assign(new Error(`${dir}: not a directory`), { code: 'ENOTDIR' });
-    try {
-      fs.statSync(path.join(dir, subdir));
-    } catch (inner) {
-      if ((inner as NodeJS.ErrnoException).code === 'ENOENT') return 'not-listening';
-    }
-    return 'broken';
   }
+  // Like s6: find out which level is missing before blaming the supervisor.
+  if (!fs.statSync(dir).isDirectory()) throw Object.assign(new Error(`${dir}: not a directory`), { code: 'ENOTDIR' });
   try {
-    if (letters.length > 0) fs.writeSync(fd, Buffer.from(letters, 'latin1'));
-  } finally {
-    fs.closeSync(fd);
+    fs.statSync(path.join(dir, subdir));
+  } catch (inner) {
+    if ((inner as NodeJS.ErrnoException).code === 'ENOENT') return 'not-listening';
   }
-  return 'sent';
+  return 'broken';
 }
