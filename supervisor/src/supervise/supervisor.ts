@@ -15,18 +15,18 @@ import { describeError, logger, type Logger } from '../log/logger';
 import { spawn, SpawnError, type Spawned } from '../sys/spawner';
 import { parseControlBytes } from '../wire/control';
 import { deathOf, writeDeathTally, type Death } from '../wire/death-tally';
-import { cleanFifodir, broadcast, makeFifodir } from '../wire/fifodir';
-import { acquireLock } from '../wire/lock';
+import { broadcast } from '../wire/fifodir';
 import { writeStatus, type SupervisorStatus } from '../wire/status';
 import { now as tainNow } from '../wire/tai64n';
 import { decodeWaitStatus, encodeWaitStatus, signalName } from '../wire/wait-status';
 import { programProblem } from './check-program';
-import { openControlFifo, type ControlFifo } from './control-fifo';
+import type { ControlFifo } from './control-fifo';
 import { DirHandle } from './dir-handle';
 import { deathReason, FailureReport } from './failure-report';
 import { initialState, statusOf, transition, type Action, type MachineEvent, type MachineState, type Now, type Phase } from './machine';
 import { lockedCommand, openServiceLock } from './lock-fd';
 import { hasDownFile, readSettings, type ServiceSettings } from './settings';
+import { openSuperviseDir } from './supervise-dir';
 
 export interface SupervisorOptions {
   /** Absolute path of the service directory. */
@@ -98,21 +98,12 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /**
-   * s6-supervise's start-up: event/ and supervise/ dirs, the lock (throws AlreadyLockedError when another supervisor
-   * holds it), the control FIFO, a clean death_tally, then the first status and event `s`.
+   * s6-supervise's start-up (supervise-dir.ts; throws AlreadyLockedError when another supervisor holds the lock), then
+   * the first status and event `s`, and run if the service is wanted up.
    */
   start(): void {
-    const file = (...parts: string[]) => this.handle.file(...parts);
     try {
-      makeFifodir(file('event'));
-      makeSuperviseDir(file('supervise'));
-      // A tool that sees the lock held reads the status next: make sure there is one (s6 has this window too).
-      // Only when none exists, so that a supervisor already running (lock held) never has its status clobbered.
-      if (!fs.existsSync(file('supervise', 'status'))) writeStatus(this.handle.base, this.status);
-      this.lockFd = acquireLock(file('supervise', 'lock'), 0o644);
-      this.control = openControlFifo(file('supervise', 'control'), (data) => this.onControlBytes(data));
-      cleanFifodir(file('event'));
-      writeDeathTally(this.handle.base, []);
+      ({ lockFd: this.lockFd, control: this.control } = openSuperviseDir(this.handle, this.status, (data) => this.onControlBytes(data)));
     } catch (err) {
       this.release();
       throw err;
@@ -401,19 +392,5 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     this.handle.close();
     this.exitResolve(); // first: whatever an 'exit' listener does, a scanner waiting for this supervisor is not stuck
     this.emit('exit');
-  }
-}
-
-/** mkdir supervise (0700); a dangling `supervise` symlink gets its target created, as s6-supervise does. */
-function makeSuperviseDir(dir: string): void {
-  try {
-    fs.mkdirSync(dir, { mode: 0o700 });
-    return;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  if (fs.lstatSync(dir).isSymbolicLink() && !fs.existsSync(dir)) {
-    const target = fs.readlinkSync(dir);
-    fs.mkdirSync(target.startsWith('/') ? target : `${dir}/../${target}`, { mode: 0o700 });
   }
 }
