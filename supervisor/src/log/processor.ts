@@ -5,31 +5,20 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { findExecutable } from '../sys/files';
 import { spawn, SpawnError } from '../sys/spawner';
 import { shellExitCode } from '../wire/wait-status';
 import { logger } from './logger';
 import type { Processor } from './script';
 
 const log = logger('log');
+/** Looked up once: null when execline is not installed. */
 let execlineb: string | null | undefined;
-
-function findInPath(program: string): string | null {
-  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
-    const candidate = path.join(dir || '.', program);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 
 export function processorArgv(processor: Processor): string[] {
   if (processor.interpreter === 'sh') return ['/bin/sh', '-c', processor.command];
   if (execlineb === undefined) {
-    execlineb = findInPath('execlineb');
+    execlineb = findExecutable('execlineb') ?? null;
     if (execlineb === null) log.warn(`execlineb is not in PATH: '!' processors run with /bin/sh -c instead`);
   }
   return execlineb ? [execlineb, '-Pc', processor.command] : ['/bin/sh', '-c', processor.command];
