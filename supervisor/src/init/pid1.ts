@@ -26,13 +26,13 @@ export function becomeInit(): void {
   if (process.env.NUWA_LOG_FORMAT || process.env.NUWA_SYSLOG) {
     void import('../log/supervisor-log').then((m) => m.setupSupervisorLog());
   }
-  // An exception inside these handlers would kill the process for good (Node exits 7), so they only format and log;
-  // describeError copes with anything thrown, `throw null` included.
   // A console that went away (the reader of our stderr exited) makes every log line fail with EPIPE, reported as an
   // 'error' event; unhandled, each became an uncaughtException whose own log line failed again: PID 1 spun at 100%
   // CPU forever (seen on test machines). Losing the console loses the messages, nothing else. (stdout is left alone:
   // init never writes there, and creating the stream could change the mode of a descriptor CMD shares.)
   process.stderr.on('error', () => undefined);
+  // An exception inside these handlers would kill the process for good (Node exits 7), so they only format and log;
+  // describeError copes with anything thrown, `throw null` included.
   process.on('uncaughtException', (err: unknown) => log.error(`internal error, survived: ${describeError(err)}`));
   process.on('unhandledRejection', (err: unknown) => log.error(`internal error, survived: ${describeError(err)}`));
 }

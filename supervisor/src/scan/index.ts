@@ -66,7 +66,8 @@ export function startScanner(dir: string, options: ScannerOptions = {}): Scanner
   scanner.on('service-state', (state: ServiceState) => events.emit('service-state', state));
   scanner.on('stopping', (mode) => events.emit('stopping', mode));
 
-  const run = (command: ScanCommand): void => {
+  /** Carries out an s6-svscanctl command, from the control FIFO, a signal or command(). */
+  const runCommand = (command: ScanCommand): void => {
     switch (command) {
       case 'scan':
         return scanner.scan();
@@ -92,7 +93,7 @@ export function startScanner(dir: string, options: ScannerOptions = {}): Scanner
 
   let control: ScanControl | undefined;
   if (options.controlDir !== false) {
-    control = openScanControl(scandir, run, (bytes) =>
+    control = openScanControl(scandir, runCommand, (bytes) =>
       log.warn(`ignored unknown command byte(s) on ${CONTROL_DIR}/control (hex ${bytes.subarray(0, 16).toString('hex')})`),
     );
   }
@@ -103,7 +104,7 @@ export function startScanner(dir: string, options: ScannerOptions = {}): Scanner
     rescanTimer = setInterval(() => scanner.scan(), options.rescanMs);
     rescanTimer.unref();
   }
-  const unroute = options.signals ? routeScannerSignals(scandir, run, log) : () => undefined;
+  const unroute = options.signals ? routeScannerSignals(scandir, runCommand, log) : () => undefined;
 
   const finished = new Promise<StopMode>((resolve) => {
     scanner.once('finished', (mode) => {
@@ -132,7 +133,7 @@ export function startScanner(dir: string, options: ScannerOptions = {}): Scanner
     command(letter) {
       const command = SCAN_LETTERS[letter];
       if (!command) throw new Error(`unknown svscanctl letter '${letter}'`);
-      run(command);
+      runCommand(command);
     },
     stop: (mode) => scanner.stop(mode),
     list: () => scanner.list(),

@@ -87,7 +87,7 @@ function isSameDir(dir: string, key: string): boolean {
  * A renamed service dir keeps its running supervisor (it holds the directory open, see dir-handle.ts); a supervisor
  * started later (after `s6-svc -x`, or a failed start) must look for it under its new name.
  */
-function follow(entry: Entry, name: string, dir: string): void {
+function followRename(entry: Entry, name: string, dir: string): void {
   entry.name = name;
   entry.dir = dir;
   if (entry.main) Object.assign(entry.main, { name, dir });
@@ -155,7 +155,7 @@ export class Scanner extends EventEmitter<ScannerEvents> {
         entry = { key, name, dir, active: true };
         this.entries.set(key, entry);
       } else if (entry.dir !== dir && !isSameDir(entry.dir, key)) {
-        follow(entry, name, dir);
+        followRename(entry, name, dir);
       }
       entry.active = true;
       this.ensureRunning(entry);

@@ -108,7 +108,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
       this.release();
       throw err;
     }
-    this.dispatch({ type: 'boot', now: clock(), normallyUp: !this.quietly('read down', () => hasDownFile(this.handle.base), false) });
+    this.dispatch({ type: 'boot', now: clock(), normallyUp: !this.bestEffort('read down', () => hasDownFile(this.handle.base), false) });
   }
 
   /** Same as writing `letters` to supervise/control. */
@@ -195,25 +195,25 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
         this.kill(action.signal, action.group === true);
         return undefined;
       case 'write-status':
-        this.quietly('write supervise/status', () => writeStatus(this.handle.base, this.status), undefined);
+        this.bestEffort('write supervise/status', () => writeStatus(this.handle.base, this.status), undefined);
         return undefined;
       case 'announce':
-        this.quietly('write event/', () => broadcast(this.handle.file('event'), action.letters), undefined);
+        this.bestEffort('write event/', () => broadcast(this.handle.file('event'), action.letters), undefined);
         this.emit('event', action.letters, this.status, this.state.phase);
         return undefined;
       case 'record-death':
         this.deaths.push(deathOf(action.at, decodeWaitStatus(action.wstat)));
         if (this.deaths.length > action.keep) this.deaths = this.deaths.slice(this.deaths.length - action.keep);
-        this.quietly('write supervise/death_tally', () => writeDeathTally(this.handle.base, this.deaths), undefined);
+        this.bestEffort('write supervise/death_tally', () => writeDeathTally(this.handle.base, this.deaths), undefined);
         return undefined;
       case 'deadline':
         this.arm(action.ms);
         return undefined;
       case 'create-down':
-        this.quietly('create down', () => fs.closeSync(fs.openSync(this.handle.file('down'), 'w', 0o644)), undefined);
+        this.bestEffort('create down', () => fs.closeSync(fs.openSync(this.handle.file('down'), 'w', 0o644)), undefined);
         return undefined;
       case 'remove-down':
-        this.quietly('remove down', () => fs.rmSync(this.handle.file('down'), { force: true }), undefined);
+        this.bestEffort('remove down', () => fs.rmSync(this.handle.file('down'), { force: true }), undefined);
         return undefined;
       case 'close-notification':
         this.notification?.destroy();
@@ -363,7 +363,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** Runs an I/O step whose failure must cost nothing but a warning (e.g. the service dir was deleted). */
-  private quietly<T>(what: string, step: () => T, fallback: T): T {
+  private bestEffort<T>(what: string, step: () => T, fallback: T): T {
     try {
       return step();
     } catch (err) {
