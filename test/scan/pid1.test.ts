@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { nuwaBinary, requireCommand, tempDir, waitFor } from '../helpers';
-import { runAsPid1 } from '../helpers/pid1';
+import { runAsPid1, runAsSubreaper } from '../helpers/pid1';
 import { run, s6svok, svstatFields, waitUp, writeService } from '../helpers/s6';
 import { childrenOf } from '../../supervisor/src/sys/process-tree';
 
@@ -108,4 +108,20 @@ test('nuwa init without CMD as PID 1: a service that ignores SIGTERM does not ho
     // PID 1's death ends its whole namespace: nothing is left behind even when the test fails
     if (pid1.process.exitCode === null) process.kill(host, 'SIGKILL');
   }
+});
+
+test('nuwa init with a scan dir it cannot take: one line says why; CMD still runs and its code is the exit code (without CMD: exit 111)', async (t) => {
+  const scandir = tempDir('nuwa-pid1-');
+  writeService(path.join(scandir, 'web'), { run: 'exec sleep 1000' });
+  fs.mkdirSync(path.join(scandir, '.s6-svscan'));
+  fs.writeFileSync(path.join(scandir, '.s6-svscan', 'control'), 'left over\n'); // not a FIFO
+  const expected = `nuwa init: error: cannot supervise the services in ${scandir}: ${scandir}/.s6-svscan/control exists and is not a FIFO`;
+  const withCmd = await runAsSubreaper(['sh', '-c', 'echo ran; exit 3'], { NUWA_SCANDIR: scandir }).finished;
+  t.is(withCmd.code, 3, withCmd.stderr);
+  t.is(withCmd.stdout, 'ran\n');
+  t.is(withCmd.stderr, `${expected}; running the command without them\n`);
+  const without = await runAsSubreaper([], { NUWA_SCANDIR: scandir }).finished;
+  t.is(without.code, 111, without.stderr);
+  t.is(without.stderr, `${expected}\n`);
+  t.false(s6svok(path.join(scandir, 'web')));
 });

@@ -12,7 +12,8 @@ import { runMainProgram } from '../init/main-program';
 import { killAll, terminateAll } from '../init/shutdown';
 import { logger } from '../log/logger';
 import { isDirectory } from '../sys/files';
-import { defaultScanDir, runFinishScript, startScanner } from './index';
+import { AlreadyLockedError } from '../wire/lock';
+import { defaultScanDir, runFinishScript, startScanner, type ScannerHandle } from './index';
 
 const log = logger('init');
 
@@ -23,7 +24,17 @@ export function scanDirForInit(dir = defaultScanDir()): string | undefined {
 
 export async function initWithScanDir(scandir: string, command: string[], graceMs: number): Promise<number> {
   const withCommand = command.length > 0;
-  const scanner = startScanner(scandir, { signals: !withCommand });
+  let scanner: ScannerHandle;
+  try {
+    scanner = startScanner(scandir, { signals: !withCommand });
+  } catch (err) {
+    // A scan dir we cannot take (another scanner holds it, a stale non-FIFO control file) costs its services, not
+    // the container: CMD still runs, and the one line below says what is missing and why.
+    const why = err instanceof AlreadyLockedError ? 'another scanner is already running there' : (err as Error).message;
+    log.error(`cannot supervise the services in ${scandir}: ${why}${withCommand ? '; running the command without them' : ''}`);
+    if (!withCommand) return err instanceof AlreadyLockedError ? 100 : 111;
+    return runMainProgram(command, { graceMs });
+  }
   log.info(`supervising the services in ${scandir}`);
   if (!withCommand) {
     let killTimer: NodeJS.Timeout | undefined;
