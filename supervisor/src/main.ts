@@ -27,7 +27,6 @@ export const applets: Record<string, AppletEntry> = {
   envdir: { summary: 'run a program with variables from an envdir (s6-envdir)', load: () => import('./rc/applets/envdir'), aliases: ['s6-envdir'] },
   'with-retries': { summary: 'run a program until it succeeds, N tries of T ms (s6-overlay)', load: () => import('./rc/applets/with-retries') },
   notifyoncheck: { summary: 'readiness by polling ./data/check for daemons that cannot notify (s6-notifyoncheck)', load: () => import('./rc/applets/notifyoncheck'), aliases: ['s6-notifyoncheck'] },
-  notifyoncheck: { summary: 'readiness by polling ./data/check for daemons that cannot notify (s6-notifyoncheck)', load: () => import('./rc/applets/notifyoncheck'), aliases: ['s6-notifyoncheck'] },
   svscan: { summary: 'supervise every service directory of a scan dir (s6-svscan)', load: () => import('./scan/applet'), aliases: ['s6-svscan'], daemon: true },
   'supervise-lockfd': { summary: '(internal) run a service holding its lock-fd lock', load: () => import('./supervise/lock-fd') },
   svc: { summary: "control a service (s6-svc's letters; -w waits)", load: () => import('./tools/svc'), aliases: ['s6-svc'] },
