@@ -1,8 +1,8 @@
 /** What the benchmark reads from /proc about the processes it measures (host PIDs: the harness is outside). */
 import * as fs from 'node:fs';
-import { childrenOf } from '../../supervisor/src/sys/process-tree';
+import { childrenOf, descendants as descendantsOf } from '../../supervisor/src/sys/process-tree';
 
-export { childrenOf };
+export { childrenOf, descendantsOf };
 
 function read(file: string): string | undefined {
   try {
@@ -10,18 +10,6 @@ function read(file: string): string | undefined {
   } catch {
     return undefined; // the process or thread exited while we looked
   }
-}
-
-/** Every descendant of `pid`, parents first. */
-export function descendantsOf(pid: number): number[] {
-  const seen: number[] = [];
-  const queue = childrenOf(pid);
-  while (queue.length > 0) {
-    const next = queue.shift() as number;
-    seen.push(next);
-    queue.push(...childrenOf(next));
-  }
-  return seen;
 }
 
 /** The program a process runs (readlink of /proc/PID/exe, even if the file was replaced since), or undefined. */

@@ -5,8 +5,10 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { childrenOf } from '../../supervisor/src/sys/process-tree';
+import { descendants as descendantsOf } from '../../supervisor/src/sys/process-tree';
 import { nuwaBinary, requireCommand, waitFor } from './index';
+
+export { descendantsOf };
 
 export type ScannerKind = 's6' | 'nuwa';
 export const SCANNER_KINDS: readonly ScannerKind[] = ['s6', 'nuwa'];
@@ -45,18 +47,6 @@ export interface Scanner {
   tree(): number[];
   /** `s6-svscanctl -t`, then waits for the scanner to exit (kills whatever is left after the deadline). */
   stop(): Promise<void>;
-}
-
-/** Processes below `pid`, parents first. */
-export function descendantsOf(pid: number): number[] {
-  const seen: number[] = [];
-  const queue = childrenOf(pid);
-  while (queue.length > 0) {
-    const next = queue.shift() as number;
-    seen.push(next);
-    queue.push(...childrenOf(next));
-  }
-  return seen;
 }
 
 /** Starts a scanner on `scandir` and waits until its control FIFO accepts commands. */

@@ -25,14 +25,14 @@ export function childrenOf(pid: number | 'self'): number[] {
   return pids;
 }
 
-/** Every descendant of this process, parents before children. */
-export function descendants(): number[] {
+/** Every descendant of `pid` (default: this process), parents before children. */
+export function descendants(pid: number | 'self' = 'self'): number[] {
   const seen: number[] = [];
-  const queue = childrenOf('self');
+  const queue = childrenOf(pid);
   while (queue.length > 0) {
-    const pid = queue.shift() as number;
-    seen.push(pid);
-    queue.push(...childrenOf(pid));
+    const next = queue.shift() as number;
+    seen.push(next);
+    queue.push(...childrenOf(next));
   }
   return seen;
 }
