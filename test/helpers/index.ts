@@ -41,6 +41,7 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, opti
     try {
       const value = await check();
       if (value) return value as NonNullable<T>;
+      last = undefined; // an error from an earlier try no longer describes what is wrong
     } catch (err) {
       last = err;
     }

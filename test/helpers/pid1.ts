@@ -1,5 +1,7 @@
 /** Runs `nuwa init …` as a real PID 1, in a new PID namespace (`unshare -p -f --mount-proc`). */
-import { spawn, type ChildProcess } from 'node:child_process';
+import test from 'ava';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { childrenOf } from '../../supervisor/src/sys/process-tree';
 import { nuwaBinary, requireCommand, waitFor } from './index';
 
@@ -28,13 +30,38 @@ function collect(child: ChildProcess): Promise<Finished> {
   });
 }
 
-/** `nuwa init ARGS` as PID 1 of a fresh PID namespace. */
-export function runAsPid1(args: string[], env: NodeJS.ProcessEnv = {}): Pid1Run {
+const live = new Set<ChildProcess>();
+
+/**
+ * A test that fails half-way must not leave its namespace behind: the processes inside hold the test's pipes, an
+ * ava worker with an open pipe never exits, and the whole run hangs until CI gives up. So after each file's tests,
+ * whatever still runs is killed (declared here, at import, so every file that starts a namespace gets it).
+ */
+test.after.always('kill the PID namespaces a failed test left running', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/**
+ * COMMAND as PID 1 of a fresh PID namespace (`unshare -p -f --mount-proc`), stdout and stderr piped to the test;
+ * `env` is its whole environment. Killing the returned process (unshare) ends the whole namespace:
+ * `--kill-child` kills PID 1 when unshare dies, even of SIGKILL, and the kernel then ends everything inside;
+ * `setpriv --pdeathsig KILL` does the same if the ava worker itself dies.
+ */
+export function spawnInPidNamespace(command: string[], env: NodeJS.ProcessEnv = process.env): ChildProcessByStdio<null, Readable, Readable> {
   requireCommand('unshare', 'util-linux');
-  const child = spawn('unshare', ['-p', '-f', '--mount-proc', '--', nuwaBinary(), 'init', ...args], {
-    env: { ...process.env, ...env },
+  requireCommand('setpriv', 'util-linux');
+  const child = spawn('setpriv', ['--pdeathsig', 'KILL', 'unshare', '-p', '-f', '--mount-proc', '--kill-child', '--', ...command], {
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+/** `nuwa init ARGS` as PID 1 of a fresh PID namespace. */
+export function runAsPid1(args: string[], env: NodeJS.ProcessEnv = {}): Pid1Run {
+  const child = spawnInPidNamespace([nuwaBinary(), 'init', ...args], { ...process.env, ...env });
   return {
     process: child,
     hostPid: () => waitFor('nuwa to start as PID 1', () => childrenOf(child.pid as number)[0]),

@@ -5,11 +5,13 @@
  * built dist/nuwa and the /command links an image gets, and its /run and /tmp are host directories bound in, so a
  * test can watch supervise/status and files from outside while the container runs.
  */
+import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { childrenOf } from '../../supervisor/src/sys/process-tree';
+import { childrenOf, descendants } from '../../supervisor/src/sys/process-tree';
 import { nuwaBinary, requireCommand, ROOT, tempDir, waitFor } from '../helpers';
+import { spawnInPidNamespace } from '../helpers/pid1';
 
 export const FIXTURES = path.join(ROOT, 'test/fixtures/overlay');
 /** The unprivileged account of the test roots and images. */
@@ -87,25 +89,19 @@ export function nuwaCopy(): string {
   return stableCopy;
 }
 
+/** Boots without a PID namespace (`notPid1`): a failed test's container is killed after the file's tests. */
 const running = new Set<ChildProcess>();
-let reaperInstalled = false;
-
-/** A test that fails or times out must not leave a container behind: kill whatever still runs when ava exits. */
-function killLeftoversOnExit(): void {
-  if (reaperInstalled) return;
-  reaperInstalled = true;
-  process.once('exit', () => {
-    for (const child of running) {
-      for (const pid of [...childrenOf(child.pid as number), child.pid as number]) {
-        try {
-          process.kill(pid, 'SIGKILL'); // the namespace's PID 1 first: the kernel then ends everything inside
-        } catch {
-          // gone already
-        }
+test.after.always('kill the containers a failed test left running', () => {
+  for (const child of running) {
+    for (const pid of [child.pid as number, ...descendants(child.pid as number)]) {
+      try {
+        process.kill(pid, 'SIGKILL'); // nuwa first, so that it restarts nothing, then what it started
+      } catch {
+        // gone already
       }
     }
-  });
-}
+  }
+});
 
 /** Boots `root` with `nuwa init ARGS`; resolves when the container has ended. */
 export function boot(root: string, args: string[], options: BootOptions = {}): Booted {
@@ -133,14 +129,15 @@ export function boot(root: string, args: string[], options: BootOptions = {}): B
     `exec chroot ${options.user ? `--userspec=${APP_UID}:${APP_UID} ` : ''}${r} /init "$@"`,
   ];
   const env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', ...options.env };
-  const namespaces = options.notPid1 ? ['-m'] : ['-m', '-p', '-f', '--mount-proc'];
-  const child = spawn('unshare', [...namespaces, '--', 'sh', '-c', steps.join('\n'), 'sh', ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  killLeftoversOnExit();
-  running.add(child);
-  child.once('exit', () => running.delete(child));
+  const script = ['sh', '-c', steps.join('\n'), 'sh', ...args];
+  let child: ChildProcess;
+  if (options.notPid1) {
+    child = spawn('unshare', ['-m', '--', ...script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    child.once('exit', () => running.delete(child));
+  } else {
+    child = spawnInPidNamespace(script, env); // --mount-proc gives it its own mount namespace too
+  }
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));

@@ -4,11 +4,10 @@
  * namespace with Debian's s6 tools (the service dirs are on the shared filesystem).
  */
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { nuwaBinary, requireCommand, tempDir, waitFor } from '../helpers';
-import { runAsPid1, runAsSubreaper } from '../helpers/pid1';
+import { nuwaBinary, tempDir, waitFor } from '../helpers';
+import { runAsPid1, runAsSubreaper, spawnInPidNamespace } from '../helpers/pid1';
 import { run, s6svok, svstatFields, waitUp, writeService } from '../helpers/s6';
 import { childrenOf } from '../../supervisor/src/sys/process-tree';
 
@@ -24,13 +23,12 @@ function zombiesUnder(pid: number): number {
 }
 
 test('nuwa svscan as PID 1: services run, orphans they leave are reaped, s6-svc works from outside, SIGTERM stops all and exits 0', async (t) => {
-  requireCommand('unshare', 'util-linux');
   const scandir = tempDir('nuwa-pid1-');
   const scratch = tempDir();
   // each start leaves 20 orphans behind (re-parented to PID 1, which must reap them)
   writeService(path.join(scandir, 'orphaner'), { run: `for i in $(seq 20); do sh -c 'sleep 0.05 &'; done\necho started >> ${scratch}/starts\nexec sleep 1000` });
   writeService(path.join(scandir, 'steady'), { run: 'exec sleep 1000' });
-  const child = spawn('unshare', ['-p', '-f', '--mount-proc', '--', nuwaBinary(), 'svscan', scandir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnInPidNamespace([nuwaBinary(), 'svscan', scandir]);
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d));
   child.stderr.on('data', (d: Buffer) => (output += d));
@@ -41,15 +39,22 @@ test('nuwa svscan as PID 1: services run, orphans they leave are reaped, s6-svc 
     await waitUp(path.join(scandir, 'orphaner'), true);
     await waitUp(path.join(scandir, 'steady'), true);
     const steady = svstatFields(path.join(scandir, 'steady'), ['pid'])['pid'];
+    const starts = () => fs.readFileSync(path.join(scratch, 'starts'), 'utf8').split('\n').length - 1;
+    // "up" means run was spawned, not that it got past its loop: restarting it before then would kill the first
+    // start before it is counted (on a slow machine, that is what happened)
+    await waitFor('the first start', () => starts() === 1);
     t.is(run('s6-svc', ['-r', path.join(scandir, 'orphaner')]).status, 0);
-    await waitFor('the second start', () => fs.readFileSync(path.join(scratch, 'starts'), 'utf8').split('\n').length >= 3);
+    await waitFor('the second start', () => starts() === 2);
     await waitFor('every orphan reaped', () => zombiesUnder(pid1) === 0 && childrenOf(pid1).length === 2);
     t.is(svstatFields(path.join(scandir, 'steady'), ['pid'])['pid'], steady);
     process.kill(pid1, 'SIGTERM');
     t.is(await exited, 0, output);
     t.false(s6svok(path.join(scandir, 'steady')));
+  } catch (err) {
+    t.log(`nuwa svscan said:\n${output}`);
+    throw err;
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null) child.kill('SIGKILL'); // unshare: --kill-child takes the namespace with it
   }
 });
 
