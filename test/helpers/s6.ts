@@ -111,7 +111,11 @@ export async function startScanner(kind: ScannerKind, scandir: string, env: Node
 
 /** Real `s6-svstat -o FIELDS dir`, split into a record. */
 export function svstatFields(dir: string, fields: readonly string[]): Record<string, string> {
-  const out = execFileSync('s6-svstat', ['-o', fields.join(','), dir], { encoding: 'utf8' }).trim().split(' ');
+  // stderr piped, not inherited: a wait that polls while no supervisor runs yet would fill the test log with it
+  // (execFileSync's error still carries it)
+  const out = execFileSync('s6-svstat', ['-o', fields.join(','), dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    .trim()
+    .split(' ');
   return Object.fromEntries(fields.map((f, i) => [f, out[i] ?? '']));
 }
 

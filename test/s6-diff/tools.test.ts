@@ -139,7 +139,9 @@ test('nuwa svok, svc and svscanctl drive a real s6-svscan tree; bare names resol
 
 test('nuwa svwait: the exit codes of s6-svwait on the same situations', async (t) => {
   const tree = await s6Tree(t);
-  writeService(tree.dir('perm'), { run: 'exit 1', finish: 'exit 125', files: { down: '' } });
+  // notification-fd: without it `svc -wU` degrades to -wu, and whether the waiter sees the brief "up" before the
+  // permanent failure is a race (for s6 as for nuwa); with it, -U can only end in the failure
+  writeService(tree.dir('perm'), { run: 'exit 1', finish: 'exit 125', files: { down: '', 'notification-fd': '3\n' } });
   run('s6-svscanctl', ['-a', tree.scandir]);
   await waitFor('perm supervised', () => s6svok(tree.dir('perm')));
   const cases: string[][] = [
