@@ -98,7 +98,7 @@ export function startScanner(dir: string, options: ScannerOptions = {}): Scanner
     );
   }
   let watcher: ScanDirWatcher | undefined;
-  if (options.watch !== false) watcher = watchScanDir(scandir, () => scanner.scan('hangup-loggers'));
+  if (options.watch !== false) watcher = watchScanDir(scandir, () => scanner.scan('hangup-loggers'), log);
   let rescanTimer: NodeJS.Timeout | undefined;
   if (options.rescanMs && options.rescanMs > 0) {
     rescanTimer = setInterval(() => scanner.scan(), options.rescanMs);

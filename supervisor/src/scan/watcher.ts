@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { CONTROL_DIR } from './control';
+import type { Logger } from '../log/logger';
 
 export const DEBOUNCE_MS = 100;
 
@@ -13,8 +14,9 @@ export interface ScanDirWatcher {
   close(): Promise<void>;
 }
 
-export function watchScanDir(scandir: string, onChange: () => void, debounceMs = DEBOUNCE_MS): ScanDirWatcher {
+export function watchScanDir(scandir: string, onChange: () => void, log: Logger, debounceMs = DEBOUNCE_MS): ScanDirWatcher {
   let timer: NodeJS.Timeout | undefined;
+  let failed = false;
   const watcher: FSWatcher = watch(scandir, {
     depth: 0,
     ignoreInitial: true,
@@ -41,7 +43,14 @@ export function watchScanDir(scandir: string, onChange: () => void, debounceMs =
   });
   // chokidar ignores what happens during its initial scan: one rescan once it is ready closes that gap
   watcher.on('ready', onChange);
-  watcher.on('error', () => undefined); // e.g. the scan dir itself was removed: the next explicit scan says so
+  // e.g. no inotify watches left (fs.inotify.max_user_watches), or the scan dir itself removed: supervision goes on,
+  // only the automatic pick-up of new services is lost, so say it once and say what still works
+  watcher.on('error', (err: unknown) => {
+    if (failed) return;
+    failed = true;
+    const reason = err instanceof Error ? err.message : String(err);
+    log.warn(`cannot watch ${scandir} (${reason}): new and removed services are picked up only on s6-svscanctl -a/-n, SIGALRM or SIGHUP`);
+  });
   return {
     async close() {
       clearTimeout(timer);

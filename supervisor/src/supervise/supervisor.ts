@@ -149,16 +149,17 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   private async drain(): Promise<void> {
     this.draining = true;
     try {
+      // an action's outcome (a spawn's result, an immediate deadline) goes before anything that arrived meanwhile
+      const followUps: MachineEvent[] = [];
       let event = this.queue.shift();
       while (event) {
         const [next, actions] = transition(this.state, event);
         this.state = next;
-        let followUp: MachineEvent | undefined;
         for (const action of actions) {
           const result = await this.performSurviving(action);
-          if (result) followUp = result;
+          if (result) followUps.push(result);
         }
-        event = followUp ?? this.queue.shift();
+        event = followUps.shift() ?? this.queue.shift();
       }
     } catch (err) {
       this.log.error(`${this.name}: internal error, survived: ${describeError(err)}`);
@@ -207,6 +208,12 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
         this.bestEffort('write supervise/death_tally', () => writeDeathTally(this.handle.base, this.deaths), undefined);
         return undefined;
       case 'deadline':
+        if (action.ms === 0) {
+          // "restart now": handled in this same drain. A 0 ms timer would cost Node's 1 ms floor and let every
+          // other callback (the reaper's pass among them) run before the new instance is spawned.
+          this.arm(null);
+          return { type: 'timeout', now: clock() };
+        }
         this.arm(action.ms);
         return undefined;
       case 'create-down':
