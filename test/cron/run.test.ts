@@ -120,6 +120,8 @@ test('a group-writable system crontab is refused', async (t) => {
   const cron = startCron(['--no-watch', '--state', path.join(dir, 'state'), '--system', path.dirname(system)]);
   t.teardown(() => cron.stop('SIGKILL'));
   await waitFor('the refusal', () => cron.log().includes('refused: writable by group or others (mode 666)'));
+  // the summary is a later line, which may not have arrived yet when the refusal did
+  await waitFor('the load summary', () => /jobs loaded/.test(cron.log()));
   t.regex(cron.log(), /0 jobs loaded/);
   t.is(await cron.stop(), 0);
   t.false(fs.existsSync(path.join(dir, 'ran')));
@@ -163,7 +165,8 @@ test('at stop, a running job may finish within the grace time; past it, it is st
 
   const slow = write(path.join(dir, 'slow'), `@reboot echo $$ > ${dir}/slowpid; exec sleep 300\n`);
   const impatient = startCron(['--no-watch', '--grace', '300', '--state', path.join(dir, 's2'), slow]);
-  await waitFor('the slow job to start', () => fs.existsSync(path.join(dir, 'slowpid')));
+  // its pid written, not just the file created: the job may be stopped before the shell writes it
+  await waitFor('the slow job to start', () => /^\d+\n$/.test(fs.readFileSync(path.join(dir, 'slowpid'), 'utf8')));
   t.is(await impatient.stop(), 0);
   const pid = Number(fs.readFileSync(path.join(dir, 'slowpid'), 'utf8'));
   t.throws(() => process.kill(pid, 0), undefined, 'the job was stopped');

@@ -33,6 +33,7 @@ test('NUWA_SYSLOG: cron\'s log reaches rsyslog with facility cron, tag nuwa and 
   const syslog = await startRsyslog();
   t.teardown(() => syslog.stop());
   const cron = cronWith({ NUWA_SYSLOG: `unix:${syslog.socket}` });
+  t.teardown(() => cron.stop()); // a failed wait must not leave it running with our pipe
   const has = (pattern: RegExp) => syslog.messages().some((m) => pattern.test(m.message));
   await waitFor('a job run in syslog', () => has(/^cron: job crontab:1 exited 2/));
   t.is(await cron.stop(), 0);
@@ -48,6 +49,7 @@ test('NUWA_SYSLOG: cron\'s log reaches rsyslog with facility cron, tag nuwa and 
 
 test('NUWA_LOG_FORMAT=json: one JSON object per line with time, level, component and message', async (t) => {
   const cron = cronWith({ NUWA_LOG_FORMAT: 'json' });
+  t.teardown(() => cron.stop()); // a failed wait must not leave it running with our pipe
   await waitFor('a job run', () => cron.stderr().includes('exited 2'));
   t.is(await cron.stop(), 0);
   const entries = cron
@@ -63,6 +65,7 @@ test('NUWA_LOG_FORMAT=json: one JSON object per line with time, level, component
 
 test('bad log settings are said once and the log falls back to plain lines', async (t) => {
   const cron = cronWith({ NUWA_LOG_FORMAT: 'yaml', NUWA_SYSLOG: 'carrier-pigeon://x' });
+  t.teardown(() => cron.stop()); // a failed wait must not leave it running with our pipe
   await waitFor('cron started', () => cron.stderr().includes('jobs loaded'));
   t.is(await cron.stop(), 0);
   t.regex(cron.stderr(), /nuwa log: warning: NUWA_LOG_FORMAT=yaml: expected plain or json; using plain\n/);

@@ -68,6 +68,20 @@ function curl(url: string): Fetched {
   return { status: Number(status), body: r.stdout.slice(0, cut), location };
 }
 
+/**
+ * `curl`, after a reload: nginx's reload only signals its master, and a worker of the old generation can still take
+ * a connection for a moment (serving the old sites and certificates), so this retries until the fetch succeeds.
+ */
+function served(url: string): Promise<Fetched> {
+  return waitFor(`${url} to be served after nginx's reload`, () => {
+    try {
+      return curl(url);
+    } catch {
+      return undefined;
+    }
+  });
+}
+
 /** The certificate nginx serves for `domain`, verified (chain and name) against pebble's root. */
 function servedCertificate(domain: string): Promise<tls.PeerCertificate> {
   return new Promise((resolve, reject) => {
@@ -111,7 +125,7 @@ test.serial('install: pebble issues the certificate, nginx serves the app over H
   noKeyPrinted(t, r.stdout, r.stderr);
   t.regex(r.stderr, new RegExp(`installed: https://${WEB_DOMAIN.replace(/\./g, '\\.')}:${HTTPS_PORT}/healthz answers \\(HTTP 200\\) through nginx`));
 
-  const page = curl(`https://${WEB_DOMAIN}:${HTTPS_PORT}/hello?x=1`);
+  const page = await served(`https://${WEB_DOMAIN}:${HTTPS_PORT}/hello?x=1`);
   t.is(page.status, 200);
   t.is(page.body, `hello from ${WEB} GET /hello?x=1 proto=https host=${WEB_DOMAIN}\n`, 'proxied to the container with the proxy headers');
 
@@ -119,11 +133,11 @@ test.serial('install: pebble issues the certificate, nginx serves the app over H
   t.regex(cert.issuer.CN as string, /^Pebble Intermediate CA/);
   t.true(cert.subjectaltname?.includes(`DNS:${WEB_DOMAIN}`));
 
-  const http = curl(`http://${WEB_DOMAIN}:${HTTP_PORT}/some/page?q=2`);
+  const http = await served(`http://${WEB_DOMAIN}:${HTTP_PORT}/some/page?q=2`);
   t.is(http.status, 301);
   t.is(http.location, `https://${WEB_DOMAIN}:${HTTPS_PORT}/some/page?q=2`);
 
-  const css = curl(`https://${WEB_DOMAIN}:${HTTPS_PORT}/static/css/site.css`);
+  const css = await served(`https://${WEB_DOMAIN}:${HTTPS_PORT}/static/css/site.css`);
   t.is(css.status, 200);
   t.is(css.body, STATIC_CSS, 'nginx serves the static volume itself (the app would answer "hello from")');
 
@@ -172,7 +186,7 @@ test.serial('install again while installed: the valid certificate is kept and th
   t.notRegex(r.stderr, /enabling the port-18180 site/, 'no HTTP-only phase once a certificate exists');
   t.is(onDisk(), before, 'the certificate was not replaced');
   await waitFor('nginx to serve the kept certificate', servesOnDisk);
-  t.is(curl(`https://${WEB_DOMAIN}:${HTTPS_PORT}/`).status, 200);
+  t.is((await served(`https://${WEB_DOMAIN}:${HTTPS_PORT}/`)).status, 200);
 });
 
 test.serial('uninstall takes the site off nginx, drops the renewal job and stops the container, keeping certificate and data; install works again', async (t) => {
@@ -187,12 +201,19 @@ test.serial('uninstall takes the site off nginx, drops the renewal job and stops
     const http = curl(`http://${WEB_DOMAIN}:${HTTP_PORT}/`);
     return http.status === 404 && http.body === 'default\n';
   });
-  t.throws(() => curl(`https://${WEB_DOMAIN}:${HTTPS_PORT}/`), { message: /curl/ }, 'nothing serves HTTPS any more');
+  await waitFor('nothing to serve HTTPS for the domain any more', () => {
+    try {
+      curl(`https://${WEB_DOMAIN}:${HTTPS_PORT}/`);
+      return false;
+    } catch (err) {
+      return /curl/.test((err as Error).message);
+    }
+  });
 
   const again = web.run('install');
   t.is(again.status, 0, again.stderr);
   t.regex(again.stderr, /starting container nuwa-t8-web \(it was exited\)/);
-  t.is(curl(`https://${WEB_DOMAIN}:${HTTPS_PORT}/`).status, 200);
+  t.is((await served(`https://${WEB_DOMAIN}:${HTTPS_PORT}/`)).status, 200);
   t.true(fs.existsSync(cronFile(WEB)));
 });
 
@@ -236,14 +257,14 @@ test.serial('the app not answering through nginx fails the install and rolls it 
   t.true(fs.existsSync(path.join(host.NUWA_CERTBOT_CONFIG_DIR as string, 'live', domain, 'fullchain.pem')));
 });
 
-test.serial('one folder for available and enabled sites (a conf.d layout, as on Rocky Linux): the site is a plain file there', (t) => {
+test.serial('one folder for available and enabled sites (a conf.d layout, as on Rocky Linux): the site is a plain file there', async (t) => {
   const app = deployedApp('nuwa-t8-confd', 18140, { NUWA_DOMAIN: 'confd.nuwa-t8.test' }, { NUWA_NGINX_SITES_AVAILABLE: nginx.sitesEnabled });
   const r = app.run('install');
   t.is(r.status, 0, r.stderr);
   const site = path.join(nginx.sitesEnabled, 'nuwa-nuwa-t8-confd.conf');
   t.true(fs.lstatSync(site).isFile());
   t.false(fs.existsSync(path.join(nginx.sitesAvailable, 'nuwa-nuwa-t8-confd.conf')));
-  t.is(curl(`https://confd.nuwa-t8.test:${HTTPS_PORT}/`).status, 200);
+  t.is((await served(`https://confd.nuwa-t8.test:${HTTPS_PORT}/`)).status, 200);
   const off = app.run('uninstall');
   t.is(off.status, 0, off.stderr);
   t.false(fs.existsSync(site));
@@ -304,7 +325,7 @@ test.serial('refused before anything changes: no domain, a hostile domain, a dom
   t.deepEqual(snapshot(), before, 'no site and no cron job was written');
 });
 
-test.serial('nuwa-host install|uninstall DIR run the same scripts', (t) => {
+test.serial('nuwa-host install|uninstall DIR run the same scripts', async (t) => {
   const nuwa = nuwaBinary();
   const env = { ...process.env, NUWA_HOST_CONF: web.hostConf };
   const off = spawnSync(nuwa, ['nuwa-host', 'uninstall', web.dir], { encoding: 'utf8', env });
@@ -312,7 +333,7 @@ test.serial('nuwa-host install|uninstall DIR run the same scripts', (t) => {
   t.deepEqual(siteFiles(WEB), []);
   const on = spawnSync(nuwa, ['nuwa-host', 'install', web.dir], { encoding: 'utf8', env });
   t.is(on.status, 0, `${on.signal ?? ''} ${on.stderr}`);
-  t.is(curl(`https://${WEB_DOMAIN}:${HTTPS_PORT}/`).status, 200);
+  t.is((await served(`https://${WEB_DOMAIN}:${HTTPS_PORT}/`)).status, 200);
 });
 
 test.serial('with monit watching, uninstall makes it stop watching before the stop (it does not start the container again); install makes it watch again', async (t) => {
@@ -337,5 +358,5 @@ test.serial('with monit watching, uninstall makes it stop watching before the st
   const again = web.run('install');
   t.is(again.status, 0, again.stderr);
   t.regex(status(check), /^ *monitoring status +Monitored/m);
-  t.is(curl(`https://${WEB_DOMAIN}:${HTTPS_PORT}/`).status, 200);
+  t.is((await served(`https://${WEB_DOMAIN}:${HTTPS_PORT}/`)).status, 200);
 });

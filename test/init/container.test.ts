@@ -52,7 +52,7 @@ test.serial('nuwa is PID 1 and `podman stop` ends the container with the main pr
 test.serial('`podman stop` on a main program that ignores SIGTERM: nuwa sends SIGKILL after the grace time', async (t) => {
   const name = start('stubborn', ['sh', '-c', 'trap "" TERM; echo started; while :; do sleep 1; done'], ['-e', 'S6_KILL_GRACETIME=1000']);
   await waitFor('the main program to start', () => logs(name).includes('started'));
-  podman(['stop', '-t', '2', name]);
+  podman(['stop', '-t', '10', name]); // podman's own SIGKILL (also 137) must not come before nuwa's, due at 1 s
   t.is(Number(inspect(name, '{{.State.ExitCode}}')), 137);
   t.regex(logs(name), /still running 1000 ms after the stop signal: SIGKILL/);
 });

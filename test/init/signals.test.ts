@@ -57,10 +57,11 @@ test('a main program that ignores SIGTERM is killed after S6_KILL_GRACETIME: exi
 test('processes left behind by the main program get SIGTERM, then SIGKILL after the grace time', async (t) => {
   const dir = tempDir();
   const polite = path.join(dir, 'polite');
-  // One leftover leaves on SIGTERM (and says so); one ignores it and must be killed.
-  const script = `(trap 'echo bye > ${polite}; exit 0' TERM; while :; do sleep 1 & wait $!; done) &
-(trap '' TERM; while :; do sleep 1; done) &
-sleep 0.2; exit 9`;
+  // One leftover leaves on SIGTERM (and says so); one ignores it and must be killed. The main program exits once both
+  // have set their traps (a fixed sleep guarantees nothing on a busy machine: SIGTERM could find them untrapped).
+  const script = `(trap 'echo bye > ${polite}; exit 0' TERM; : > ${dir}/polite-trapped; while :; do sleep 1 & wait $!; done) &
+(trap '' TERM; : > ${dir}/stubborn-trapped; while :; do sleep 1; done) &
+for i in $(seq 400); do [ -e ${dir}/polite-trapped ] && [ -e ${dir}/stubborn-trapped ] && break; sleep 0.05; done; exit 9`;
   const result = await runAsPid1(['sh', '-c', script], { S6_KILL_GRACETIME: '800' }).finished;
   t.is(result.code, 9, result.stderr);
   t.is(fs.readFileSync(polite, 'utf8'), 'bye\n');

@@ -60,6 +60,7 @@ test('a logdir removed under a running logger is recreated and keeps the lines t
   const cwd = tempDir('nuwa-t-log-gone-');
   const dir = path.join(cwd, 'var', 'log', 'app');
   const logger = spawn(nuwaBinary(), ['log', dir], { cwd, stdio: ['pipe', 'ignore', 'pipe'] });
+  t.teardown(() => logger.kill('SIGKILL')); // a failed wait must not leave it holding our pipes
   let stderr = '';
   logger.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => logger.once('exit', resolve));

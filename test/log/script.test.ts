@@ -74,6 +74,7 @@ test('a processor gets each rotated file on stdin, its output is archived, and s
   // gzip the file; keep a count of rotations in state (fd 4 in, fd 5 out).
   const processor = '?gzip -n; n=$(cat <&4); echo $(( ${n:-0} + 1 )) >&5';
   const logger = spawn(nuwaBinary(), ['log', 'n10', 's4096', 'l0', processor, './dir'], { cwd, stdio: ['pipe', 'ignore', 'pipe'] });
+  t.teardown(() => logger.kill('SIGKILL')); // a failed wait must not leave it holding our pipes
   let stderr = '';
   logger.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => logger.once('exit', resolve));
@@ -110,11 +111,14 @@ test('a line longer than -l is cut in two, said once, and nothing is lost', (t) 
 test('a second logger on the same logdir is refused with exit 111, the first keeps it', (t) => {
   const cwd = tempDir('nuwa-t-log-lock-');
   const nuwa = nuwaBinary();
-  // The first logger holds the lock while its stdin (a sleeping shell) stays open.
-  const first = spawnSync('sh', ['-c', `(sleep 3) | "${nuwa}" log ./dir & sleep 1; echo x | "${nuwa}" log ./dir; echo "second=$?"; wait`], {
-    cwd,
-    encoding: 'utf8',
-  });
+  // The first logger holds the lock while its stdin (a waiting shell) stays open, until the second has tried. The
+  // second starts once the first has created current (which it does after taking the lock), not after a fixed sleep.
+  const script = [
+    `(for i in $(seq 600); do [ -e second-done ] && break; sleep 0.05; done) | "${nuwa}" log ./dir &`,
+    'for i in $(seq 400); do [ -e dir/current ] && break; sleep 0.05; done',
+    `echo x | "${nuwa}" log ./dir; echo "second=$?"; : > second-done; wait`,
+  ].join('\n');
+  const first = spawnSync('sh', ['-c', script], { cwd, encoding: 'utf8' });
   t.regex(first.stdout, /second=111/);
   t.regex(first.stderr, /nuwa log: .*dir: another logger is writing to this logdir/);
 });

@@ -57,6 +57,7 @@ test('a syslogd that starts after the logger still gets the earlier lines, and t
   const dir = tempDir('nuwa-t-log-late-');
   const socket = path.join(dir, 'log.sock');
   const logger = spawn(nuwaBinary(), ['log', '@late'], { env: { ...process.env, NUWA_SYSLOG: socket }, stdio: ['pipe', 'ignore', 'pipe'] });
+  t.teardown(() => logger.kill('SIGKILL')); // a failed wait must not leave it holding our pipes
   let stderr = '';
   logger.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => logger.once('exit', resolve));

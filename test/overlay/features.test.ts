@@ -6,6 +6,7 @@
 import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { UNTIL_SERVICES_SPOKE } from './app-checks';
 import { boot, lineIndex, makeRoot } from './harness';
 
 type Files = Record<string, { content: string; mode?: number }>;
@@ -104,7 +105,7 @@ test('S6_CMD_WAIT_FOR_SERVICES=1: CMD starts once the services.d services are re
 });
 
 test('S6_LOGGING=2: everything, CMD included, goes to the catch-all logger in /run/uncaught-logs, up to the last line', async (t) => {
-  const booted = boot(makeRoot('app'), ['sh', '-c', 'echo "CMD line"; exit 3'], { env: { NAME: 'world', S6_LOGGING: '2' } });
+  const booted = boot(makeRoot('app'), ['sh', '-c', `${UNTIL_SERVICES_SPOKE}; echo "CMD line"; exit 3`], { env: { NAME: 'world', S6_LOGGING: '2' } });
   const { code, output } = await booted.finished;
   t.is(code, 3, output);
   t.is(output, '');
@@ -118,7 +119,7 @@ test('S6_LOGGING=2: everything, CMD included, goes to the catch-all logger in /r
 });
 
 test('S6_LOGGING=1: the catch-all logger keeps everything and copies it to the console; CMD writes to the console only', async (t) => {
-  const booted = boot(makeRoot('app'), ['sh', '-c', 'echo "CMD line"; exit 3'], { env: { NAME: 'world', S6_LOGGING: '1' } });
+  const booted = boot(makeRoot('app'), ['sh', '-c', `${UNTIL_SERVICES_SPOKE}; echo "CMD line"; exit 3`], { env: { NAME: 'world', S6_LOGGING: '1' } });
   const { code, output } = await booted.finished;
   t.is(code, 3, output);
   const current = fs.readFileSync(path.join(booted.run, 'uncaught-logs/current'), 'utf8');

@@ -49,6 +49,13 @@ export interface BootOptions {
   withoutExecline?: boolean;
   /** Keep the host's PID namespace: nuwa is then not PID 1 but a child subreaper. */
   notPid1?: boolean;
+  /**
+   * The container's /run. Default: a fresh folder only the booting user can write. `{ uid, mode }`: that owner and
+   * mode instead; 'image': the root's own /run, nothing mounted (read-only with `readOnly`).
+   */
+  run?: { uid: number; mode: number } | 'image';
+  /** Boot on a terminal: the whole boot runs under util-linux `script`, so nuwa's stdin, stdout and stderr are a pty. */
+  terminal?: boolean;
 }
 
 /** A root directory holding `fixture` (a folder of test/fixtures/overlay, copied to /) plus `extra` files. */
@@ -112,6 +119,10 @@ export function boot(root: string, args: string[], options: BootOptions = {}): B
   const tmp = fs.mkdtempSync(path.join(path.dirname(root), 'nuwa-overlay-tmp-'));
   fs.chmodSync(tmp, 0o1777);
   if (options.user) fs.chownSync(run, APP_UID, APP_UID);
+  if (typeof options.run === 'object') {
+    fs.chownSync(run, options.run.uid, options.run.uid);
+    fs.chmodSync(run, options.run.mode);
+  }
   const r = q(root);
   const steps = [
     'set -e',
@@ -123,7 +134,7 @@ export function boot(root: string, args: string[], options: BootOptions = {}): B
     `mount --rbind /dev ${r}/dev`,
     `mount -t proc proc ${r}/proc`,
     `mount --bind ${q(nuwaCopy())} ${r}/init`,
-    `mount --bind ${q(run)} ${r}/run`,
+    options.run === 'image' ? ':' : `mount --bind ${q(run)} ${r}/run`,
     `mount --bind ${q(tmp)} ${r}/tmp`,
     `cd ${r}`,
     `exec chroot ${options.user ? `--userspec=${APP_UID}:${APP_UID} ` : ''}${r} /init "$@"`,
@@ -131,7 +142,14 @@ export function boot(root: string, args: string[], options: BootOptions = {}): B
   const env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', ...options.env };
   const script = ['sh', '-c', steps.join('\n'), 'sh', ...args];
   let child: ChildProcess;
-  if (options.notPid1) {
+  if (options.terminal) {
+    requireCommand('script', 'util-linux');
+    // script runs its -c command with $SHELL on a new pty and copies what it writes to its stdout; -e: its exit code
+    const namespaced = ['setpriv', '--pdeathsig', 'KILL', 'unshare', '-p', '-f', '--mount-proc', '--kill-child', '--', ...script];
+    child = spawn('script', ['-qec', `exec ${namespaced.map(q).join(' ')}`, '/dev/null'], { env: { ...env, SHELL: '/bin/sh' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    running.add(child); // killing script ends the boot: its unshare has --pdeathsig KILL and --kill-child
+    child.once('exit', () => running.delete(child));
+  } else if (options.notPid1) {
     child = spawn('unshare', ['-m', '--', ...script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
     child.once('exit', () => running.delete(child));
@@ -150,7 +168,10 @@ export function boot(root: string, args: string[], options: BootOptions = {}): B
     run,
     root,
     output: () => output,
-    hostPid: () => (options.notPid1 ? Promise.resolve(child.pid as number) : waitFor('nuwa to start as PID 1', () => childrenOf(child.pid as number)[0])),
+    hostPid: () => {
+      if (options.terminal) return Promise.reject(new Error('hostPid: not known for a boot on a terminal'));
+      return options.notPid1 ? Promise.resolve(child.pid as number) : waitFor('nuwa to start as PID 1', () => childrenOf(child.pid as number)[0]);
+    },
     finished,
   };
 }

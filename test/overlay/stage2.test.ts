@@ -9,9 +9,11 @@ import { waitFor } from '../helpers';
 import { boot, lineIndex, makeRoot } from './harness';
 
 const CMD = ['sh', '-c', 'echo "CMD ran"; exit 5'];
+/** The same once svc has printed its line (up means started, and CMD's exit stops it, maybe before that line). */
+const CMD_AFTER_SVC = ['sh', '-c', 'i=0; while [ ! -e /run/svc-up ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; echo "CMD ran"; exit 5'];
 
 test('S6_BEHAVIOUR_IF_STAGE2_FAILS=0 (default): a failing cont-init script is ignored; the rest boots, CMD decides the exit code', async (t) => {
-  const { code, output } = await boot(makeRoot('failing-init'), CMD).finished;
+  const { code, output } = await boot(makeRoot('failing-init'), CMD_AFTER_SVC).finished;
   t.is(code, 5, output);
   t.regex(output, /cont-init 10-broken: failing\n/);
   t.regex(output, /\/etc\/cont-init\.d\/10-broken exited 7\n/);
@@ -23,7 +25,7 @@ test('S6_BEHAVIOUR_IF_STAGE2_FAILS=0 (default): a failing cont-init script is ig
 });
 
 test('S6_BEHAVIOUR_IF_STAGE2_FAILS=1: the same, with a warning', async (t) => {
-  const { code, output } = await boot(makeRoot('failing-init'), CMD, { env: { S6_BEHAVIOUR_IF_STAGE2_FAILS: '1' } }).finished;
+  const { code, output } = await boot(makeRoot('failing-init'), CMD_AFTER_SVC, { env: { S6_BEHAVIOUR_IF_STAGE2_FAILS: '1' } }).finished;
   t.is(code, 5, output);
   t.regex(output, /nuwa cont-init: warning: some scripts exited nonzero\n/);
   t.regex(output, /svc: up\n/);

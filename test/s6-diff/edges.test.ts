@@ -21,7 +21,8 @@ const STUBBORN = journaled(
 
 test('timeout-kill: a run that ignores SIGTERM is killed after timeout-kill ms', async (t) => {
   const result = await differential({
-    services: { stubborn: { run: STUBBORN, finish: journaledFinish(), files: { 'timeout-kill': '300\n', 'notification-fd': '3\n' } } },
+    // timeout-kill long enough for perl's TERM handler to journal on a busy machine before the SIGKILL
+    services: { stubborn: { run: STUBBORN, finish: journaledFinish(), files: { 'timeout-kill': '2000\n', 'notification-fd': '3\n' } } },
     async steps(trial) {
       await trial.until('stubborn ready', () => trial.count('stubborn', 'U') === 1);
       trial.svc('stubborn', '-d');
@@ -40,7 +41,8 @@ test('down-signal: -d and -r send it instead of SIGTERM; an invalid one falls ba
       bogus: { run: journaled('exec sleep 100113'), finish: journaledFinish(), files: { 'down-signal': 'NOSUCHSIG\n' } },
     },
     async steps(trial) {
-      await trial.until('all up', () => ['hup', 'usr1', 'bogus'].every((s) => trial.count(s, 'u') === 1));
+      // started and journaled: a down-signal that reaches a run script before its first line would lose that line
+      for (const s of ['hup', 'usr1', 'bogus']) await trial.untilStarted(s, 1);
       for (const s of ['hup', 'usr1', 'bogus']) trial.svc(s, '-r');
       await trial.until('all restarted', () => ['hup', 'usr1', 'bogus'].every((s) => trial.count(s, 'u') === 2));
       await trial.snapshot('-r: each died of its down-signal and was restarted');
@@ -56,7 +58,7 @@ test('a paused service taken down gets SIGTERM then SIGCONT, and dies', async (t
   const result = await differential({
     services: { frozen: { run: journaled('exec sleep 100121'), finish: journaledFinish() } },
     async steps(trial) {
-      await trial.until('frozen up', () => trial.count('frozen', 'u') === 1);
+      await trial.untilStarted('frozen', 1); // not just spawned: SIGSTOP before its first line would lose that line
       trial.svc('frozen', '-p');
       await trial.until('frozen paused', () => trial.fields('frozen')['paused'] === 'true');
       trial.svc('frozen', '-d');
@@ -74,7 +76,7 @@ test('while finish runs: signal letters are ignored, -d/-u only change what is w
     },
     prepare: (trial) => trial.makeTrigger('finish-go'),
     async steps(trial) {
-      await trial.until('fin up', () => trial.count('fin', 'u') === 1);
+      await trial.untilStarted('fin', 1); // not just spawned: -d's SIGTERM before its first line would lose that line
       trial.svc('fin', '-d');
       await trial.until('finish running', () => trial.count('fin', 'd') === 1 && trial.journal('fin').length === 2);
       trial.svc('fin', '-k');

@@ -35,14 +35,14 @@ test('a finish that hangs past timeout-finish is killed, and the service restart
       slow: { run: journaled('exec sleep 100041'), finish: journaledFinish('exec sleep 100042'), files: { 'timeout-finish': '3000\n' } },
     },
     async steps(trial) {
-      await trial.until('slow up', () => trial.count('slow', 'u') === 1);
+      await trial.untilStarted('slow', 1); // not just spawned: -d's SIGTERM before its first line would lose that line
       trial.svc('slow', '-d');
       await trial.until('finish running', () => trial.count('slow', 'd') === 1 && trial.processes().includes('sleep 100042'));
       await trial.snapshot('-d: run killed, finish running');
       await trial.until('finish killed after timeout-finish', () => trial.count('slow', 'D') === 1);
       await trial.snapshot('finish killed: down, nothing runs');
       trial.svc('slow', '-u');
-      await trial.until('slow up again', () => trial.count('slow', 'u') === 2);
+      await trial.untilStarted('slow', 2); // likewise before -k
       trial.svc('slow', '-k');
       await trial.until('finish killed, then run restarted', () => trial.count('slow', 'D') === 2 && trial.count('slow', 'u') === 3);
       await trial.snapshot('-k: finish hung, was killed, run restarted');

@@ -314,6 +314,16 @@ export class Trial {
   }
 
   /**
+   * Waits until `service` has been started `starts` times (u events) and each start has journaled its arguments.
+   * `u` only means run was spawned: a signal sent before the script's first line would kill it unjournaled.
+   */
+  untilStarted(service: string, starts: number): Promise<boolean> {
+    return this.until(`${service} started ${starts} times, each journaled`, () =>
+      this.count(service, 'u') === starts && this.journal(service).filter((l) => l.startsWith('run ')).length === starts,
+    );
+  }
+
+  /**
    * Waits until every up service has reached its final program: a run script seen between its first line and its
    * `exec` (with a `$(cat …)` child, say) is a moment, not a state, and would make the process lists differ by chance.
    */
@@ -323,7 +333,9 @@ export class Trial {
       const f = svstatFields(this.dir(service), ['up', 'pid']);
       if (f['up'] !== 'true') return false;
       try {
-        return fs.readFileSync(`/proc/${f['pid']}/cmdline`, 'latin1').startsWith('/bin/sh\0./run\0');
+        const cmdline = fs.readFileSync(`/proc/${f['pid']}/cmdline`, 'latin1');
+        // s6-supervise writes the pid right after fork: until the child execs, it still shows s6-supervise's cmdline
+        return cmdline.startsWith('/bin/sh\0./run\0') || path.basename(cmdline.split('\0')[0] as string) === 's6-supervise';
       } catch {
         return false;
       }

@@ -19,7 +19,8 @@ test('notification-fd: up, then ready when run writes a newline; s6-svwait -U an
     services: { notif: { run, finish: journaledFinish(), files: { 'notification-fd': '3\n' } } },
     prepare: (trial) => trial.makeTrigger('go'),
     async steps(trial) {
-      await trial.until('notif up', () => trial.count('notif', 'u') === 1);
+      // up means spawned: the snapshot below (taken inside the run script) needs it past its journal line
+      await trial.untilStarted('notif', 1);
       const waiter = trial.svwait(['-U', '-t', '30000'], ['notif']);
       await waiter.subscribed;
       let waited: number | null | 'still waiting' = 'still waiting';

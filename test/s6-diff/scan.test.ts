@@ -5,6 +5,7 @@
  */
 import test from 'ava';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { requireCommand } from '../helpers';
 import { assertSame, catLogger, differential, journaled, journaledFinish } from './harness';
 
@@ -20,7 +21,11 @@ test('a service added while running starts after a rescan; one removed is stoppe
       await trial.until('first up', () => trial.count('first', 'u') === 1);
       await trial.snapshot('one service');
 
-      trial.addService('second', { run: journaled('echo second says hi\nexec sleep 100082'), finish: journaledFinish(), log: catLogger('second') });
+      // written elsewhere, then moved in whole: nuwa's watcher must not find it half-written (no log/ yet, or before
+      // our event listener subscribed)
+      const staged = path.join(trial.root, 'second.staged');
+      trial.addService('second', { run: journaled('echo second says hi\nexec sleep 100082'), finish: journaledFinish(), log: catLogger('second') }, staged);
+      fs.renameSync(staged, trial.dir('second'));
       trial.svscanctl('-a');
       await trial.until('second and its logger up, its line logged', () => trial.count('second', 'u') === 1 && trial.logged('second') !== '');
       await trial.snapshot('second added: it and its logger run');

@@ -41,7 +41,8 @@ async function s6Tree(t: { teardown(fn: () => Promise<void>): void }): Promise<T
     await scanner.stop();
     fs.rmSync(scandir, { recursive: true, force: true });
   });
-  for (const name of ['plain', 'notif', 'stopped', 'paused']) await waitUp(dir(name), true);
+  // plain/log too: its s6-supervise is a process of its own, which may start its logger after plain is up
+  for (const name of ['plain', 'plain/log', 'notif', 'stopped', 'paused']) await waitUp(dir(name), true);
   await waitFor('notif ready', () => svstatFields(dir('notif'), ['ready'])['ready'] === 'true');
   run('s6-svc', ['-d', dir('stopped')]);
   await waitFor('stopped down and finished', () => run('s6-svstat', [dir('stopped')]).stdout.includes('ready'));

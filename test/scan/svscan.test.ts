@@ -11,7 +11,7 @@ import { readStatus } from '../../supervisor/src/wire/status';
 import { toMilliseconds } from '../../supervisor/src/wire/tai64n';
 import { readDeathTally } from '../../supervisor/src/wire/death-tally';
 import { nuwaBinary, tempDir, waitFor } from '../helpers';
-import { run, s6svok, startScanner, svstatFields, waitUp, writeService, type Scanner } from '../helpers/s6';
+import { descendantsOf, run, s6svok, startScanner, svstatFields, waitUp, writeService, type Scanner } from '../helpers/s6';
 
 async function withScanner(services: Record<string, Parameters<typeof writeService>[1]>, body: (s: Scanner, dir: (name: string) => string) => Promise<void>) {
   const scandir = tempDir('nuwa-svscan-');
@@ -177,9 +177,11 @@ test('restart policy: a service that was up ≥ 1 s restarts at once (s6 waits 1
 test('s6-svc -xd: the supervisor exits once the service is down, and the scanner starts a new supervisor for the still-present service, which starts it again', async (t) => {
   await withScanner({ a: { run: 'exec sleep 1000' } }, async (_s, dir) => {
     await waitUp(dir('a'), true);
+    const before = pidOf(dir('a'));
     const listener = run('sh', ['-c', 's6-svc -x -d "$1"', 'sh', dir('a')]);
     t.is(listener.status, 0);
-    await waitFor('a new supervisor that restarts the service', () => s6svok(dir('a')) && svstatFields(dir('a'), ['up'])['up'] === 'true', { timeoutMs: 20_000 });
+    // a new pid: until -xd is handled, the old supervisor still answers "up" for the old instance
+    await waitFor('a new supervisor that restarts the service', () => s6svok(dir('a')) && svstatFields(dir('a'), ['up'])['up'] === 'true' && pidOf(dir('a')) !== before, { timeoutMs: 20_000 });
     t.pass();
   });
 });
@@ -191,14 +193,17 @@ test('s6-svscanctl -t: services get their down signal, .s6-svscan/finish is exec
   fs.mkdirSync(path.join(scandir, '.s6-svscan'));
   fs.writeFileSync(path.join(scandir, '.s6-svscan/finish'), `#!/bin/sh\necho "finish in $PWD" > ${marker}\n`, { mode: 0o755 });
   const scanner = await startScanner('nuwa', scandir);
-  await waitUp(path.join(scandir, 'a'), true);
-  const pid = pidOf(path.join(scandir, 'a'));
-  t.is(run('s6-svscanctl', ['-t', scandir]).status, 0);
-  await new Promise((resolve) => scanner.process.once('exit', resolve));
-  t.is(fs.readFileSync(marker, 'utf8'), `finish in ${scandir}\n`);
-  t.false(fs.existsSync(`/proc/${pid}`));
-  t.false(s6svok(path.join(scandir, 'a')));
-  await scanner.stop();
+  try {
+    await waitUp(path.join(scandir, 'a'), true);
+    const pid = pidOf(path.join(scandir, 'a'));
+    t.is(run('s6-svscanctl', ['-t', scandir]).status, 0);
+    await new Promise((resolve) => scanner.process.once('exit', resolve));
+    t.is(fs.readFileSync(marker, 'utf8'), `finish in ${scandir}\n`);
+    t.false(fs.existsSync(`/proc/${pid}`));
+    t.false(s6svok(path.join(scandir, 'a')));
+  } finally {
+    await scanner.stop(); // also when an assertion failed: a scanner left running holds the worker's pipes
+  }
 });
 
 test('.s6-svscan/SIGHUP replaces the built-in action; SIGTERM without a script terminates', async (t) => {
@@ -255,6 +260,15 @@ test('-d 3: one newline on fd 3, then EOF, once the scanner accepts commands (s6
     t.is(run('s6-svscanctl', ['-t', scandir]).status, 0);
     t.is(await exited, 0);
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null) {
+      // its services too (they hold our stderr pipe): a SIGKILLed scanner stops nothing
+      for (const pid of [child.pid as number, ...descendantsOf(child.pid as number)]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
   }
 });

@@ -120,8 +120,10 @@ export async function prepareRun(settings: OverlaySettings, env: NodeJS.ProcessE
   try {
     for (const name of fs.readdirSync(RUN)) if (name.startsWith('s6-rc')) fs.rmSync(path.join(RUN, name), { recursive: true, force: true });
     for (const dir of [S6_RUN, SCANDIR, UNCAUGHT_LOGS, RESULTS_DIR, LEGACY_SERVICES]) fs.rmSync(dir, { recursive: true, force: true });
-    for (const dir of [S6_RUN, SCANDIR, RESULTS_DIR]) fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    // not recursive: /run exists, and Node's recursive mkdir reports a read-only /run as ENOENT
+    for (const dir of [S6_RUN, SCANDIR, RESULTS_DIR]) fs.mkdirSync(dir, { mode: 0o755 });
   } catch (err) {
-    throw new FatalBootError(`cannot prepare /run: ${(err as Error).message}: ${HOW_TO_FIX}`);
+    const readOnly = (err as NodeJS.ErrnoException).code === 'EROFS' ? ' (a read-only root? S6_READ_ONLY_ROOT=1 mounts a tmpfs on /run)' : '';
+    throw new FatalBootError(`cannot prepare /run: ${(err as Error).message}${readOnly}: ${HOW_TO_FIX}`);
   }
 }
