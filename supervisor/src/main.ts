@@ -6,14 +6,14 @@ import * as path from 'node:path';
 import type { AppletMain } from './applet';
 import { UsageError } from './applet';
 import { flushLogs } from './log/logger';
-import { execWithRuntimeFlags } from './sys/self';
+import { prepareLongRunning } from './sys/self';
 
 interface AppletEntry {
   summary: string;
   load: () => Promise<{ main: AppletMain }>;
   /** Extra names the applet answers to when nuwa is called through a symlink (s6 and s6-overlay names). */
   aliases?: string[];
-  /** Runs for the container's lifetime: worth an exec to get nuwa's runtime settings (sys/self.ts). */
+  /** Runs for the container's lifetime: gets the long-running settings of sys/self.ts (small young generation, no NODE_OPTIONS). */
   daemon?: true;
 }
 
@@ -85,7 +85,7 @@ async function dispatch(argv: string[]): Promise<number> {
     process.stderr.write(`nuwa: unknown applet '${name}' (nuwa --help lists them)\n`);
     return 100;
   }
-  if (entry.daemon) execWithRuntimeFlags();
+  if (entry.daemon) prepareLongRunning();
   try {
     const applet = await entry.load();
     return await applet.main(args);

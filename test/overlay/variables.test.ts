@@ -82,6 +82,18 @@ test('S6_CATCHALL_USER naming no account: a warning says so, and the catch-all l
   t.regex(output, /warning: S6_CATCHALL_USER=ghost is not in \/etc\/passwd: the catch-all logger runs as root\n/);
 });
 
+test('S6_CATCHALL_USER naming an account that cannot enter /run (mode 700): a warning says so, and the logger runs as root and keeps every line', async (t) => {
+  const booted = boot(makeRoot(undefined, HELLO), [], { run: { uid: 0, mode: 0o700 }, env: { S6_LOGGING: '1', S6_CATCHALL_USER: 'app' } });
+  const nuwa = await booted.hostPid();
+  const logger = await waitFor('the catch-all logger', () => catchAllLogger(nuwa));
+  t.is(uidOf(logger), 0);
+  await waitFor('the boot in the log', () => fs.existsSync(path.join(booted.run, 'uncaught-logs/current')) && fs.readFileSync(path.join(booted.run, 'uncaught-logs/current'), 'utf8').includes('cont-init hello'));
+  process.kill(nuwa, 'SIGTERM');
+  const { code, output } = await booted.finished;
+  t.is(code, 0, output);
+  t.regex(output, /warning: S6_CATCHALL_USER=app cannot enter \/run \(mode 700\): the catch-all logger runs as root\n/);
+});
+
 test('S6_CMD_USE_TERMINAL=1 with S6_LOGGING=2 on a terminal: CMD writes to the terminal and the rest to the logger; without it CMD goes to the logger too', async (t) => {
   const cmd = ['sh', '-c', 'echo "CMD line"; exit 3'];
   const logOf = (run: string) => fs.readFileSync(path.join(run, 'uncaught-logs/current'), 'utf8');

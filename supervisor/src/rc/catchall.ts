@@ -12,8 +12,8 @@ import * as fs from 'node:fs';
 import { logger } from '../log/logger';
 import { native } from '../sys/native';
 import { spawn, SpawnError, type Spawned } from '../sys/spawner';
-import { findUser } from './accounts';
-import { UNCAUGHT_LOGS } from './paths';
+import { findUser, type Account } from './accounts';
+import { RUN, UNCAUGHT_LOGS } from './paths';
 import { findProgram } from './run-program';
 import { selfCommand } from '../sys/self';
 import type { OverlaySettings } from './settings';
@@ -34,6 +34,18 @@ function stampDirectives(script: string | undefined): string[] {
   return ['t', 'T'].filter((d) => words.includes(d));
 }
 
+function modeOf(dir: string): string {
+  return (fs.statSync(dir).mode & 0o7777).toString(8);
+}
+
+/** Whether `account` may traverse `dir` (the search bit that applies to it: owner, group, then others). */
+function canEnter(dir: string, account: Account): boolean {
+  const st = fs.statSync(dir);
+  if (st.uid === account.uid) return (st.mode & 0o100) !== 0;
+  if (st.gid === account.gid) return (st.mode & 0o010) !== 0;
+  return (st.mode & 0o001) !== 0;
+}
+
 /** The logger program: s6-log from the image (Debian's, or nuwa's through /command), else nuwa's own log applet. */
 function loggerCommand(pathValue: string | undefined): { file: string; prefix: string[]; argv0?: string } {
   const s6log = findProgram('s6-log', pathValue);
@@ -45,8 +57,13 @@ function loggerCommand(pathValue: string | undefined): { file: string; prefix: s
 export async function startCatchAll(settings: OverlaySettings, rawScript: string | undefined, env: NodeJS.ProcessEnv): Promise<CatchAll | undefined> {
   if (settings.logging === 0) return undefined;
   const asRoot = (process.getuid?.() ?? 0) === 0;
-  const account = asRoot && settings.catchallUser ? findUser(settings.catchallUser) : undefined;
+  let account = asRoot && settings.catchallUser ? findUser(settings.catchallUser) : undefined;
   if (asRoot && settings.catchallUser && !account) log.warn(`S6_CATCHALL_USER=${settings.catchallUser} is not in /etc/passwd: the catch-all logger runs as root`);
+  if (account && !canEnter(RUN, account)) {
+    // s6-log would die at once on EACCES, and every line after it would be lost
+    log.warn(`S6_CATCHALL_USER=${settings.catchallUser} cannot enter /run (mode ${modeOf(RUN)}): the catch-all logger runs as root`);
+    account = undefined;
+  }
   fs.mkdirSync(UNCAUGHT_LOGS, { recursive: true, mode: 0o2750 });
   if (account) fs.chownSync(UNCAUGHT_LOGS, account.uid, account.gid);
 
