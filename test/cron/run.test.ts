@@ -3,32 +3,11 @@
  * the log, no overlapping runs, reload on change, @reboot once, and a stop that lets jobs finish within the grace.
  */
 import test from 'ava';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { nuwaBinary, requireCommand, tempDir, waitFor } from '../helpers';
-
-interface Cron {
-  child: ChildProcess;
-  log(): string;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-function startCron(args: string[], env: NodeJS.ProcessEnv = {}): Cron {
-  const child = spawn(nuwaBinary(), ['cron', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    child,
-    log: () => out,
-    stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
-}
+import { startCron } from './start-cron';
 
 function write(file: string, text: string, mode = 0o644): string {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -177,13 +156,13 @@ test('at stop, a running job may finish within the grace time; past it, it is st
 test('the grace time defaults to S6_SERVICES_GRACETIME; a value that is not a number of ms is said in one line', async (t) => {
   const dir = tempDir('nuwa-t-cron-grace-');
   const slow = write(path.join(dir, 'slow'), `@reboot echo $$ > ${dir}/slowpid; exec sleep 300\n`);
-  const cron = startCron(['--no-watch', '--state', path.join(dir, 's'), slow], { S6_SERVICES_GRACETIME: '300' });
+  const cron = startCron(['--no-watch', '--state', path.join(dir, 's'), slow], { env: { S6_SERVICES_GRACETIME: '300' } });
   await waitFor('the slow job to start', () => fs.existsSync(path.join(dir, 'slowpid')));
   t.is(await cron.stop(), 0);
   t.regex(cron.log(), /waiting up to 300 ms for 1 running/);
   t.regex(cron.log(), /grace time over: stopping the jobs still running/);
 
-  const check = startCron(['--check', write(path.join(dir, 'good'), '@reboot echo up\n')], { S6_SERVICES_GRACETIME: '3s' });
+  const check = startCron(['--check', write(path.join(dir, 'good'), '@reboot echo up\n')], { env: { S6_SERVICES_GRACETIME: '3s' } });
   t.is(await check.stop('SIGCONT'), 0);
   t.is(check.log().split('\n').filter((l) => l.includes('S6_SERVICES_GRACETIME')).join('\n'), 'nuwa cron: warning: S6_SERVICES_GRACETIME="3s" is not a number of milliseconds: using 3000');
 });
@@ -193,7 +172,7 @@ test('--check prints next runs and exits 1 naming each bad line; --list shows th
   const good = write(path.join(dir, 'good'), 'CRON_TZ=Europe/Berlin\n30 2 * * * echo nightly\n@reboot echo up\n');
   const bad = write(path.join(dir, 'bad'), '30 2 * * * echo fine\n* * * echo short\n0 0 32 * * echo never\n');
   const run = (args: string[]) => {
-    const cron = startCron(args, { TZ: 'UTC' });
+    const cron = startCron(args, { env: { TZ: 'UTC' } });
     return cron.stop('SIGCONT').then((code) => ({ code, log: cron.log() }));
   };
   const ok = await run(['--check', '--runs', '2', good]);

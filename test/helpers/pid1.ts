@@ -2,7 +2,7 @@
 import test from 'ava';
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { childrenOf } from '../../supervisor/src/sys/process-tree';
+import { childrenOf, descendants } from '../../supervisor/src/sys/process-tree';
 import { nuwaBinary, requireCommand, waitFor } from './index';
 
 export interface Finished {
@@ -33,13 +33,28 @@ function collect(child: ChildProcess): Promise<Finished> {
 const live = new Set<ChildProcess>();
 
 /**
- * A test that fails half-way must not leave its namespace behind: the processes inside hold the test's pipes, an
- * ava worker with an open pipe never exits, and the whole run hangs until CI gives up. So after each file's tests,
- * whatever still runs is killed (declared here, at import, so every file that starts a namespace gets it).
+ * A test that fails half-way must not leave its nuwa behind: the processes it runs hold the test's pipes, an ava
+ * worker with an open pipe never exits, and the whole run hangs until CI gives up. So after each file's tests,
+ * whatever still runs is killed, with everything below it (declared here, at import, so every file that starts one
+ * gets it). For a namespace, killing unshare would do (--kill-child); for a subreaper, its children would outlive it.
  */
-test.after.always('kill the PID namespaces a failed test left running', () => {
-  for (const child of live) child.kill('SIGKILL');
+test.after.always('kill what a failed test left running', () => {
+  for (const child of live) {
+    for (const pid of [child.pid as number, ...descendants(child.pid as number)]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  }
 });
+
+function track<T extends ChildProcess>(child: T): T {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
 
 /**
  * COMMAND as PID 1 of a fresh PID namespace (`unshare -p -f --mount-proc`), stdout and stderr piped to the test;
@@ -54,9 +69,7 @@ export function spawnInPidNamespace(command: string[], env: NodeJS.ProcessEnv = 
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  return child;
+  return track(child);
 }
 
 /** `nuwa init ARGS` as PID 1 of a fresh PID namespace. */
@@ -69,8 +82,10 @@ export function runAsPid1(args: string[], env: NodeJS.ProcessEnv = {}): Pid1Run 
   };
 }
 
-/** `nuwa init ARGS` as an ordinary process (a child subreaper, as `tini -s`). */
+/** `nuwa init ARGS` as an ordinary process (a child subreaper, as `tini -s`); it dies with the test's worker. */
 export function runAsSubreaper(args: string[], env: NodeJS.ProcessEnv = {}): { process: ChildProcess; finished: Promise<Finished> } {
-  const child = spawn(nuwaBinary(), ['init', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  return { process: child, finished: collect(child) };
+  requireCommand('setpriv', 'util-linux');
+  // setpriv execs nuwa: the pid is nuwa's
+  const child = spawn('setpriv', ['--pdeathsig', 'KILL', nuwaBinary(), 'init', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return { process: track(child), finished: collect(child) };
 }

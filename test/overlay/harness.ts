@@ -146,11 +146,12 @@ export function boot(root: string, args: string[], options: BootOptions = {}): B
     requireCommand('script', 'util-linux');
     // script runs its -c command with $SHELL on a new pty and copies what it writes to its stdout; -e: its exit code
     const namespaced = ['setpriv', '--pdeathsig', 'KILL', 'unshare', '-p', '-f', '--mount-proc', '--kill-child', '--', ...script];
-    child = spawn('script', ['-qec', `exec ${namespaced.map(q).join(' ')}`, '/dev/null'], { env: { ...env, SHELL: '/bin/sh' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const onPty = ['script', '-qec', `exec ${namespaced.map(q).join(' ')}`, '/dev/null'];
+    child = spawn('setpriv', ['--pdeathsig', 'KILL', ...onPty], { env: { ...env, SHELL: '/bin/sh' }, stdio: ['pipe', 'pipe', 'pipe'] });
     running.add(child); // killing script ends the boot: its unshare has --pdeathsig KILL and --kill-child
     child.once('exit', () => running.delete(child));
   } else if (options.notPid1) {
-    child = spawn('unshare', ['-m', '--', ...script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn('setpriv', ['--pdeathsig', 'KILL', 'unshare', '-m', '--', ...script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
     child.once('exit', () => running.delete(child));
   } else {

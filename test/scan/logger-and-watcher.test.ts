@@ -3,9 +3,11 @@
  * up and dropped by the watcher (beyond s6) and by s6-svscanctl, and identity by (dev, ino).
  */
 import test from 'ava';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { tempDir, waitFor } from '../helpers';
+import { nuwaBinary, requireCommand, tempDir, waitFor } from '../helpers';
+import { descendants } from '../../supervisor/src/sys/process-tree';
 import { readStatus } from '../../supervisor/src/wire/status';
 import { run, s6svok, startScanner, svstatFields, waitUp, writeService } from '../helpers/s6';
 
@@ -150,4 +152,35 @@ test('renaming a service dir restarts nothing (identity is dev/ino, as in s6)', 
   } finally {
     await scanner.stop();
   }
+});
+
+test('a watcher that cannot be set up (no inotify instance left): one warning says what still works; services run, s6-svscanctl -a adds one', async (t) => {
+  requireCommand('unshare', 'util-linux');
+  const scandir = tempDir('nuwa-nowatch-');
+  writeService(path.join(scandir, 'a'), { run: 'exec sleep 1000' });
+  // inotify limits are per user namespace: this one allows no instance at all, the rest of the machine is untouched
+  const script = `echo 0 > /proc/sys/user/max_inotify_instances && exec "$0" svscan "$1"`;
+  const scanner = spawn('setpriv', ['--pdeathsig', 'KILL', 'unshare', '-U', '-r', 'sh', '-c', script, nuwaBinary(), scandir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  scanner.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  t.teardown(() => {
+    for (const pid of [scanner.pid as number, ...descendants(scanner.pid as number)]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  });
+  await waitUp(path.join(scandir, 'a'), true);
+  await waitFor('the warning', () => stderr.includes('cannot watch'));
+  t.regex(stderr, new RegExp(`warning: cannot watch ${scandir} \\(EMFILE[^)]*\\): new and removed services are picked up only on s6-svscanctl -a/-n, SIGALRM, SIGHUP or svscan -t\\n`));
+  writeService(path.join(scandir, 'b'), { run: 'exec sleep 1000' });
+  t.is(run('s6-svscanctl', ['-a', scandir]).status, 0);
+  await waitUp(path.join(scandir, 'b'), true);
+  scanner.kill('SIGTERM');
+  await new Promise((resolve) => scanner.once('exit', resolve));
+  t.is(stderr.match(/cannot watch/g)?.length, 1, stderr);
 });

@@ -115,6 +115,17 @@ test('nuwa init without CMD as PID 1: a service that ignores SIGTERM does not ho
   }
 });
 
+test('nuwa init --plain with $NUWA_SCANDIR: tini\'s job only; the scan dir is left alone and CMD\'s code is the exit code', async (t) => {
+  const scandir = tempDir('nuwa-pid1-');
+  const scratch = tempDir();
+  writeService(path.join(scandir, 'web'), { run: `echo started >> ${scratch}/starts\nexec sleep 1000` });
+  const result = await runAsSubreaper(['--plain', 'sh', '-c', 'echo main; exit 4'], { NUWA_SCANDIR: scandir }).finished;
+  t.is(result.code, 4, result.stderr);
+  t.is(result.stdout, 'main\n');
+  t.false(fs.existsSync(path.join(scratch, 'starts')), 'the service was started');
+  t.false(fs.existsSync(path.join(scandir, 'web', 'supervise')), 'the service dir was supervised');
+});
+
 test('nuwa init with a scan dir it cannot take: one line says why; CMD still runs and its code is the exit code (without CMD: exit 111)', async (t) => {
   const scandir = tempDir('nuwa-pid1-');
   writeService(path.join(scandir, 'web'), { run: 'exec sleep 1000' });

@@ -1,13 +1,15 @@
 /**
- * Runs cron jobs: each as its user (uid/gid from /etc/passwd), with its environment, in its home directory, in its
- * own process group (so a stop reaches the whole job), through the spawner. A job is never started while its
- * previous run still runs; that is said in the log. Output lines are logged tagged with the job's id.
+ * Runs cron jobs: each as its user (uid/gid from /etc/passwd, supplementary groups from /etc/group: see groups.ts),
+ * with its environment, in its home directory, in its own process group (so a stop reaches the whole job), through
+ * the spawner. A job is never started while its previous run still runs; that is said in the log. Output lines are
+ * logged tagged with the job's id.
  */
 import { isDirectory } from '../sys/files';
 import { spawn } from '../sys/spawner';
 import { shellExitCode, signalName, type Termination } from '../wire/wait-status';
 import { LineSplitter } from '../log/lines';
 import { logger } from '../log/logger';
+import { Launcher } from './groups';
 import type { Job } from './sources';
 
 const log = logger('cron');
@@ -23,8 +25,13 @@ interface Run {
 
 export class Runner {
   private readonly running = new Map<string, Run>();
+  /** Jobs already warned that they run without their supplementary groups: once per job, not at every run. */
+  private readonly warned = new Set<string>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly launcher = new Launcher(),
+  ) {}
 
   get active(): number {
     return this.running.size;
@@ -44,11 +51,17 @@ export class Runner {
     this.running.set(job.key, run);
     let spawned;
     try {
-      spawned = await spawn(job.shell, ['-c', job.command], {
+      const launch = await this.launcher.launch(job);
+      if (launch.without && !this.warned.has(job.key)) {
+        this.warned.add(job.key);
+        const { groups, reason } = launch.without;
+        log.warn(`job ${job.id} runs as ${job.account.name} without its supplementary groups (gid ${groups.join(', ')}): ${reason}`);
+      }
+      spawned = await spawn(launch.file, launch.args, {
         cwd,
-        env: job.environment,
-        uid: job.account.uid,
-        gid: job.account.gid,
+        env: launch.env,
+        uid: launch.uid,
+        gid: launch.gid,
         detached: true, // its own session and process group: the stop at shutdown reaches the whole job
         stdio: [job.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       });

@@ -6,7 +6,7 @@
  *    s6-overlay's /init does (see rc/boot.ts); CMD is optional;
  *  - a scan dir ($NUWA_SCANDIR, else /run/service) and no s6-overlay tree: its services are supervised beside CMD
  *    (scan/init-mode.ts); CMD is optional;
- *  - anything else: tini's job — run CMD, pass signals on, reap orphans, exit with CMD's code.
+ *  - anything else, or `--plain`: tini's job — run CMD, pass signals on, reap orphans, exit with CMD's code.
  * `nuwa init --check` validates an s6-overlay tree and prints every problem at once.
  */
 import { UsageError } from '../applet';
@@ -21,6 +21,7 @@ import { envMilliseconds } from '../sys/env';
 import { becomeInit } from './pid1';
 
 const HELP = `usage: nuwa init [--] [CMD [ARGS...]]
+       nuwa init --plain [--] CMD [ARGS...]
        nuwa init --check [--root DIR]
 
 As PID 1 or as a child subreaper: reaps every orphan, and
@@ -30,6 +31,7 @@ As PID 1 or as a child subreaper: reaps every orphan, and
  - otherwise runs CMD as tini does: passes SIGHUP SIGINT SIGQUIT SIGUSR1 SIGUSR2 SIGWINCH SIGTERM on to it and
    exits with its exit code (128+n if signal n killed it).
 
+--plain   tini's job only, whatever the machine holds: no s6-overlay boot, no scan dir (a test runner, a CI job)
 --check   validate the s6-overlay tree (dependencies, types, modes, #! lines, CRLF, up files) and print
           every problem; exit 1 if there is any. --root DIR checks a tree unpacked under DIR.
 
@@ -39,6 +41,7 @@ ${VARIABLES.map(([name, fallback, meaning]) => `  ${name}${fallback ? `=${fallba
 export async function main(argv: string[]): Promise<number> {
   let i = 0;
   let check = false;
+  let plain = false;
   let root = '/';
   for (; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -54,6 +57,10 @@ export async function main(argv: string[]): Promise<number> {
       check = true;
       continue;
     }
+    if (arg === '--plain') {
+      plain = true;
+      continue;
+    }
     if (arg === '--root' && check) {
       root = argv[++i] ?? '';
       if (root === '') throw new UsageError('--root needs a directory');
@@ -64,11 +71,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (check) return runCheck(root);
   const command = argv.slice(i);
-  if (hasOverlayTree()) {
+  if (!plain && hasOverlayTree()) {
     becomeInit();
     return bootOverlay(command);
   }
-  const scandir = scanDirForInit();
+  const scandir = plain ? undefined : scanDirForInit();
   if (command.length === 0 && !scandir) throw new UsageError('no command given (usage: nuwa init [--] CMD [ARGS...])');
 
   becomeInit();

@@ -43,13 +43,17 @@ export function watchScanDir(scandir: string, onChange: () => void, log: Logger,
   });
   // chokidar ignores what happens during its initial scan: one rescan once it is ready closes that gap
   watcher.on('ready', onChange);
-  // e.g. no inotify watches left (fs.inotify.max_user_watches), or the scan dir itself removed: supervision goes on,
-  // only the automatic pick-up of new services is lost, so say it once and say what still works
+  // Out of inotify watches or descriptors (fs.inotify.max_user_watches, max_user_instances): supervision goes on,
+  // only the automatic pick-up of new services is lost, so say it once and say what still works. chokidar also
+  // reports a single unreadable entry (EACCES) while the watch itself goes on: not worth a line.
   watcher.on('error', (err: unknown) => {
-    if (failed) return;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (failed || (code !== 'ENOSPC' && code !== 'EMFILE' && code !== 'ENFILE')) return;
     failed = true;
-    const reason = err instanceof Error ? err.message : String(err);
-    log.warn(`cannot watch ${scandir} (${reason}): new and removed services are picked up only on s6-svscanctl -a/-n, SIGALRM or SIGHUP`);
+    log.warn(
+      `cannot watch ${scandir} (${(err as Error).message}): new and removed services are picked up only on ` +
+        's6-svscanctl -a/-n, SIGALRM, SIGHUP or svscan -t',
+    );
   });
   return {
     async close() {

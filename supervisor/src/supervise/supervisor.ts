@@ -66,6 +66,8 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   private lockFd: number | undefined;
   private control: ControlFifo | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** A deadline of 0 ms, due at the end of the current drain step (see arm). */
+  private dueNow = false;
   private notification: Socket | undefined;
   private deaths: Death[] = [];
   private spawnProblem = '';
@@ -149,7 +151,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   private async drain(): Promise<void> {
     this.draining = true;
     try {
-      // an action's outcome (a spawn's result, an immediate deadline) goes before anything that arrived meanwhile
+      // an action's outcome (a spawn's result, a deadline of 0 ms) goes before anything that arrived meanwhile
       const followUps: MachineEvent[] = [];
       let event = this.queue.shift();
       while (event) {
@@ -158,6 +160,10 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
         for (const action of actions) {
           const result = await this.performSurviving(action);
           if (result) followUps.push(result);
+        }
+        if (this.dueNow) {
+          this.dueNow = false;
+          followUps.push({ type: 'timeout', now: clock() });
         }
         event = followUps.shift() ?? this.queue.shift();
       }
@@ -208,12 +214,6 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
         this.bestEffort('write supervise/death_tally', () => writeDeathTally(this.handle.base, this.deaths), undefined);
         return undefined;
       case 'deadline':
-        if (action.ms === 0) {
-          // "restart now": handled in this same drain. A 0 ms timer would cost Node's 1 ms floor and let every
-          // other callback (the reaper's pass among them) run before the new instance is spawned.
-          this.arm(null);
-          return { type: 'timeout', now: clock() };
-        }
         this.arm(action.ms);
         return undefined;
       case 'create-down':
@@ -243,7 +243,15 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   private arm(ms: number | null): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.dueNow = false;
     if (ms === null) return;
+    if (ms === 0) {
+      // "restart now": the timeout is handled in this same drain, after the actions' own outcomes, as a timer's
+      // would be. A 0 ms timer would cost Node's 1 ms floor and let every other callback (the reaper's pass among
+      // them) run before the new instance is spawned.
+      this.dueNow = true;
+      return;
+    }
     // unref'd: a deadline alone never keeps the process alive, and there is no timer at all while nothing is due
     this.timer = setTimeout(() => {
       this.timer = undefined;
