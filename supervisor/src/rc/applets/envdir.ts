@@ -6,29 +6,23 @@
 import { UsageError } from '../../applet';
 import { applyEnvdir, readEnvdir, type EnvdirOptions } from '../container-env';
 import { execInto } from '../exec';
+import { getopt } from '../../tools/getopt';
+
+const USAGE = 's6-envdir [-I | -i] [-n] [-f] [-L] DIR PROG...';
 
 export function main(argv: string[]): number {
   const options: EnvdirOptions = {};
   let insist = true;
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--') {
-      i++;
-      break;
-    }
-    if (!arg.startsWith('-') || arg === '-') break;
-    for (const flag of arg.slice(1)) {
-      if (flag === 'I') insist = false;
-      else if (flag === 'i') insist = true;
-      else if (flag === 'n') options.verbatim = true;
-      else if (flag === 'f') options.full = true;
-      else if (flag === 'L') continue;
-      else throw new UsageError(`unknown option -${flag} (usage: s6-envdir [-I | -i] [-n] [-f] [-L] DIR PROG...)`);
-    }
+  const parsed = getopt(argv, 'IinfL', USAGE);
+  for (const [flag] of parsed.options) {
+    if (flag === 'I') insist = false;
+    else if (flag === 'i') insist = true;
+    else if (flag === 'n') options.verbatim = true;
+    else if (flag === 'f') options.full = true;
+    // -L: accepted, nuwa has no length limit
   }
-  const [dir, ...prog] = argv.slice(i);
-  if (dir === undefined || prog.length === 0) throw new UsageError('usage: s6-envdir [-I | -i] [-n] [-f] [-L] DIR PROG...');
+  const [dir, ...prog] = parsed.operands;
+  if (dir === undefined || prog.length === 0) throw new UsageError(`usage: ${USAGE}`);
   let changes: ReturnType<typeof readEnvdir>;
   try {
     changes = readEnvdir(dir, options);

@@ -14,8 +14,9 @@ import { planCommandLine } from '../command-line';
 import { execInto } from '../exec';
 import { findProgram, runProgram } from '../run-program';
 import { selfCommand } from '../../sys/self';
+import { getopt } from '../../tools/getopt';
 
-const USAGE = 'usage: s6-notifyoncheck [-d] [-3 FD] [-s MS] [-T MS] [-t MS] [-w MS] [-n TRIES] [-c CHECK] PROG...';
+const USAGE = 's6-notifyoncheck [-d] [-3 FD] [-s MS] [-T MS] [-t MS] [-w MS] [-n TRIES] [-c CHECK] PROG...';
 const POLL = '--nuwa-poll';
 
 interface Poll {
@@ -56,26 +57,16 @@ export async function main(argv: string[]): Promise<number> {
   const numbers: Record<string, number> = { s: 10, T: 0, t: 0, w: 1000, n: 7 };
   let fd: number | undefined;
   let checkLine: string | undefined;
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--') {
-      i++;
-      break;
-    }
-    const m = /^-([d3sTtwnc])(.*)$/.exec(arg);
-    if (!m) break;
-    const flag = m[1] as string;
+  const parsed = getopt(argv, 'd3:s:T:t:w:n:c:', USAGE);
+  for (const [flag, value] of parsed.options) {
     if (flag === 'd') continue; // the checker never stays a child of this process anyway: it is spawned, not forked
-    const value = m[2] !== '' ? m[2] : argv[++i];
-    if (value === undefined) throw new UsageError(`-${flag} needs a value (${USAGE})`);
     if (flag === 'c') checkLine = value;
-    else if (!/^\d+$/.test(value)) throw new UsageError(`-${flag} needs a number (${USAGE})`);
+    else if (!/^\d+$/.test(value as string)) throw new UsageError(`-${flag} needs a number; usage: ${USAGE}`);
     else if (flag === '3') fd = Number(value);
     else numbers[flag] = Number(value);
   }
-  const prog = argv.slice(i);
-  if (prog.length === 0) throw new UsageError(USAGE);
+  const prog = parsed.operands;
+  if (prog.length === 0) throw new UsageError(`usage: ${USAGE}`);
   if (fd === undefined) {
     const setting = readUint('.', 'notification-fd');
     if (setting.kind !== 'value') {

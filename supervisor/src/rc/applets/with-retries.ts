@@ -4,26 +4,21 @@
  */
 import { UsageError } from '../../applet';
 import { runProgram } from '../run-program';
+import { getopt } from '../../tools/getopt';
+
+const USAGE = 'with-retries [-n TRIES] [-t MS] PROG...';
 
 export async function main(argv: string[]): Promise<number> {
   let tries = 3;
   let timeoutMs = 500;
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--') {
-      i++;
-      break;
-    }
-    const m = /^-([nt])(\d*)$/.exec(arg);
-    if (!m) break;
-    const value = m[2] !== '' ? m[2] : argv[++i];
-    if (value === undefined || !/^\d+$/.test(value)) throw new UsageError(`-${m[1]} needs a number (usage: with-retries [-n TRIES] [-t MS] PROG...)`);
-    if (m[1] === 'n') tries = Number(value);
+  const parsed = getopt(argv, 'n:t:', USAGE);
+  for (const [flag, value] of parsed.options) {
+    if (!/^\d+$/.test(value as string)) throw new UsageError(`-${flag} needs a number; usage: ${USAGE}`);
+    if (flag === 'n') tries = Number(value);
     else timeoutMs = Number(value);
   }
-  const prog = argv.slice(i);
-  if (prog.length === 0) throw new UsageError('usage: with-retries [-n TRIES] [-t MS] PROG...');
+  const prog = parsed.operands;
+  if (prog.length === 0) throw new UsageError(`usage: ${USAGE}`);
   for (let k = 0; k < tries; k++) {
     const result = await runProgram(prog, { env: process.env, cwd: process.cwd(), timeoutMs, stdin: 'inherit' });
     if (result.spawnError) process.stderr.write(`with-retries: ${result.spawnError}\n`);
