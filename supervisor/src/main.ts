@@ -25,6 +25,7 @@ export const applets: Record<string, AppletEntry> = {
   halt: { summary: 'stop the container from inside (s6-overlay /run/s6/basedir/bin/halt)', load: () => import('./rc/applets/halt'), aliases: ['poweroff', 'reboot'] },
   setuidgid: { summary: 'run a program as another account (s6-setuidgid)', load: () => import('./rc/applets/setuidgid'), aliases: ['s6-setuidgid'] },
   envdir: { summary: 'run a program with variables from an envdir (s6-envdir)', load: () => import('./rc/applets/envdir'), aliases: ['s6-envdir'] },
+  's6-rc': { summary: 'list or change the s6-rc services of a running container (s6-rc -u|-d change, -a list)', load: () => import('./rc/applets/s6-rc') },
   'with-retries': { summary: 'run a program until it succeeds, N tries of T ms (s6-overlay)', load: () => import('./rc/applets/with-retries') },
   notifyoncheck: { summary: 'readiness by polling ./data/check for daemons that cannot notify (s6-notifyoncheck)', load: () => import('./rc/applets/notifyoncheck'), aliases: ['s6-notifyoncheck'] },
   svscan: { summary: 'supervise every service directory of a scan dir (s6-svscan)', load: () => import('./scan/applet'), aliases: ['s6-svscan'], daemon: true },

@@ -19,6 +19,7 @@ import { runMainProgram } from './main-program';
 import { logger } from '../log/logger';
 import { envMilliseconds } from '../sys/env';
 import { becomeInit } from './pid1';
+import { holdSignals } from '../sys/signals';
 
 const HELP = `usage: nuwa init [--] [CMD [ARGS...]]
        nuwa init --plain [--] CMD [ARGS...]
@@ -39,6 +40,7 @@ environment (s6-overlay's variables, with s6-overlay's defaults):
 ${VARIABLES.map(([name, fallback, meaning]) => `  ${name}${fallback ? `=${fallback}` : ''}\n      ${meaning}`).join('\n')}`;
 
 export async function main(argv: string[]): Promise<number> {
+  holdSignals();
   let i = 0;
   let check = false;
   let plain = false;

@@ -29,6 +29,7 @@ import { dumpEnvironment, overlayPath, printContEnv, treeEnvironment } from './c
 import type { BootContext } from './context';
 import { ServiceManager } from './engine';
 import { installHaltCommands, listenForHalt, type HaltKind } from './halt';
+import { RcRequestServer } from './rc-requests';
 import { CMDPID_FILE, CONTAINER_ENV, EXITCODE_FILE, SCANDIR, WORKDIR_FILE, configDirs } from './paths';
 import { formatProblem } from './problems';
 import { replaceEnvironment } from './exec';
@@ -181,6 +182,9 @@ export async function bootOverlay(command: readonly string[]): Promise<number> {
   const stopping = new AbortController();
 
   let manager: ServiceManager | undefined;
+  // Runtime `s6-rc` calls: served once the boot's own change is over (or stage 2 gave up before it).
+  const rcReady = new Deferred<ServiceManager | undefined>();
+  const rcRequests = new RcRequestServer(rcReady.promise, stopping.signal);
   const stage2 = (async () => {
     const lookup = (name: string) => printContEnv(name, bootEnv, CONTAINER_ENV);
     let settings: OverlaySettings = readSettings(lookup);
@@ -216,6 +220,7 @@ export async function bootOverlay(command: readonly string[]): Promise<number> {
     await installLongruns(ctx, tree.graph, '/bin/sh');
     manager = new ServiceManager(tree.graph, makeTransitions(ctx, tree.graph));
     let r: number = await manager.up([TOP], { timeoutMs: settings.cmdWaitForServicesMaxTime, abort: stopping.signal });
+    rcReady.resolve(manager);
     if (halting) return;
     if (r === 0 && problems.some((p) => !p.warning)) r = 1;
     settings = readSettings(lookup);
@@ -251,17 +256,20 @@ export async function bootOverlay(command: readonly string[]): Promise<number> {
     if (halting) return; // the container was already stopping: the exit code is what the halt said
     writeExitCode(code);
     requestHalt('halt');
-  })().catch((err: unknown) => {
-    log.error(`stage 2 failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    writeExitCode(111);
-    requestHalt('halt');
-  });
+  })()
+    .catch((err: unknown) => {
+      log.error(`stage 2 failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      writeExitCode(111);
+      requestHalt('halt');
+    })
+    .finally(() => rcReady.resolve(manager));
 
   const kind = await halt.promise;
   stopping.abort();
   log.info(`${kind}: stopping services`);
   const start = Date.now();
   await stage2Settled(stage2, cmd !== undefined);
+  await rcRequests.close(); // a change under way ends first (a start is aborted); later requests get 111
   if (manager) await manager.downAll();
   const grace = early.killGraceTime;
   const deadline = Date.now() + grace;

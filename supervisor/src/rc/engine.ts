@@ -5,7 +5,7 @@
  * 2 timed out (what still runs then is left to finish on its own, as s6-rc -t does).
  */
 import { logger } from '../log/logger';
-import { closure, type Graph } from './graph';
+import { closure, dependents, type Graph } from './graph';
 
 const log = logger('s6-rc');
 
@@ -57,7 +57,7 @@ export class ServiceManager {
   }
 
   /** Brings up `names` (bundles or atoms) and what they need. `timeoutMs` 0 = no limit. */
-  async up(names: readonly string[], options: { timeoutMs?: number; abort?: AbortSignal } = {}): Promise<ChangeCode> {
+  async up(names: readonly string[], options: { timeoutMs?: number; abort?: AbortSignal; timeoutName?: string } = {}): Promise<ChangeCode> {
     const wanted = closure(this.graph, names);
     const failed = new Set<string>();
     const wakeup = new Wakeup();
@@ -100,7 +100,7 @@ export class ServiceManager {
     options.abort?.removeEventListener('abort', onAbort);
     const notUp = [...wanted].filter((n) => this.state.get(n) !== 'up');
     if (timedOut) {
-      log.error(`timed out after ${options.timeoutMs} ms (S6_CMD_WAIT_FOR_SERVICES_MAXTIME); not up yet: ${notUp.join(' ')}`);
+      log.error(`timed out after ${options.timeoutMs} ms (${options.timeoutName ?? 'S6_CMD_WAIT_FOR_SERVICES_MAXTIME'}); not up yet: ${notUp.join(' ')}`);
       return 2;
     }
     return notUp.length === 0 ? 0 : 1;
@@ -130,6 +130,15 @@ export class ServiceManager {
   }
 
   /**
+   * Brings `names` (bundles or atoms) down, with every service that is up and needs them, directly or not
+   * (`s6-rc -d change`): what needs a service stops before it. `timeoutMs` 0 = no limit.
+   */
+  down(names: readonly string[], options: { timeoutMs?: number } = {}): Promise<ChangeCode> {
+    const selected = dependents(this.graph, names);
+    return this.stopAll(new Set([...selected].filter((n) => this.state.get(n) === 'up')), options.timeoutMs ?? 0);
+  }
+
+  /**
    * Brings every service that is up back down, in reverse dependency order (`s6-rc -da change`). Starts still running
    * are aborted and awaited first. Essential services (flag-essential) and what they need stay up: they go down with
    * the final SIGTERM to every process.
@@ -139,7 +148,11 @@ export class ServiceManager {
     await Promise.all([...this.starting.values()].map((s) => s.settled));
     const essential = [...this.graph.atoms.values()].filter((a) => a.def.essential).map((a) => a.def.name);
     const keep = closure(this.graph, essential);
-    const toStop = new Set([...this.graph.atoms.keys()].filter((n) => this.state.get(n) === 'up' && !keep.has(n)));
+    return this.stopAll(new Set([...this.graph.atoms.keys()].filter((n) => this.state.get(n) === 'up' && !keep.has(n))), 0);
+  }
+
+  /** Stops the atoms of `toStop` in reverse dependency order, in parallel where nothing orders them. */
+  private async stopAll(toStop: Set<string>, timeoutMs: number): Promise<ChangeCode> {
     const neededBy = new Map<string, string[]>();
     for (const atom of this.graph.atoms.values()) for (const n of atom.needs) neededBy.set(n, [...(neededBy.get(n) ?? []), atom.def.name]);
 
@@ -147,7 +160,10 @@ export class ServiceManager {
     const stuck = new Set<string>();
     const running = new Set<string>();
     const wakeup = new Wakeup();
+    let timedOut = false;
+    const timer = timeoutMs ? setTimeout(() => ((timedOut = true), wakeup.notify()), timeoutMs) : undefined;
     for (;;) {
+      if (timedOut) break;
       for (const name of toStop) {
         if (running.has(name) || stuck.has(name)) continue;
         const dependents = (neededBy.get(name) ?? []).filter((d) => toStop.has(d));
@@ -170,6 +186,11 @@ export class ServiceManager {
       }
       if (running.size === 0) break;
       await wakeup.wait();
+    }
+    clearTimeout(timer);
+    if (timedOut) {
+      log.error(`timed out after ${timeoutMs} ms; not down yet: ${[...toStop].join(' ')}`);
+      return 2;
     }
     return code;
   }

@@ -222,8 +222,8 @@ function describeCycle(component: string[], atoms: Map<string, Atom>): string {
   return [...component, start].join(' -> ');
 }
 
-/** The atoms `names` stand for, plus everything they need, recursively (s6-rc's closed selection). */
-export function closure(graph: Graph, names: readonly string[]): Set<string> {
+/** The atoms `names` stand for (a bundle stands for its members), plus every atom `next` leads to, recursively. */
+function walk(graph: Graph, names: readonly string[], next: (atom: string) => Iterable<string>): Set<string> {
   const result = new Set<string>();
   const queue: string[] = [];
   for (const name of names) {
@@ -235,7 +235,19 @@ export function closure(graph: Graph, names: readonly string[]): Set<string> {
     const name = queue.pop() as string;
     if (result.has(name) || !graph.atoms.has(name)) continue;
     result.add(name);
-    queue.push(...(graph.atoms.get(name) as Atom).needs);
+    queue.push(...next(name));
   }
   return result;
+}
+
+/** The atoms `names` stand for, plus everything they need, recursively (s6-rc's closed selection). */
+export function closure(graph: Graph, names: readonly string[]): Set<string> {
+  return walk(graph, names, (name) => (graph.atoms.get(name) as Atom).needs);
+}
+
+/** The atoms `names` stand for, plus everything that needs them, recursively (s6-rc's reverse closed selection). */
+export function dependents(graph: Graph, names: readonly string[]): Set<string> {
+  const neededBy = new Map<string, string[]>();
+  for (const atom of graph.atoms.values()) for (const n of atom.needs) neededBy.set(n, [...(neededBy.get(n) ?? []), atom.def.name]);
+  return walk(graph, names, (name) => neededBy.get(name) ?? []);
 }

@@ -32,6 +32,10 @@ export const LEGACY_SERVICES = '/run/s6/legacy-services';
 export const UNCAUGHT_LOGS = '/run/uncaught-logs';
 /** nuwa init's own control FIFO: `halt`, `poweroff` and `reboot` write one letter to it. */
 export const INIT_CONTROL = '/run/s6/nuwa-init-control';
+/** nuwa init's s6-rc request FIFO: the `s6-rc` applet writes one request line to it (see rc-requests.ts). */
+export const RC_REQUESTS = '/run/s6/nuwa-rc-requests';
+/** Each `s6-rc` call makes its own reply FIFO in S6_RUN, named this prefix + its pid. */
+export const RC_REPLY_PREFIX = 'nuwa-rc-reply.';
 
 /** The configuration directories, honouring S6_RUNTIME_PROFILE and S6_RUNTIME_BUNDLEDIR. */
 export interface ConfigDirs {
