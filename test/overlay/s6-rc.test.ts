@@ -27,7 +27,7 @@ function graphOf(needs: Record<string, string[]>, essential: string[] = []): Gra
   return { atoms, bundles: new Map([['all', new Set(Object.keys(needs))]]) };
 }
 
-test('engine down(names): what needs them stops first, the rest stays up; downAll keeps essentials', async (t) => {
+test('engine down(names): what needs them stops first, the rest stays up; essential services stay up, as with s6-rc without -D', async (t) => {
   const events: string[] = [];
   const step = async (what: string) => {
     events.push(`${what}:begin`);
@@ -44,8 +44,11 @@ test('engine down(names): what needs them stops first, the rest stays up; downAl
   t.deepEqual(events.filter((e) => e.endsWith(':end')).sort(), ['down api:end', 'down db:end', 'down web:end']);
   t.true(at('down web:end') < at('down db:begin') && at('down api:end') < at('down db:begin'));
   t.deepEqual([...manager.state].filter(([, s]) => s === 'up').map(([n]) => n).sort(), ['base', 'keep', 'other']);
-  t.is(await manager.down(['keep']), 0, 'down(names) stops an essential service when asked to');
-  t.is(await manager.up(['web', 'keep']), 0);
+  events.length = 0;
+  t.is(await manager.down(['keep']), 0);
+  t.deepEqual(events, [], 'down(names) leaves an essential service up');
+  t.is(manager.state.get('keep'), 'up');
+  t.is(await manager.up(['web']), 0);
   events.length = 0;
   t.is(await manager.downAll(), 0);
   t.false(events.includes('down keep:begin'), 'downAll keeps the essential service');

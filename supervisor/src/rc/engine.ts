@@ -134,8 +134,16 @@ export class ServiceManager {
    * (`s6-rc -d change`): what needs a service stops before it. `timeoutMs` 0 = no limit.
    */
   down(names: readonly string[], options: { timeoutMs?: number } = {}): Promise<ChangeCode> {
-    const selected = dependents(this.graph, names);
-    return this.stopAll(new Set([...selected].filter((n) => this.state.get(n) === 'up')), options.timeoutMs ?? 0);
+    const keep = this.essentials();
+    const selected = [...dependents(this.graph, names)].filter((n) => this.state.get(n) === 'up');
+    const kept = selected.filter((n) => keep.has(n));
+    if (kept.length > 0) log.info(`not stopping ${kept.join(' ')}: essential, or needed by an essential service (as s6-rc without -D)`);
+    return this.stopAll(new Set(selected.filter((n) => !keep.has(n))), options.timeoutMs ?? 0);
+  }
+
+  /** The services flag-essential keeps up, with what they need: only the container's final SIGTERM stops them. */
+  private essentials(): Set<string> {
+    return closure(this.graph, [...this.graph.atoms.values()].filter((a) => a.def.essential).map((a) => a.def.name));
   }
 
   /**
@@ -146,8 +154,7 @@ export class ServiceManager {
   async downAll(): Promise<ChangeCode> {
     for (const { abort } of this.starting.values()) abort.abort();
     await Promise.all([...this.starting.values()].map((s) => s.settled));
-    const essential = [...this.graph.atoms.values()].filter((a) => a.def.essential).map((a) => a.def.name);
-    const keep = closure(this.graph, essential);
+    const keep = this.essentials();
     return this.stopAll(new Set([...this.graph.atoms.keys()].filter((n) => this.state.get(n) === 'up' && !keep.has(n))), 0);
   }
 
