@@ -6,7 +6,6 @@
  * concurrent starts and different versions never clash. Outside a SEA (tests, `node dist/nuwa.cjs`) it is loaded
  * from dist/ or build/.
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -64,7 +63,8 @@ function addonPath(): string {
 
 function extract(asset: ArrayBuffer): string {
   const bytes = Buffer.from(asset);
-  const name = `nuwa_native-${crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.node`;
+  // node:crypto is required here, not at the top: only the long-running applets load the addon
+  const name = `nuwa_native-${(require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.node`;
   const errors: string[] = [];
   for (const dir of ['/run/nuwa', path.join(os.tmpdir(), `nuwa-${process.getuid?.() ?? 0}`)]) {
     const file = path.join(dir, name);

@@ -1,5 +1,4 @@
 /** How this program runs itself again: as a child (one of its applets), or in place with its runtime settings. */
-import { setFlagsFromString } from 'node:v8';
 import { native } from './native';
 import { isSea } from './sea';
 
@@ -54,7 +53,8 @@ export function prepareLongRunning(): void {
       process.env.NODE_OPTIONS = original;
     }
   }
-  setFlagsFromString(FIXED_YOUNG_GENERATION);
+  // required here, not imported at the top: every tool start would pay for loading node:v8 (~2 ms)
+  (require('node:v8') as typeof import('node:v8')).setFlagsFromString(FIXED_YOUNG_GENERATION);
   try {
     // Unpack and load the addon now, before any child exists: PID 1's reaper needs it from the first SIGCHLD, and a
     // main program started first would see /run/nuwa half-written.
