@@ -184,7 +184,13 @@ export async function bootOverlay(command: readonly string[]): Promise<number> {
   let manager: ServiceManager | undefined;
   // Runtime `s6-rc` calls: served once the boot's own change is over (or stage 2 gave up before it).
   const rcReady = new Deferred<ServiceManager | undefined>();
-  const rcRequests = new RcRequestServer(rcReady.promise, stopping.signal);
+  let rcRequests: RcRequestServer | undefined;
+  try {
+    rcRequests = new RcRequestServer(rcReady.promise, stopping.signal);
+  } catch (err) {
+    // the container boots all the same: only `s6-rc` at run time is missing, and it says so itself (exit 111)
+    log.warn(`s6-rc at run time is not available: ${(err as Error).message}`);
+  }
   const stage2 = (async () => {
     const lookup = (name: string) => printContEnv(name, bootEnv, CONTAINER_ENV);
     let settings: OverlaySettings = readSettings(lookup);
@@ -269,7 +275,7 @@ export async function bootOverlay(command: readonly string[]): Promise<number> {
   log.info(`${kind}: stopping services`);
   const start = Date.now();
   await stage2Settled(stage2, cmd !== undefined);
-  await rcRequests.close(); // a change under way ends first (a start is aborted); later requests get 111
+  await rcRequests?.close(); // a change under way ends first (a start is aborted); later requests get 111
   if (manager) await manager.downAll();
   const grace = early.killGraceTime;
   const deadline = Date.now() + grace;
