@@ -3,11 +3,10 @@
  * root-side helper that sets them never sees the loader's variables from a crontab; without setpriv the job still
  * runs, and the missing groups are said once per job.
  *
- * setpriv reads the real /etc/group (through NSS), so each test makes a real group, puts nobody in it, and removes it
- * at the end (groupdel also takes nobody out of it). Tests run as root.
+ * setpriv reads /etc/group through NSS, so each test runs nuwa cron in a private mount namespace whose /etc/group is a
+ * copy of the host's with one more group, nobody a member: the host's /etc is never edited. Tests run as root.
  */
-import test, { type ExecutionContext } from 'ava';
-import { execFileSync } from 'node:child_process';
+import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { requireCommand, tempDir, waitFor } from '../helpers';
@@ -15,16 +14,21 @@ import { startCron } from './start-cron';
 
 const NOBODY = 65534;
 
-/** A new group with nobody as its member (nobody's primary group stays nogroup); removed when the test ends. */
-function groupWithNobody(t: ExecutionContext, suffix: string): { name: string; gid: number } {
-  requireCommand('groupadd', 'passwd');
-  const name = `nuwa-t-${process.pid}-${suffix}`;
-  execFileSync('groupadd', [name]);
-  t.teardown(() => execFileSync('groupdel', [name]));
-  execFileSync('gpasswd', ['-a', 'nobody', name], { stdio: 'ignore' });
-  const gid = Number(execFileSync('getent', ['group', name], { encoding: 'utf8' }).split(':')[2]);
-  t.true(Number.isInteger(gid) && gid !== NOBODY);
-  return { name, gid };
+/**
+ * A group with nobody as its member (nobody's primary group stays nogroup), in a copy of /etc/group; `wrapper` runs
+ * nuwa cron in a private mount namespace where that copy is /etc/group (`extra`: more shell before the exec).
+ */
+function groupWithNobody(suffix: string, extra = ''): { name: string; gid: number; wrapper: string[] } {
+  requireCommand('unshare', 'util-linux');
+  const host = fs.readFileSync('/etc/group', 'utf8');
+  const taken = new Set(host.split('\n').map((l) => Number(l.split(':')[2])));
+  let gid = 47000;
+  while (taken.has(gid)) gid++;
+  const name = `nuwa-t-${suffix}`;
+  const file = path.join(tempDir('nuwa-t-group-'), 'group');
+  fs.writeFileSync(file, `${host.endsWith('\n') ? host : `${host}\n`}${name}:x:${gid}:nobody\n`, { mode: 0o644 });
+  const script = `mount --bind "$0" /etc/group && ${extra ? `${extra} && ` : ''}exec "$@"`;
+  return { name, gid, wrapper: ['unshare', '-m', '--', 'sh', '-c', script, file] };
 }
 
 /** A directory every job user can write to, with a system crontab in cron.d. */
@@ -42,13 +46,13 @@ const gids = (line: string) => line.split(' ').map(Number);
 
 test('a job gets the supplementary groups /etc/group gives its user, and reads a file only that group may read', async (t) => {
   requireCommand('setpriv', 'util-linux');
-  const group = groupWithNobody(t, 'g');
+  const group = groupWithNobody('g');
   const { dir, cronD } = setup('nuwa-t-cron-groups-', (d) => `* * * * * * nobody id -G >> ${d}/ids; cat ${d}/secret >> ${d}/read\n`);
   const secret = path.join(dir, 'secret');
   fs.writeFileSync(secret, 'for the group only\n');
   fs.chownSync(secret, 0, group.gid);
   fs.chmodSync(secret, 0o640);
-  const cron = startCron(['--no-watch', '--state', path.join(dir, 'state'), '--system', cronD]);
+  const cron = startCron(['--no-watch', '--state', path.join(dir, 'state'), '--system', cronD], { wrapper: group.wrapper });
   t.teardown(() => cron.stop('SIGKILL'));
   await waitFor('two runs', () => lines(path.join(dir, 'ids')).length >= 2);
   const ids = gids(lines(path.join(dir, 'ids'))[0] as string);
@@ -62,7 +66,7 @@ test('a job gets the supplementary groups /etc/group gives its user, and reads a
 
 test('the loader variables of a crontab reach the job, never the root-side setpriv', async (t) => {
   requireCommand('setpriv', 'util-linux');
-  const group = groupWithNobody(t, 'e');
+  const group = groupWithNobody('e');
   const { dir, cronD } = setup(
     'nuwa-t-cron-groups-env-',
     (d) => `LD_DEBUG=files
@@ -74,7 +78,7 @@ SECRET=kept
   );
   fs.mkdirSync(path.join(dir, 'ld'), { mode: 0o777 });
   fs.chmodSync(path.join(dir, 'ld'), 0o777);
-  const cron = startCron(['--no-watch', '--state', path.join(dir, 'state'), '--system', cronD]);
+  const cron = startCron(['--no-watch', '--state', path.join(dir, 'state'), '--system', cronD], { wrapper: group.wrapper });
   t.teardown(() => cron.stop('SIGKILL'));
   await waitFor('two runs', () => lines(path.join(dir, 'out')).length >= 2);
   const [ids, ...rest] = (lines(path.join(dir, 'out'))[0] as string).split('|');
@@ -92,17 +96,14 @@ SECRET=kept
 
 test('without setpriv a job runs with its primary group only, and says so once', async (t) => {
   requireCommand('setpriv', 'util-linux');
-  requireCommand('unshare', 'util-linux');
-  const group = groupWithNobody(t, 'n');
-  const { dir, cronD } = setup('nuwa-t-cron-groups-none-', (d) => `* * * * * * nobody id -G >> ${d}/ids\n`);
-  // In a private mount namespace, /dev/null hides setpriv: the image "has no util-linux".
+  // In the private mount namespace, /dev/null also hides setpriv: the image "has no util-linux".
   const setpriv = fs.realpathSync(requireCommand('setpriv'));
-  const hide = ['unshare', '-m', '--', 'sh', '-c', `mount --bind /dev/null ${setpriv} && exec "$@"`, 'sh'];
-  const cron = startCron(['--no-watch', '--state', path.join(dir, 'state'), '--system', cronD], { wrapper: hide });
+  const group = groupWithNobody('n', `mount --bind /dev/null ${setpriv}`);
+  const { dir, cronD } = setup('nuwa-t-cron-groups-none-', (d) => `* * * * * * nobody id -G >> ${d}/ids\n`);
+  const cron = startCron(['--no-watch', '--state', path.join(dir, 'state'), '--system', cronD], { wrapper: group.wrapper });
   t.teardown(() => cron.stop('SIGKILL'));
   await waitFor('three runs', () => lines(path.join(dir, 'ids')).length >= 3);
   t.deepEqual(lines(path.join(dir, 'ids')).slice(0, 3), [`${NOBODY}`, `${NOBODY}`, `${NOBODY}`]);
-  // (the other tests of this file, running meanwhile, put nobody in their groups too)
   const warnings = [...cron.log().matchAll(/warning: job groups:1 runs as nobody without its supplementary groups \(gid ([\d, ]+)\): setpriv \(util-linux\) is not installed/g)];
   t.is(warnings.length, 1, cron.log());
   t.true(warnings[0]?.[1]?.split(', ').includes(String(group.gid)), cron.log());
