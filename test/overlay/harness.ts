@@ -143,7 +143,7 @@ export function boot(root: string, args: string[], options: BootOptions = {}): B
   const script = ['sh', '-c', steps.join('\n'), 'sh', ...args];
   let child: ChildProcess;
   if (options.terminal) {
-    requireCommand('script', 'util-linux');
+    requireCommand('script', 'bsdutils');
     // script runs its -c command with $SHELL on a new pty and copies what it writes to its stdout; -e: its exit code
     const namespaced = ['setpriv', '--pdeathsig', 'KILL', 'unshare', '-p', '-f', '--mount-proc', '--kill-child', '--', ...script];
     const onPty = ['script', '-qec', `exec ${namespaced.map(q).join(' ')}`, '/dev/null'];
