@@ -34,13 +34,8 @@ function stampDirectives(script: string | undefined): string[] {
   return ['t', 'T'].filter((d) => words.includes(d));
 }
 
-function modeOf(dir: string): string {
-  return (fs.statSync(dir).mode & 0o7777).toString(8);
-}
-
-/** Whether `account` may traverse `dir` (the search bit that applies to it: owner, group, then others). */
-function canEnter(dir: string, account: Account): boolean {
-  const st = fs.statSync(dir);
+/** Whether `account` may traverse a directory (the search bit that applies to it: owner, group, then others). */
+function canEnter(st: fs.Stats, account: Account): boolean {
   if (st.uid === account.uid) return (st.mode & 0o100) !== 0;
   if (st.gid === account.gid) return (st.mode & 0o010) !== 0;
   return (st.mode & 0o001) !== 0;
@@ -59,9 +54,10 @@ export async function startCatchAll(settings: OverlaySettings, rawScript: string
   const asRoot = (process.getuid?.() ?? 0) === 0;
   let account = asRoot && settings.catchallUser ? findUser(settings.catchallUser) : undefined;
   if (asRoot && settings.catchallUser && !account) log.warn(`S6_CATCHALL_USER=${settings.catchallUser} is not in /etc/passwd: the catch-all logger runs as root`);
-  if (account && !canEnter(RUN, account)) {
+  const run = account ? fs.statSync(RUN) : undefined;
+  if (account && run && !canEnter(run, account)) {
     // s6-log would die at once on EACCES, and every line after it would be lost
-    log.warn(`S6_CATCHALL_USER=${settings.catchallUser} cannot enter /run (mode ${modeOf(RUN)}): the catch-all logger runs as root`);
+    log.warn(`S6_CATCHALL_USER=${settings.catchallUser} cannot enter /run (mode ${(run.mode & 0o7777).toString(8)}): the catch-all logger runs as root`);
     account = undefined;
   }
   fs.mkdirSync(UNCAUGHT_LOGS, { recursive: true, mode: 0o2750 });

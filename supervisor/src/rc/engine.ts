@@ -5,7 +5,7 @@
  * 2 timed out (what still runs then is left to finish on its own, as s6-rc -t does).
  */
 import { logger } from '../log/logger';
-import { closure, dependents, type Graph } from './graph';
+import { closure, dependents, neededBy, type Graph } from './graph';
 
 const log = logger('s6-rc');
 
@@ -160,8 +160,7 @@ export class ServiceManager {
 
   /** Stops the atoms of `toStop` in reverse dependency order, in parallel where nothing orders them. */
   private async stopAll(toStop: Set<string>, timeoutMs: number): Promise<ChangeCode> {
-    const neededBy = new Map<string, string[]>();
-    for (const atom of this.graph.atoms.values()) for (const n of atom.needs) neededBy.set(n, [...(neededBy.get(n) ?? []), atom.def.name]);
+    const needers = neededBy(this.graph);
 
     let code: ChangeCode = 0;
     const stuck = new Set<string>();
@@ -173,7 +172,7 @@ export class ServiceManager {
       if (timedOut) break;
       for (const name of toStop) {
         if (running.has(name) || stuck.has(name)) continue;
-        const dependents = (neededBy.get(name) ?? []).filter((d) => toStop.has(d));
+        const dependents = (needers.get(name) ?? []).filter((d) => toStop.has(d));
         if (dependents.some((d) => stuck.has(d))) {
           stuck.add(name); // s6-rc does not stop what a service that failed to stop still needs
           log.warn(`not stopping ${name}: a service that needs it did not stop`);

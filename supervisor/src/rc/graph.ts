@@ -240,6 +240,11 @@ function walk(graph: Graph, names: readonly string[], next: (atom: string) => It
   return result;
 }
 
+/** The atoms `names` stand for, a bundle standing for its members, and nothing more (s6-rc's selection). */
+export function selection(graph: Graph, names: readonly string[]): Set<string> {
+  return walk(graph, names, () => []);
+}
+
 /** The atoms `names` stand for, plus everything they need, recursively (s6-rc's closed selection). */
 export function closure(graph: Graph, names: readonly string[]): Set<string> {
   return walk(graph, names, (name) => (graph.atoms.get(name) as Atom).needs);
@@ -247,7 +252,13 @@ export function closure(graph: Graph, names: readonly string[]): Set<string> {
 
 /** The atoms `names` stand for, plus everything that needs them, recursively (s6-rc's reverse closed selection). */
 export function dependents(graph: Graph, names: readonly string[]): Set<string> {
-  const neededBy = new Map<string, string[]>();
-  for (const atom of graph.atoms.values()) for (const n of atom.needs) neededBy.set(n, [...(neededBy.get(n) ?? []), atom.def.name]);
-  return walk(graph, names, (name) => neededBy.get(name) ?? []);
+  const needers = neededBy(graph);
+  return walk(graph, names, (name) => needers.get(name) ?? []);
+}
+
+/** For each atom, the atoms that need it directly (the reverse of `needs`). */
+export function neededBy(graph: Graph): Map<string, string[]> {
+  const result = new Map<string, string[]>();
+  for (const atom of graph.atoms.values()) for (const n of atom.needs) result.set(n, [...(result.get(n) ?? []), atom.def.name]);
+  return result;
 }

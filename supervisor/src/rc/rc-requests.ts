@@ -24,7 +24,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { logger } from '../log/logger';
 import { native } from '../sys/native';
-import { closure, dependents, type Graph } from './graph';
+import { closure, dependents, selection } from './graph';
 import type { ServiceManager } from './engine';
 import { RC_REPLY_PREFIX, RC_REQUESTS, S6_RUN } from './paths';
 
@@ -78,17 +78,6 @@ export function parseRequest(json: string): RcRequest | string {
     return 'a request with an invalid reply FIFO';
   }
   return { op: r.op, down: r.down, active: r.active, names: r.names as string[], timeoutMs: r.timeoutMs, reply: r.reply };
-}
-
-/** The atoms `names` stand for (bundles expanded, no dependencies): s6-rc's selection. */
-function selection(graph: Graph, names: readonly string[]): Set<string> {
-  const result = new Set<string>();
-  for (const name of names) {
-    const members = graph.bundles.get(name);
-    if (members) for (const m of members) result.add(m);
-    else if (graph.atoms.has(name)) result.add(name);
-  }
-  return result;
 }
 
 function upAtoms(manager: ServiceManager): string[] {

@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { UsageError } from '../../applet';
 import { native } from '../../sys/native';
+import { LineSplitter } from '../../log/lines';
 import { getopt, parseMilliseconds } from '../../tools/getopt';
 import { NotSupervisedError, sendControl } from '../../wire/control';
 import { RC_REPLY_PREFIX, RC_REQUESTS, S6_RUN } from '../paths';
@@ -82,12 +83,10 @@ export async function main(argv: string[]): Promise<number> {
     const fd = fs.openSync(reply, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
     const socket = new net.Socket({ fd, readable: true, writable: false });
     const code = new Promise<number>((resolve) => {
-      let pending = '';
+      const lines = new LineSplitter(0); // the answer comes from nuwa init: no limit needed
       socket.on('data', (chunk: Buffer) => {
-        pending += chunk.toString('utf8');
-        for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n')) {
-          const l = pending.slice(0, nl);
-          pending = pending.slice(nl + 1);
+        for (const raw of lines.push(chunk)) {
+          const l = raw.toString('utf8');
           if (l.startsWith('o ')) process.stdout.write(`${l.slice(2)}\n`);
           else if (l.startsWith('e ')) process.stderr.write(`${l.slice(2)}\n`);
           else if (l.startsWith('x ')) return resolve(/^\d+$/.test(l.slice(2)) ? Number(l.slice(2)) : 111);
