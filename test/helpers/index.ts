@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { descendants } from '../../supervisor/src/sys/process-tree';
 
 export const ROOT = path.resolve(__dirname, '../..');
 /** The single executable under test (built by `npm run build`, which `npm test` runs first). */
@@ -22,6 +23,20 @@ export function requireCommand(command: string, debianPackage = command): string
     throw new Error(`prerequisite missing: '${command}' (apt-get install ${debianPackage}; .ci/run installs it)`);
   }
   return where;
+}
+
+/**
+ * SIGKILLs `pid` and everything below it (listed before any kill, so that nothing is re-parented away first): what a
+ * failed test left must not outlive it, nor hold its pipes.
+ */
+export function killTree(pid: number): void {
+  for (const each of [pid, ...descendants(pid)]) {
+    try {
+      process.kill(each, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
 }
 
 export function tempDir(prefix = 'nuwa-test-'): string {

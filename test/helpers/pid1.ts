@@ -2,8 +2,8 @@
 import test from 'ava';
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { childrenOf, descendants } from '../../supervisor/src/sys/process-tree';
-import { nuwaBinary, requireCommand, waitFor } from './index';
+import { childrenOf } from '../../supervisor/src/sys/process-tree';
+import { killTree, nuwaBinary, requireCommand, waitFor } from './index';
 
 export interface Finished {
   code: number | null;
@@ -39,18 +39,11 @@ const live = new Set<ChildProcess>();
  * gets it). For a namespace, killing unshare would do (--kill-child); for a subreaper, its children would outlive it.
  */
 test.after.always('kill what a failed test left running', () => {
-  for (const child of live) {
-    for (const pid of [child.pid as number, ...descendants(child.pid as number)]) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-  }
+  for (const child of live) killTree(child.pid as number);
 });
 
-function track<T extends ChildProcess>(child: T): T {
+/** Kills `child` and what it started after the file's tests, if it still runs then. */
+export function track<T extends ChildProcess>(child: T): T {
   live.add(child);
   child.once('exit', () => live.delete(child));
   return child;

@@ -8,8 +8,6 @@ import * as path from 'node:path';
 import { descendants as descendantsOf } from '../../supervisor/src/sys/process-tree';
 import { nuwaBinary, requireCommand, waitFor } from './index';
 
-export { descendantsOf };
-
 export type ScannerKind = 's6' | 'nuwa';
 export const SCANNER_KINDS: readonly ScannerKind[] = ['s6', 'nuwa'];
 

@@ -5,13 +5,12 @@
  * built dist/nuwa and the /command links an image gets, and its /run and /tmp are host directories bound in, so a
  * test can watch supervise/status and files from outside while the container runs.
  */
-import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { childrenOf, descendants } from '../../supervisor/src/sys/process-tree';
+import { childrenOf } from '../../supervisor/src/sys/process-tree';
 import { nuwaBinary, requireCommand, ROOT, tempDir, waitFor } from '../helpers';
-import { spawnInPidNamespace } from '../helpers/pid1';
+import { spawnInPidNamespace, track } from '../helpers/pid1';
 
 export const FIXTURES = path.join(ROOT, 'test/fixtures/overlay');
 /** The unprivileged account of the test roots and images. */
@@ -96,20 +95,6 @@ export function nuwaCopy(): string {
   return stableCopy;
 }
 
-/** Boots without a PID namespace (`notPid1`): a failed test's container is killed after the file's tests. */
-const running = new Set<ChildProcess>();
-test.after.always('kill the containers a failed test left running', () => {
-  for (const child of running) {
-    for (const pid of [child.pid as number, ...descendants(child.pid as number)]) {
-      try {
-        process.kill(pid, 'SIGKILL'); // nuwa first, so that it restarts nothing, then what it started
-      } catch {
-        // gone already
-      }
-    }
-  }
-});
-
 /** Boots `root` with `nuwa init ARGS`; resolves when the container has ended. */
 export function boot(root: string, args: string[], options: BootOptions = {}): Booted {
   requireCommand('unshare', 'util-linux');
@@ -148,12 +133,9 @@ export function boot(root: string, args: string[], options: BootOptions = {}): B
     const namespaced = ['setpriv', '--pdeathsig', 'KILL', 'unshare', '-p', '-f', '--mount-proc', '--kill-child', '--', ...script];
     const onPty = ['script', '-qec', `exec ${namespaced.map(q).join(' ')}`, '/dev/null'];
     child = spawn('setpriv', ['--pdeathsig', 'KILL', ...onPty], { env: { ...env, SHELL: '/bin/sh' }, stdio: ['pipe', 'pipe', 'pipe'] });
-    running.add(child); // killing script ends the boot: its unshare has --pdeathsig KILL and --kill-child
-    child.once('exit', () => running.delete(child));
+    track(child); // killing script ends the boot: its unshare has --pdeathsig KILL and --kill-child
   } else if (options.notPid1) {
-    child = spawn('setpriv', ['--pdeathsig', 'KILL', 'unshare', '-m', '--', ...script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    running.add(child);
-    child.once('exit', () => running.delete(child));
+    child = track(spawn('setpriv', ['--pdeathsig', 'KILL', 'unshare', '-m', '--', ...script], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
   } else {
     child = spawnInPidNamespace(script, env); // --mount-proc gives it its own mount namespace too
   }

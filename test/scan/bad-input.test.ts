@@ -6,8 +6,8 @@ import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
-import { nuwaBinary, requireCommand, tempDir, waitFor } from '../helpers';
-import { descendantsOf, run, startScanner, svstatFields, waitUp, writeService } from '../helpers/s6';
+import { killTree, nuwaBinary, requireCommand, tempDir, waitFor } from '../helpers';
+import { run, startScanner, svstatFields, waitUp, writeService } from '../helpers/s6';
 import { readDeathTally } from '../../supervisor/src/wire/death-tally';
 import { settledOutput } from './settled';
 
@@ -181,17 +181,8 @@ for (const format of [undefined, 'plain', 'json']) {
       child.kill('SIGTERM');
       t.is(await exited, 0);
     } finally {
-      if (child.exitCode === null) {
-        // a scanner that failed the test must not leave its services behind
-        for (const pid of descendantsOf(child.pid as number)) {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // already gone
-          }
-        }
-        child.kill('SIGKILL');
-      }
+      // a scanner that failed the test must not leave its services behind
+      if (child.exitCode === null) killTree(child.pid as number);
     }
   });
 }

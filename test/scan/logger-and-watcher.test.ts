@@ -6,8 +6,7 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { nuwaBinary, requireCommand, tempDir, waitFor } from '../helpers';
-import { descendants } from '../../supervisor/src/sys/process-tree';
+import { killTree, nuwaBinary, requireCommand, tempDir, waitFor } from '../helpers';
 import { readStatus } from '../../supervisor/src/wire/status';
 import { run, s6svok, startScanner, svstatFields, waitUp, writeService } from '../helpers/s6';
 
@@ -165,15 +164,7 @@ test('a watcher that cannot be set up (no inotify instance left): one warning sa
   });
   let stderr = '';
   scanner.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  t.teardown(() => {
-    for (const pid of [scanner.pid as number, ...descendants(scanner.pid as number)]) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-  });
+  t.teardown(() => killTree(scanner.pid as number));
   await waitUp(path.join(scandir, 'a'), true);
   await waitFor('the warning', () => stderr.includes('cannot watch'));
   t.regex(stderr, new RegExp(`warning: cannot watch ${scandir} \\(EMFILE[^)]*\\): new and removed services are picked up only on s6-svscanctl -a/-n, SIGALRM, SIGHUP or svscan -t\\n`));

@@ -10,8 +10,8 @@ import type { Readable } from 'node:stream';
 import { readStatus } from '../../supervisor/src/wire/status';
 import { toMilliseconds } from '../../supervisor/src/wire/tai64n';
 import { readDeathTally } from '../../supervisor/src/wire/death-tally';
-import { nuwaBinary, tempDir, waitFor } from '../helpers';
-import { descendantsOf, run, s6svok, startScanner, svstatFields, waitUp, writeService, type Scanner } from '../helpers/s6';
+import { killTree, nuwaBinary, tempDir, waitFor } from '../helpers';
+import { run, s6svok, startScanner, svstatFields, waitUp, writeService, type Scanner } from '../helpers/s6';
 
 async function withScanner(services: Record<string, Parameters<typeof writeService>[1]>, body: (s: Scanner, dir: (name: string) => string) => Promise<void>) {
   const scandir = tempDir('nuwa-svscan-');
@@ -260,15 +260,7 @@ test('-d 3: one newline on fd 3, then EOF, once the scanner accepts commands (s6
     t.is(run('s6-svscanctl', ['-t', scandir]).status, 0);
     t.is(await exited, 0);
   } finally {
-    if (child.exitCode === null) {
-      // its services too (they hold our stderr pipe): a SIGKILLed scanner stops nothing
-      for (const pid of [child.pid as number, ...descendantsOf(child.pid as number)]) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
+    // its services too (they hold our stderr pipe): a SIGKILLed scanner stops nothing
+    if (child.exitCode === null) killTree(child.pid as number);
   }
 });
