@@ -1,6 +1,6 @@
 /** Running host programs (podman, debootstrap, tar, bash) through the one spawner, capturing or streaming output. */
 import { spawn } from '../../supervisor/src/sys/spawner';
-import { shellExitCode } from '../../supervisor/src/wire/wait-status';
+import { shellExitCode } from '../../supervisor/src/sys/wait-status';
 
 export interface RunOptions {
   cwd?: string;

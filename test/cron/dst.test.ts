@@ -8,7 +8,7 @@ import { Schedule } from '../../supervisor/src/cron/schedule';
 import { Scheduler, type Clock } from '../../supervisor/src/cron/scheduler';
 import type { Job } from '../../supervisor/src/cron/sources';
 import { formatInZone } from '../../supervisor/src/cron/zone';
-import { setVerbosity } from '../../supervisor/src/log/logger';
+import { setVerbosity } from '../../supervisor/src/sys/logger';
 
 setVerbosity(0); // the scheduler's clock-change warnings are not what these tests look at
 

@@ -8,7 +8,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { setVerbosity } from '../../supervisor/src/log/logger';
+import { setVerbosity } from '../../supervisor/src/sys/logger';
 import { ServiceManager } from '../../supervisor/src/rc/engine';
 import type { Atom, Graph } from '../../supervisor/src/rc/graph';
 import type { ServiceDefinition } from '../../supervisor/src/rc/source';

@@ -7,7 +7,7 @@
 import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { setVerbosity } from '../../supervisor/src/log/logger';
+import { setVerbosity } from '../../supervisor/src/sys/logger';
 import { ServiceManager } from '../../supervisor/src/rc/engine';
 import { buildGraph, closure } from '../../supervisor/src/rc/graph';
 import { Problems } from '../../supervisor/src/rc/problems';

@@ -6,7 +6,7 @@ import test from 'ava';
 import * as path from 'node:path';
 import { tempDir, waitFor } from '../helpers';
 import { run, svstatFields, waitUp, writeService } from '../helpers/s6';
-import { setSink } from '../../supervisor/src/log/logger';
+import { setSink } from '../../supervisor/src/sys/logger';
 import { startScanner } from '../../supervisor/src/scan/index';
 
 test('a service-state listener that throws costs nothing: the service still starts, restarts and stops', async (t) => {

@@ -14,7 +14,7 @@ import { acquireLock, isLocked, isSupervised } from '../../supervisor/src/wire/l
 import { native } from '../../supervisor/src/sys/native';
 import { isUp, packStatus, readStatus, statusPath, writeStatus, type SupervisorStatus } from '../../supervisor/src/wire/status';
 import { formatTain, now } from '../../supervisor/src/wire/tai64n';
-import { encodeWaitStatus, signalName } from '../../supervisor/src/wire/wait-status';
+import { encodeWaitStatus, signalName } from '../../supervisor/src/sys/wait-status';
 import { requireCommand, tempDir, waitFor } from '../helpers';
 import { run, startScanner, svstatFields, waitUp, writeService } from '../helpers/s6';
 

@@ -4,8 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from '../applet';
-import { logger } from '../log/logger';
+import { UsageError } from '../cli/applet';
+import { logger } from '../sys/logger';
 import { envMilliseconds } from '../sys/env';
 import { routeSignals } from '../sys/signals';
 import { Runner } from './runner';
@@ -154,7 +154,7 @@ async function run(options: Options, zone: string): Promise<number> {
     SIGUSR2: () => onReload(),
   });
 
-  const { setupSupervisorLog, flushSupervisorLog } = await import('../log/supervisor-log');
+  const { setupSupervisorLog, flushSupervisorLog } = await import('../sys/supervisor-log');
   setupSupervisorLog({ facility: 'cron' });
   const runner = new Runner();
   const scheduler = new Scheduler((job, why) => void runner.start(job, why));

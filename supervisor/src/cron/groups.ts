@@ -29,10 +29,10 @@
  * by env(1) after the switch, running as the user. Only they travel on a command line (visible in ps for the instant
  * before the shell starts): the rest of the environment, where secrets live, never does.
  */
-import { groupsOf, type Account } from '../rc/accounts';
-import { findProgram } from '../rc/run-program';
+import { groupsOf, type Account } from '../sys/accounts';
+import { findProgram } from '../sys/run-program';
 import { spawn } from '../sys/spawner';
-import { shellExitCode } from '../wire/wait-status';
+import { shellExitCode } from '../sys/wait-status';
 
 /** Where setpriv and env are looked for: the system's directories, not whatever PATH the image or a crontab sets. */
 const SYSTEM_PATH = '/usr/bin:/bin:/usr/sbin:/sbin';

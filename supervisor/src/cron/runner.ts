@@ -6,9 +6,9 @@
  */
 import { isDirectory } from '../sys/files';
 import { spawn } from '../sys/spawner';
-import { shellExitCode, signalName, type Termination } from '../wire/wait-status';
-import { LineSplitter } from '../log/lines';
-import { logger } from '../log/logger';
+import { shellExitCode, signalName, type Termination } from '../sys/wait-status';
+import { LineSplitter } from '../sys/lines';
+import { logger } from '../sys/logger';
 import { Launcher } from './groups';
 import type { Job } from './sources';
 

@@ -12,7 +12,7 @@
  *   time, which now lies further ahead); wildcard jobs follow the clock;
  * - 3 h or more either way: the new time is taken as is; nothing is made up, and schedules restart from now.
  */
-import { logger } from '../log/logger';
+import { logger } from '../sys/logger';
 import type { Job } from './sources';
 
 const log = logger('cron');

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findUser, type Account } from '../rc/accounts';
+import { findUser, type Account } from '../sys/accounts';
 import { parseCrontab, type CrontabKind, type Entry, type Problem } from './crontab';
 
 export interface Source {

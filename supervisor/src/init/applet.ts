@@ -3,22 +3,22 @@
  *
  * Three modes, chosen by what the image holds:
  *  - an s6-overlay v3 image (/etc/s6-overlay, /etc/cont-init.d, /etc/services.d, …): nuwa boots it the way
- *    s6-overlay's /init does (see rc/boot.ts); CMD is optional;
+ *    s6-overlay's /init does (see overlay/boot.ts); CMD is optional;
  *  - a scan dir ($NUWA_SCANDIR, else /run/service) and no s6-overlay tree: its services are supervised beside CMD
- *    (scan/init-mode.ts); CMD is optional;
+ *    (init/scan-dir-mode.ts); CMD is optional;
  *  - anything else, or `--plain`: tini's job — run CMD, pass signals on, reap orphans, exit with CMD's code.
  * `nuwa init --check` validates an s6-overlay tree and prints every problem at once.
  */
-import { UsageError } from '../applet';
-import { bootOverlay } from '../rc/boot';
-import { runCheck } from '../rc/check';
-import { hasOverlayTree } from '../rc/paths';
-import { VARIABLES } from '../rc/settings';
-import { initWithScanDir, scanDirForInit } from '../scan/init-mode';
+import { UsageError } from '../cli/applet';
+import { bootOverlay } from '../overlay/boot';
+import { runCheck } from '../overlay/check';
+import { hasOverlayTree } from '../overlay/paths';
+import { VARIABLES } from '../overlay/settings';
+import { initWithScanDir, scanDirForInit } from './scan-dir-mode';
 import { runMainProgram } from './main-program';
-import { logger } from '../log/logger';
+import { logger } from '../sys/logger';
 import { envMilliseconds } from '../sys/env';
-import { becomeInit } from './pid1';
+import { becomeInit } from '../sys/pid1';
 import { holdSignals } from '../sys/signals';
 
 const HELP = `usage: nuwa init [--] [CMD [ARGS...]]

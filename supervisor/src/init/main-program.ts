@@ -7,11 +7,11 @@
  *  - SIGTERM/SIGINT to us: passed on; if the main program outlives the grace time, everything gets SIGKILL;
  *  - the main program cannot be started: one line on stderr, exit 127 (not found) or 126 (not executable).
  */
-import { logger } from '../log/logger';
+import { logger } from '../sys/logger';
 import { FORWARDED, routeSignals } from '../sys/signals';
 import { spawn, SpawnError, type Spawned } from '../sys/spawner';
-import { shellExitCode } from '../wire/wait-status';
-import { killAll, terminateAll } from './shutdown';
+import { shellExitCode } from '../sys/wait-status';
+import { killAll, terminateAll } from '../sys/shutdown';
 
 const log = logger('init');
 

@@ -3,15 +3,15 @@
  * Exits 0 on end of input, SIGTERM (unless -p), SIGINT or SIGHUP; SIGALRM rotates every logdir now.
  */
 import type { Readable } from 'node:stream';
-import { UsageError } from '../applet';
-import { Fatal } from '../tools/fatal';
-import { getopt } from '../tools/getopt';
+import { UsageError } from '../cli/applet';
+import { Fatal } from '../cli/errors';
+import { getopt } from '../cli/getopt';
 import { routeSignals } from '../sys/signals';
 import { notifyReady } from '../wire/readiness';
 import { now } from '../wire/tai64n';
-import { LineSplitter } from './lines';
+import { LineSplitter } from '../sys/lines';
 import { Logdir, LogdirLockedError } from './logdir';
-import { logger, setVerbosity } from './logger';
+import { logger, setVerbosity } from '../sys/logger';
 import { AlertOutput, serviceName, StatusOutput, StdoutOutput, SyslogOutput, type Output } from './outputs';
 import { parseScript, selectSteps, type Step } from './script';
 import { stampText } from './stamp';

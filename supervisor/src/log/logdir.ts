@@ -11,8 +11,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { acquireLock, AlreadyLockedError } from '../wire/lock';
 import { formatTain, now } from '../wire/tai64n';
-import { reason } from '../tools/fatal';
-import { logger } from './logger';
+import { reason } from '../cli/errors';
+import { logger } from '../sys/logger';
 import { runProcessor } from './processor';
 import type { LogdirSettings } from './script';
 

@@ -5,9 +5,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as Winston from 'winston';
-import { reason } from '../tools/fatal';
-import { logger } from './logger';
-import { parseFacility, parseSyslogTarget, syslogTransport, type Flushable } from './syslog';
+import { reason } from '../cli/errors';
+import { logger } from '../sys/logger';
+import { parseFacility, parseSyslogTarget, syslogTransport, type Flushable } from '../sys/syslog';
 
 const log = logger('log');
 

@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findExecutable } from '../sys/files';
 import { spawn, SpawnError } from '../sys/spawner';
-import { shellExitCode } from '../wire/wait-status';
-import { logger } from './logger';
+import { shellExitCode } from '../sys/wait-status';
+import { logger } from '../sys/logger';
 import type { Processor } from './script';
 
 const log = logger('log');

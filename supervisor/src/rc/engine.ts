@@ -4,7 +4,7 @@
  * stops once nothing that needs it is still up. Exit codes are s6-rc's: 0 all done, 1 some transition failed,
  * 2 timed out (what still runs then is left to finish on its own, as s6-rc -t does).
  */
-import { logger } from '../log/logger';
+import { logger } from '../sys/logger';
 import { closure, dependents, neededBy, type Graph } from './graph';
 
 const log = logger('s6-rc');

@@ -5,11 +5,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Logger } from '../log/logger';
+import type { Logger } from '../sys/logger';
 import { listen, makeFifodir, type Listener } from '../wire/fifodir';
 import { isSupervised } from '../wire/lock';
 import { isUp, readStatus } from '../wire/status';
-import { SLOW_NOTICE_MS } from './run-program';
+import { SLOW_NOTICE_MS } from '../sys/run-program';
 
 /** supervised: a supervisor runs the dir. up: run was spawned. ready: up and notified. down: run dead, finish done. */
 export type Want = 'supervised' | 'up' | 'ready' | 'down';

@@ -1,7 +1,7 @@
 /** `nuwa svscan [DIR]`: s6-svscan's command line over the scanner (scan/index.ts). */
-import { UsageError } from '../applet';
-import { becomeInit } from '../init/pid1';
-import { logger } from '../log/logger';
+import { UsageError } from '../cli/applet';
+import { becomeInit } from '../sys/pid1';
+import { logger } from '../sys/logger';
 import { AlreadyLockedError } from '../wire/lock';
 import { notifyReady } from '../wire/readiness';
 import { runFinishScript, startScanner } from './index';

@@ -25,7 +25,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EventEmitter } from 'node:events';
-import { logger, type Logger } from '../log/logger';
+import { logger, type Logger } from '../sys/logger';
 import { native } from '../sys/native';
 import { CONTROL_DIR, openScanControl, SCAN_LETTERS, type ScanCommand, type ScanControl } from './control';
 import { Scanner, type PruneMode, type ScannerEvents, type ServiceState, type StopMode } from './scanner';

@@ -12,7 +12,7 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { logger, type Logger } from '../log/logger';
+import { logger, type Logger } from '../sys/logger';
 import { isDirectory } from '../sys/files';
 import { AlreadyLockedError } from '../wire/lock';
 import type { SupervisorStatus } from '../wire/status';

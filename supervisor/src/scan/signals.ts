@@ -5,7 +5,7 @@
  * SIGALRM always rescans, SIGABRT always aborts.
  */
 import * as path from 'node:path';
-import type { Logger } from '../log/logger';
+import type { Logger } from '../sys/logger';
 import { routeSignals } from '../sys/signals';
 import { spawn, SpawnError } from '../sys/spawner';
 import { CONTROL_DIR, type ScanCommand } from './control';

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { CONTROL_DIR } from './control';
-import type { Logger } from '../log/logger';
+import type { Logger } from '../sys/logger';
 
 export const DEBOUNCE_MS = 100;
 

@@ -2,7 +2,7 @@
  * A crash loop is said once, then counted: the first failure of a streak is logged with its reason, repeats of the
  * same reason are only counted (and summarised at 10, 100, 1000 … failures), a new reason is logged again.
  */
-import type { Logger } from '../log/logger';
+import type { Logger } from '../sys/logger';
 
 export function formatDelay(ms: number): string {
   if (ms === 0) return 'at once';

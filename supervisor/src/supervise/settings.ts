@@ -8,7 +8,7 @@
 import { constants } from 'node:os';
 import { MAX_DEATH_TALLY } from '../wire/death-tally';
 import { exists, readFirstLine, readUint } from '../wire/servicedir';
-import { parseSignal, signalName } from '../wire/wait-status';
+import { parseSignal, signalName } from '../sys/wait-status';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy';
 
 /** Highest fd a child may be given for notification-fd / lock-fd (s6 checks RLIMIT_NOFILE; this is its usual value). */
@@ -50,7 +50,7 @@ export interface ReadSettings {
   warnings: string[];
 }
 
-/** down-signal's text, read as skalibs' sig0_scan reads it (wire/wait-status.ts), named as process.kill() wants it. */
+/** down-signal's text, read as skalibs' sig0_scan reads it (sys/wait-status.ts), named as process.kill() wants it. */
 function downSignalOf(text: string): NodeJS.Signals | undefined {
   const n = parseSignal(text.trim());
   if (n === undefined) return undefined;

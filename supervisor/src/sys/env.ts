@@ -1,5 +1,5 @@
 /** Settings read from the environment by the long-running applets. */
-import type { Logger } from '../log/logger';
+import type { Logger } from './logger';
 
 /**
  * A duration in ms from the environment. s6-overlay's S6_* variables are plain digits; anything else is said once,

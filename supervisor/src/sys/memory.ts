@@ -3,7 +3,7 @@
  * around each fault), though a supervisor at rest runs a small part of it. Once start-up has settled, those clean
  * file pages are given back (MADV_PAGEOUT); the ones used again fault back in from the page cache in microseconds.
  */
-import { logger } from '../log/logger';
+import { logger } from './logger';
 import { native } from './native';
 
 const SETTLE_MS = 3000;

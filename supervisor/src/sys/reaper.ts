@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { native } from './native';
 import { childrenOf } from './process-tree';
-import { decodeWaitStatus, type Termination } from '../wire/wait-status';
+import { decodeWaitStatus, type Termination } from './wait-status';
 
 const SWEEP_MS = 10_000;
 

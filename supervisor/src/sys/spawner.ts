@@ -4,7 +4,7 @@
  */
 import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { reaper } from './reaper';
-import { fromNodeExit, type Termination } from '../wire/wait-status';
+import { fromNodeExit, type Termination } from './wait-status';
 
 export interface Spawned {
   child: ChildProcess;

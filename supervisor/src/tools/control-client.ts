@@ -1,6 +1,6 @@
 /** Sending letters to a supervisor's or a scanner's control FIFO, with s6-svc/s6-svscanctl's errors and exit codes. */
 import { writeControl } from '../wire/control';
-import { Fatal, reason } from './fatal';
+import { Fatal, reason } from '../cli/errors';
 
 /** `subdir` is `supervise` for a service, `.s6-svscan` for a scan dir. */
 export function control(dir: string, subdir: string, letters: string, who = 'supervisor'): void {

@@ -6,7 +6,7 @@
  */
 import { isUp, type SupervisorStatus } from '../wire/status';
 import { formatTain, now, type Tain } from '../wire/tai64n';
-import { rawExited, rawSignaled, signalName } from '../wire/wait-status';
+import { rawExited, rawSignaled, signalName } from '../sys/wait-status';
 
 export interface ServiceView {
   status: SupervisorStatus;

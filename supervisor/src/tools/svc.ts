@@ -7,14 +7,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AppletMain } from '../applet';
-import { UsageError } from '../applet';
+import type { AppletMain } from '../cli/applet';
+import { UsageError } from '../cli/applet';
 import { SIGNAL_LETTERS } from '../wire/control';
 import type { Goal, WaitResult } from '../wire/svlisten';
-import { parseSignal, signalNumber } from '../wire/wait-status';
+import { parseSignal, signalNumber } from '../sys/wait-status';
 import { control } from './control-client';
-import { Fatal, warn } from './fatal';
-import { getopt, parseMilliseconds } from './getopt';
+import { Fatal, warn } from '../cli/errors';
+import { getopt, parseMilliseconds } from '../cli/getopt';
 import { resolveService } from './service-dir';
 import { openWatch } from './watch';
 

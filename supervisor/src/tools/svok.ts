@@ -2,10 +2,10 @@
  * nuwa svok (alias s6-svok): exit 0 when a supervisor (nuwa's or s6's) holds the service's supervise/lock, 1 when
  * none does, 100 usage, 111 when it cannot tell.
  */
-import type { AppletMain } from '../applet';
-import { UsageError } from '../applet';
+import type { AppletMain } from '../cli/applet';
+import { UsageError } from '../cli/applet';
 import { isSupervised } from '../wire/lock';
-import { Fatal, reason } from './fatal';
+import { Fatal, reason } from '../cli/errors';
 import { resolveService } from './service-dir';
 
 const USAGE = 'svok servicedir';

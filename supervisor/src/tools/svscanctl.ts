@@ -4,10 +4,10 @@
  * The scan dir defaults to $NUWA_SCANDIR, else /run/service. Exit codes as s6-svscanctl: 0, 100 usage or no scanner,
  * 111 system error.
  */
-import type { AppletMain } from '../applet';
+import type { AppletMain } from '../cli/applet';
 import { control } from './control-client';
-import { Fatal } from './fatal';
-import { getopt } from './getopt';
+import { Fatal } from '../cli/errors';
+import { getopt } from '../cli/getopt';
 import { scanDir } from './service-dir';
 
 const USAGE = 'svscanctl [ -zabhitqnN ] [ scandir ]';

@@ -5,12 +5,12 @@
  * Exit codes as s6-svstat: 0, 1 when no supervisor runs the service, 100 usage, 111 system error.
  */
 import * as fs from 'node:fs';
-import type { AppletMain } from '../applet';
+import type { AppletMain } from '../cli/applet';
 import { isSupervised } from '../wire/lock';
 import { isNormallyUp } from '../wire/servicedir';
 import { readStatus, statusPath } from '../wire/status';
-import { Fatal, reason } from './fatal';
-import { getopt } from './getopt';
+import { Fatal, reason } from '../cli/errors';
+import { getopt } from '../cli/getopt';
 import { isScanDir, listServices, resolveService, scanDir } from './service-dir';
 import {
   fieldByPrefix,

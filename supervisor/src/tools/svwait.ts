@@ -5,11 +5,11 @@
  * Exit codes as s6-svwait: 0 reached, 99 timeout, 100 usage, 111 system error, n = how many services failed
  * permanently or lost their supervisor.
  */
-import type { AppletMain } from '../applet';
-import { UsageError } from '../applet';
+import type { AppletMain } from '../cli/applet';
+import { UsageError } from '../cli/applet';
 import type { Goal, WaitResult } from '../wire/svlisten';
-import { Fatal } from './fatal';
-import { getopt, parseMilliseconds } from './getopt';
+import { Fatal } from '../cli/errors';
+import { getopt, parseMilliseconds } from '../cli/getopt';
 import { resolveService } from './service-dir';
 import { openWatch } from './watch';
 

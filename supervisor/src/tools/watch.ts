@@ -1,6 +1,6 @@
 /** Opening a ServiceWatch for svc -w and svwait, with s6's exit code (111) and a readable line when it fails. */
 import { ServiceWatch, WatchError } from '../wire/svlisten';
-import { Fatal, reason } from './fatal';
+import { Fatal, reason } from '../cli/errors';
 
 export function openWatch(dirs: readonly string[]): ServiceWatch {
   try {

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { packTain, TAIN_SIZE, unpackTain, type Tain } from './tai64n';
-import type { Termination } from './wait-status';
+import type { Termination } from '../sys/wait-status';
 
 export const DEATH_RECORD_SIZE = TAIN_SIZE + 2;
 /** s6's S6_MAX_DEATH_TALLY. */

@@ -4,7 +4,7 @@
  * the program runs on, merely not known as ready.
  */
 import * as fs from 'node:fs';
-import type { Logger } from '../log/logger';
+import type { Logger } from '../sys/logger';
 
 export function notifyReady(fd: number, log: Logger): void {
   try {

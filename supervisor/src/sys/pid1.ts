@@ -1,0 +1,38 @@
+/**
+ * What any long-running nuwa process owes the container when it may be PID 1: adopt orphans, reap them, and never
+ * die of its own fault (if PID 1 dies, the kernel kills the whole container).
+ */
+import { describeError, logger } from './logger';
+import { native } from './native';
+import { releaseStartupPagesSoon } from './memory';
+import { reaper } from './reaper';
+
+const log = logger('init');
+
+export function becomeInit(): void {
+  if (process.pid !== 1) {
+    // Not PID 1 (a test, `podman run --init`, a shell): become a child subreaper, as `tini -s` does, so orphans of
+    // our descendants are re-parented to us instead of escaping to the real init.
+    try {
+      native().setChildSubreaper();
+    } catch (err) {
+      log.warn(`not PID 1 and cannot become a child subreaper (${(err as Error).message}): orphans will escape`);
+    }
+  }
+  reaper.start();
+  releaseStartupPagesSoon();
+  // winston (JSON lines, syslog) is loaded only when asked for: the plain default needs no library, and PID 1 stays
+  // small. Lines logged before it is ready go to stderr.
+  if (process.env.NUWA_LOG_FORMAT || process.env.NUWA_SYSLOG) {
+    void import('./supervisor-log').then((m) => m.setupSupervisorLog());
+  }
+  // A console that went away (the reader of our stderr exited) makes every log line fail with EPIPE, reported as an
+  // 'error' event; unhandled, each became an uncaughtException whose own log line failed again: PID 1 spun at 100%
+  // CPU forever (seen on test machines). Losing the console loses the messages, nothing else. (stdout is left alone:
+  // init never writes there, and creating the stream could change the mode of a descriptor CMD shares.)
+  process.stderr.on('error', () => undefined);
+  // An exception inside these handlers would kill the process for good (Node exits 7), so they only format and log;
+  // describeError copes with anything thrown, `throw null` included.
+  process.on('uncaughtException', (err: unknown) => log.error(`internal error, survived: ${describeError(err)}`));
+  process.on('unhandledRejection', (err: unknown) => log.error(`internal error, survived: ${describeError(err)}`));
+}
