@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from '../../supervisor/src/cli/applet';
+import { UsageError } from '../../supervisor/src/cli/errors';
 import { build } from './build';
 import { run } from './exec';
 import { init } from './host-init';

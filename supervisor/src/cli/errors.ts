@@ -1,8 +1,30 @@
-/** How nuwa's s6-style tools fail: one line on stderr, and s6's exit codes (100 usage, 111 system error, …). */
-import { UsageError } from './applet';
+/**
+ * How an applet fails: it throws one of these, and the dispatcher (main.ts) prints `nuwa APPLET: message` as one line
+ * and exits with the error's code. The codes are s6's: 100 for a usage error, 111 for a system error; a tool with a
+ * documented code of its own (s6-svwait's 99 on timeout, s6-svc -w's 1) throws AppletError with it.
+ */
+export class AppletError extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
+  }
+}
 
-/** A fatal error: the dispatcher prints `nuwa APPLET: message` as one line and exits with `code`. */
-export class Fatal extends UsageError {}
+/** Wrong arguments or a bad request: exit 100. */
+export class UsageError extends AppletError {
+  constructor(message: string) {
+    super(message, 100);
+  }
+}
+
+/** The system said no (a file cannot be read, a FIFO cannot be opened): exit 111. */
+export class SystemError extends AppletError {
+  constructor(message: string) {
+    super(message, 111);
+  }
+}
 
 export function warn(tool: string, message: string): void {
   process.stderr.write(`nuwa ${tool}: warning: ${message}\n`);

@@ -3,7 +3,7 @@
  * attached (`-t500`) or the next word (`-t 500`); parsing stops at `--` or at the first word that is not an option.
  * Long options are nuwa's (e.g. `--json`): taken out first, wherever they stand before a `--`.
  */
-import { UsageError } from './applet';
+import { UsageError } from './errors';
 
 export interface Parsed {
   /** Options in command-line order: [letter, argument or undefined]. Order matters (s6-svc sends letters in order). */

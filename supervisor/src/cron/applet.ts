@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from '../cli/applet';
+import { UsageError } from '../cli/errors';
 import { logger } from '../sys/logger';
 import { envMilliseconds } from '../sys/env';
 import { routeSignals } from '../sys/signals';

@@ -9,7 +9,7 @@
  *  - anything else, or `--plain`: tini's job — run CMD, pass signals on, reap orphans, exit with CMD's code.
  * `nuwa init --check` validates an s6-overlay tree and prints every problem at once.
  */
-import { UsageError } from '../cli/applet';
+import { UsageError } from '../cli/errors';
 import { bootOverlay } from '../overlay/boot';
 import { runCheck } from '../overlay/check';
 import { hasOverlayTree } from '../overlay/paths';

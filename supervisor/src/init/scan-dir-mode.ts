@@ -1,6 +1,6 @@
 /**
  * `nuwa init` in plain (tini) mode, when the image has a scan dir ($NUWA_SCANDIR, else /run/service): the services
- * there are supervised beside CMD. Kept small on purpose; the s6-overlay boot (rc/) has its own sequence.
+ * there are supervised beside CMD. Kept small on purpose; the s6-overlay boot (overlay/) has its own sequence.
  *  - with CMD: CMD is the main program (signals go to it, its exit code is ours); when it exits, the services are
  *    stopped (down signal; loggers drained), bounded by the grace time, then leftovers get SIGTERM/SIGKILL;
  *  - without CMD: this process is the scanner, with s6-svscan's signals (SIGTERM stops everything, SIGHUP rescans,

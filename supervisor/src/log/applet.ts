@@ -3,8 +3,7 @@
  * Exits 0 on end of input, SIGTERM (unless -p), SIGINT or SIGHUP; SIGALRM rotates every logdir now.
  */
 import type { Readable } from 'node:stream';
-import { UsageError } from '../cli/applet';
-import { Fatal } from '../cli/errors';
+import { SystemError, UsageError } from '../cli/errors';
 import { getopt } from '../cli/getopt';
 import { routeSignals } from '../sys/signals';
 import { notifyReady } from '../wire/readiness';
@@ -137,7 +136,7 @@ export async function runLogger(options: Options, script: string[], input: Reada
   try {
     for (const dir of logdirs) dir.open();
   } catch (err) {
-    if (err instanceof LogdirLockedError) throw new Fatal(err.message, 111);
+    if (err instanceof LogdirLockedError) throw new SystemError(err.message);
     throw err;
   }
 

@@ -5,7 +5,7 @@
  *
  * nuwa adds one action, `@TAG`: forward the selected lines to syslog tagged TAG (`@` alone: the service's name).
  */
-import { UsageError } from '../cli/applet';
+import { UsageError } from '../cli/errors';
 
 export interface LogdirSettings {
   /** `n`: archived files kept. */

@@ -1,5 +1,5 @@
 /** `nuwa svscan [DIR]`: s6-svscan's command line over the scanner (scan/index.ts). */
-import { UsageError } from '../cli/applet';
+import { UsageError } from '../cli/errors';
 import { becomeInit } from '../sys/pid1';
 import { logger } from '../sys/logger';
 import { AlreadyLockedError } from '../wire/lock';

@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from '../cli/applet';
+import { UsageError } from '../cli/errors';
 import { native } from '../sys/native';
 import { selfCommand } from '../sys/self';
 

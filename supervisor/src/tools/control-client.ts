@@ -1,6 +1,6 @@
 /** Sending letters to a supervisor's or a scanner's control FIFO, with s6-svc/s6-svscanctl's errors and exit codes. */
 import { writeControl } from '../wire/control';
-import { Fatal, reason } from '../cli/errors';
+import { AppletError, SystemError, reason } from '../cli/errors';
 
 /** `subdir` is `supervise` for a service, `.s6-svscan` for a scan dir. */
 export function control(dir: string, subdir: string, letters: string, who = 'supervisor'): void {
@@ -8,8 +8,9 @@ export function control(dir: string, subdir: string, letters: string, who = 'sup
   try {
     outcome = writeControl(dir, subdir, letters);
   } catch (err) {
-    throw new Fatal(`unable to control ${dir}: ${reason(err)}`, 111);
+    throw new SystemError(`unable to control ${dir}: ${reason(err)}`);
   }
-  if (outcome === 'not-listening') throw new Fatal(`unable to control ${dir}: ${who} not listening`, 100);
-  if (outcome === 'broken') throw new Fatal(`something is wrong with the ${dir}/${subdir} directory: no usable control FIFO in it`, 100);
+  // s6-svc and s6-svscanctl exit 100 here: nothing is wrong with the system, there is just nobody to tell.
+  if (outcome === 'not-listening') throw new AppletError(`unable to control ${dir}: ${who} not listening`, 100);
+  if (outcome === 'broken') throw new AppletError(`something is wrong with the ${dir}/${subdir} directory: no usable control FIFO in it`, 100);
 }

@@ -3,7 +3,7 @@
  * Debian's s6-envdir reads it (see container-env.ts): -f whole files, -n no trimming, -I a missing DIR is fine,
  * -L accepted (nuwa has no length limit).
  */
-import { UsageError } from '../cli/applet';
+import { UsageError } from '../cli/errors';
 import { applyEnvdir, readEnvdir, type EnvdirOptions } from '../wire/envdir';
 import { execInto } from '../sys/exec';
 import { getopt } from '../cli/getopt';

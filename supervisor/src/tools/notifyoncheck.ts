@@ -7,7 +7,7 @@
  * This process execs into PROG at once, without that descriptor.
  */
 import * as fs from 'node:fs';
-import { UsageError } from '../cli/applet';
+import { UsageError } from '../cli/errors';
 import { spawn } from '../sys/spawner';
 import { readUint } from '../wire/servicedir';
 import { planCommandLine } from '../rc/command-line';

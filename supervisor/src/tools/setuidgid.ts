@@ -2,7 +2,7 @@
  * `s6-setuidgid ACCOUNT PROG…`: runs PROG as ACCOUNT — a user name from /etc/passwd (its uid, primary gid and
  * supplementary groups), or `uid:gid` numbers — as s6's s6-setuidgid does. Only root can do this.
  */
-import { UsageError } from '../cli/applet';
+import { UsageError } from '../cli/errors';
 import { findUser, groupsOf } from '../sys/accounts';
 import { execInto } from '../sys/exec';
 

@@ -8,12 +8,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AppletMain } from '../cli/applet';
-import { UsageError } from '../cli/applet';
+import { AppletError, UsageError, warn } from '../cli/errors';
 import { SIGNAL_LETTERS } from '../wire/control';
 import type { Goal, WaitResult } from '../wire/svlisten';
 import { parseSignal, signalNumber } from '../sys/wait-status';
 import { control } from './control-client';
-import { Fatal, warn } from '../cli/errors';
 import { getopt, parseMilliseconds } from '../cli/getopt';
 import { resolveService } from './service-dir';
 import { openWatch } from './watch';
@@ -31,15 +30,15 @@ const LETTER_FOR_SIGNAL = new Map<number, string>([
 
 function letterForSignal(text: string): string {
   const sig = parseSignal(text);
-  if (sig === undefined) throw new Fatal(`invalid signal: ${text}`);
+  if (sig === undefined) throw new UsageError(`invalid signal: ${text}`);
   const letter = LETTER_FOR_SIGNAL.get(sig);
-  if (!letter) throw new Fatal(`${text} is not in the list of user-available signals (ALRM ABRT QUIT HUP KILL TERM INT USR1 USR2 STOP CONT WINCH)`);
+  if (!letter) throw new UsageError(`${text} is not in the list of user-available signals (ALRM ABRT QUIT HUP KILL TERM INT USR1 USR2 STOP CONT WINCH)`);
   return letter;
 }
 
 function check(result: WaitResult, dir: string): void {
-  if (!result.reached) throw new Fatal('timed out', 99);
-  if (result.failures > 0) throw new Fatal(`${dir} failed permanently or its supervisor died`, 1);
+  if (!result.reached) throw new AppletError('timed out', 99);
+  if (result.failures > 0) throw new AppletError(`${dir} failed permanently or its supervisor died`, 1);
 }
 
 async function controlAndWait(dir: string, letters: string, wait: string, timeoutMs: number): Promise<void> {
@@ -75,12 +74,12 @@ export const main: AppletMain = async (argv) => {
       if (arg === undefined || arg.length !== 1 || !'dDuUrR'.includes(arg)) throw new UsageError(`-w wants one of u U d D r R; usage: ${USAGE}`);
       wait = arg;
     } else letters += opt;
-    if (letters.length > MAX_LETTERS) throw new Fatal(`too many commands (at most ${MAX_LETTERS})`);
+    if (letters.length > MAX_LETTERS) throw new UsageError(`too many commands (at most ${MAX_LETTERS})`);
   }
   const arg = operands[0];
   if (arg === undefined) throw new UsageError(`usage: ${USAGE}`);
   if (operands.length > 1) warn('svc', 'ignoring extra arguments');
-  if (arg === '') throw new Fatal('invalid service path');
+  if (arg === '') throw new UsageError('invalid service path');
   const dir = resolveService(arg);
   if ((wait === 'U' || wait === 'R') && !fs.existsSync(path.join(dir, 'notification-fd'))) {
     wait = wait === 'U' ? 'u' : 'r';

@@ -3,9 +3,8 @@
  * none does, 100 usage, 111 when it cannot tell.
  */
 import type { AppletMain } from '../cli/applet';
-import { UsageError } from '../cli/applet';
+import { UsageError, SystemError, reason } from '../cli/errors';
 import { isSupervised } from '../wire/lock';
-import { Fatal, reason } from '../cli/errors';
 import { resolveService } from './service-dir';
 
 const USAGE = 'svok servicedir';
@@ -21,6 +20,6 @@ export const main: AppletMain = (argv) => {
   try {
     return isSupervised(dir) ? 0 : 1;
   } catch (err) {
-    throw new Fatal(`unable to check ${dir}: ${reason(err)}`, 111);
+    throw new SystemError(`unable to check ${dir}: ${reason(err)}`);
   }
 };

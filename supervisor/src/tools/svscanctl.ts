@@ -6,7 +6,7 @@
  */
 import type { AppletMain } from '../cli/applet';
 import { control } from './control-client';
-import { Fatal } from '../cli/errors';
+import { UsageError } from '../cli/errors';
 import { getopt } from '../cli/getopt';
 import { scanDir } from './service-dir';
 
@@ -20,9 +20,9 @@ export const main: AppletMain = (argv) => {
     return 0;
   }
   const letters = options.map(([opt]) => opt).join('');
-  if (letters.length > MAX_LETTERS) throw new Fatal(`too many commands (at most ${MAX_LETTERS})`);
+  if (letters.length > MAX_LETTERS) throw new UsageError(`too many commands (at most ${MAX_LETTERS})`);
   const dir = operands[0] ?? scanDir();
-  if (dir === '') throw new Fatal('invalid scan dir path');
+  if (dir === '') throw new UsageError('invalid scan dir path');
   control(dir, '.s6-svscan', letters, 'scanner');
   return 0;
 };

@@ -9,7 +9,7 @@ import type { AppletMain } from '../cli/applet';
 import { isSupervised } from '../wire/lock';
 import { isNormallyUp } from '../wire/servicedir';
 import { readStatus, statusPath } from '../wire/status';
-import { Fatal, reason } from '../cli/errors';
+import { AppletError, UsageError, SystemError, reason } from '../cli/errors';
 import { getopt } from '../cli/getopt';
 import { isScanDir, listServices, resolveService, scanDir } from './service-dir';
 import {
@@ -40,15 +40,15 @@ function parseFieldList(list: string, fields: FieldName[]): void {
   const pieces = list.split(',');
   if (pieces[pieces.length - 1] === '') pieces.pop(); // "up," is accepted, as by s6-svstat
   for (const piece of pieces) {
-    if (piece === '') throw new Fatal('invalid null option field');
+    if (piece === '') throw new UsageError('invalid null option field');
     const name = fieldByPrefix(piece);
-    if (!name) throw new Fatal(`invalid option field: ${piece} (fields: up,wantedup,normallyup,ready,paused,pid,exitcode,signal,signum,updownsince,readysince,updownfor,readyfor)`);
+    if (!name) throw new UsageError(`invalid option field: ${piece} (fields: up,wantedup,normallyup,ready,paused,pid,exitcode,signal,signum,updownsince,readysince,updownfor,readyfor)`);
     addField(fields, name);
   }
 }
 
 function addField(fields: FieldName[], name: FieldName): void {
-  if (fields.length >= MAX_FIELDS) throw new Fatal(`too many option fields (at most ${MAX_FIELDS})`);
+  if (fields.length >= MAX_FIELDS) throw new UsageError(`too many option fields (at most ${MAX_FIELDS})`);
   fields.push(name);
 }
 
@@ -70,11 +70,11 @@ function inspect(dir: string): { view: ServiceView } | { supervised: false } | {
 
 function one(arg: string, dir: string, req: Request): number {
   const result = inspect(dir);
-  if ('error' in result) throw new Fatal(result.error, result.code);
+  if ('error' in result) throw new AppletError(result.error, result.code);
   if (!('view' in result)) {
     if (req.json) process.stdout.write(`${JSON.stringify({ service: arg, dir, supervised: false } satisfies StatusJson)}\n`);
     const missing = fs.existsSync(dir) ? '' : ' (no such directory here, nor in the scan dir)';
-    throw new Fatal(`unable to read status for ${dir}: no supervisor is running${missing}`, 1);
+    throw new AppletError(`unable to read status for ${dir}: no supervisor is running${missing}`, 1);
   }
   let out: string;
   if (req.json) out = JSON.stringify(toJson(arg, dir, result.view));
@@ -89,7 +89,7 @@ function table(scandir: string, req: Request): number {
   try {
     services = listServices(scandir);
   } catch (err) {
-    throw new Fatal(`unable to read scan dir ${scandir}: ${reason(err)}`, 111);
+    throw new SystemError(`unable to read scan dir ${scandir}: ${reason(err)}`);
   }
   const rows = services.map(({ name, dir }) => {
     const result = inspect(dir);
@@ -121,7 +121,7 @@ export const main: AppletMain = (argv) => {
   }
   const arg = operands[0];
   if (arg === undefined) return table(scanDir(), req);
-  if (arg === '') throw new Fatal('invalid service path');
+  if (arg === '') throw new UsageError('invalid service path');
   const dir = resolveService(arg);
   if (fs.existsSync(dir) && isScanDir(dir)) return table(dir, req);
   return one(arg, dir, req);

@@ -6,9 +6,8 @@
  * permanently or lost their supervisor.
  */
 import type { AppletMain } from '../cli/applet';
-import { UsageError } from '../cli/applet';
+import { AppletError, UsageError } from '../cli/errors';
 import type { Goal, WaitResult } from '../wire/svlisten';
-import { Fatal } from '../cli/errors';
 import { getopt, parseMilliseconds } from '../cli/getopt';
 import { resolveService } from './service-dir';
 import { openWatch } from './watch';
@@ -16,8 +15,8 @@ import { openWatch } from './watch';
 const USAGE = 'svwait [ -U | -u | -d | -D | -r | -R ] [ -a | -o ] [ -t timeout ] servicedir...';
 
 function check(result: WaitResult): void {
-  if (!result.reached) throw new Fatal('timed out', 99);
-  if (result.failures > 0) throw new Fatal(`${result.failures} service(s) reported permanent failure or their supervisor died`, result.failures);
+  if (!result.reached) throw new AppletError('timed out', 99);
+  if (result.failures > 0) throw new AppletError(`${result.failures} service(s) reported permanent failure or their supervisor died`, result.failures);
 }
 
 export const main: AppletMain = async (argv) => {

@@ -1,6 +1,6 @@
 /** Opening a ServiceWatch for svc -w and svwait, with s6's exit code (111) and a readable line when it fails. */
 import { ServiceWatch, WatchError } from '../wire/svlisten';
-import { Fatal, reason } from '../cli/errors';
+import { SystemError, reason } from '../cli/errors';
 
 export function openWatch(dirs: readonly string[]): ServiceWatch {
   try {
@@ -9,6 +9,6 @@ export function openWatch(dirs: readonly string[]): ServiceWatch {
     if (!(err instanceof WatchError)) throw err;
     const what = err.step === 'subscribe' ? 'subscribe to events for' : 'read status for';
     const hint = err.step === 'status' && (err.cause as NodeJS.ErrnoException).code === 'ENOENT' ? ' (was it ever supervised?)' : '';
-    throw new Fatal(`unable to ${what} ${err.dir}: ${reason(err.cause)}${hint}`, 111);
+    throw new SystemError(`unable to ${what} ${err.dir}: ${reason(err.cause)}${hint}`);
   }
 }

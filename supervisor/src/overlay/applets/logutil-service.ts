@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { Readable } from 'node:stream';
-import { UsageError } from '../../cli/applet';
+import { UsageError } from '../../cli/errors';
 import { findUser } from '../../sys/accounts';
 import { printContEnv } from '../container-env';
 import { CONTAINER_ENV } from '../paths';

@@ -1,5 +1,5 @@
 /** `printcontenv NAME`: prints a variable of the container environment; exits 1 when it is not set. */
-import { UsageError } from '../../cli/applet';
+import { UsageError } from '../../cli/errors';
 import { keepsEnvironment, printContEnv } from '../container-env';
 import { CONTAINER_ENV } from '../paths';
 

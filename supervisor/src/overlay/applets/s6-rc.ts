@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { UsageError } from '../../cli/applet';
+import { UsageError } from '../../cli/errors';
 import { native } from '../../sys/native';
 import { LineSplitter } from '../../sys/lines';
 import { getopt, parseMilliseconds } from '../../cli/getopt';

@@ -2,7 +2,7 @@
  * `with-contenv PROG ARGS…`: runs PROG with the container environment (s6-overlay's with-contenv), usually as a
  * shebang: `#!/command/with-contenv sh`. With S6_KEEP_ENV the environment is passed on unchanged.
  */
-import { UsageError } from '../../cli/applet';
+import { UsageError } from '../../cli/errors';
 import { containerEnvironment } from '../container-env';
 import { execInto } from '../../sys/exec';
 import { CONTAINER_ENV } from '../paths';

@@ -2,7 +2,7 @@
  * `with-retries [-n TRIES] [-t MS] PROG…` (s6-overlay): runs PROG until it succeeds, at most TRIES times (default 3),
  * each run limited to MS milliseconds (default 500; SIGTERM when over). Exits 0 on the first success, 1 otherwise.
  */
-import { UsageError } from '../../cli/applet';
+import { UsageError } from '../../cli/errors';
 import { runProgram } from '../../sys/run-program';
 import { getopt } from '../../cli/getopt';
 
