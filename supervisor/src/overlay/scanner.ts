@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { logger } from '../sys/logger';
 import { startScanner } from '../scan';
 import { spawn, type Spawned } from '../sys/spawner';
-import { NotSupervisedError, sendControl } from '../wire/control';
+import { controlPath, NotSupervisedError, SCANNER_DIR, sendControl, writeControl } from '../wire/control';
 import { isSupervised } from '../wire/lock';
 import { findProgram } from '../sys/run-program';
 
@@ -34,13 +34,9 @@ export interface Scanner {
 
 export class ScannerUnavailable extends Error {}
 
-function controlFifo(scandir: string): string {
-  return path.join(scandir, '.s6-svscan', 'control');
-}
-
 function tell(scandir: string, letters: string): void {
   try {
-    sendControl(scandir, letters, controlFifo(scandir));
+    sendControl(scandir, letters, controlPath(scandir, SCANNER_DIR));
   } catch (err) {
     if (!(err instanceof NotSupervisedError)) throw err;
     log.warn(`the scanner of ${scandir} is not listening (s6-svscanctl -${letters} not delivered)`);
@@ -75,16 +71,12 @@ export async function startS6Svscan(scandir: string, env: NodeJS.ProcessEnv): Pr
 
 /** Boot-time only: the scanner's control FIFO accepts a writer once it is ready for commands. */
 async function untilListening(scandir: string, gone: () => boolean): Promise<void> {
-  const fifo = controlFifo(scandir);
+  const fifo = controlPath(scandir, SCANNER_DIR);
   const deadline = Date.now() + 10_000;
   for (;;) {
-    try {
-      fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
-      return;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENXIO' && code !== 'ENOENT') throw err;
-    }
+    // A liveness probe (no letters). Not there yet is 'not-listening', or 'broken' while s6-svscan is still
+    // creating the FIFO in its .s6-svscan.
+    if (writeControl(fifo, '') === 'sent') return;
     if (gone()) throw new ScannerUnavailable('the scanner exited at once (see its message above)');
     if (Date.now() > deadline) throw new ScannerUnavailable(`the scanner did not start listening on ${fifo} within 10 s`);
     await new Promise((resolve) => setTimeout(resolve, 5));

@@ -8,9 +8,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openControlFifo, type ControlFifo } from '../supervise/control-fifo';
+import { SCANNER_DIR } from '../wire/control';
 import { acquireLock } from '../wire/lock';
 
-export const CONTROL_DIR = '.s6-svscan';
 
 export type ScanCommand = 'scan' | 'scan-prune' | 'prune' | 'prune-all' | 'terminate' | 'quit' | 'abort' | 'reap';
 
@@ -36,7 +36,7 @@ export function openScanControl(
   onCommand: (command: ScanCommand) => void,
   onUnknown: (bytes: Buffer) => void,
 ): ScanControl {
-  const dir = path.join(scandir, CONTROL_DIR);
+  const dir = path.join(scandir, SCANNER_DIR);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const lockFd = acquireLock(path.join(dir, 'lock'), 0o600);
   let fifo: ControlFifo;

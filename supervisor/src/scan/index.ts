@@ -27,7 +27,8 @@ import * as path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { logger, type Logger } from '../sys/logger';
 import { native } from '../sys/native';
-import { CONTROL_DIR, openScanControl, SCAN_LETTERS, type ScanCommand, type ScanControl } from './control';
+import { SCANNER_DIR } from '../wire/control';
+import { openScanControl, SCAN_LETTERS, type ScanCommand, type ScanControl } from './control';
 import { Scanner, type PruneMode, type ScannerEvents, type ServiceState, type StopMode } from './scanner';
 import { routeScannerSignals } from './signals';
 import { watchScanDir, type ScanDirWatcher } from './watcher';
@@ -94,7 +95,7 @@ export function startScanner(dir: string, options: ScannerOptions = {}): Scanner
   let control: ScanControl | undefined;
   if (options.controlDir !== false) {
     control = openScanControl(scandir, runCommand, (bytes) =>
-      log.warn(`ignored unknown command byte(s) on ${CONTROL_DIR}/control (hex ${bytes.subarray(0, 16).toString('hex')})`),
+      log.warn(`ignored unknown command byte(s) on ${SCANNER_DIR}/control (hex ${bytes.subarray(0, 16).toString('hex')})`),
     );
   }
   let watcher: ScanDirWatcher | undefined;
@@ -147,11 +148,11 @@ export function startScanner(dir: string, options: ScannerOptions = {}): Scanner
  * replacing this process; otherwise return so the caller exits 0.
  */
 export function runFinishScript(scandir: string, log: Logger = logger('svscan')): void {
-  const finish = path.join(scandir, CONTROL_DIR, 'finish');
+  const finish = path.join(scandir, SCANNER_DIR, 'finish');
   if (!fs.existsSync(finish)) return;
   try {
     process.chdir(scandir);
-    native().execvp([`./${CONTROL_DIR}/finish`]);
+    native().execvp([`./${SCANNER_DIR}/finish`]);
   } catch (err) {
     log.error(`cannot exec ${finish}: ${(err as Error).message}`);
   }

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import type { Logger } from '../sys/logger';
 import { routeSignals } from '../sys/signals';
 import { spawn, SpawnError } from '../sys/spawner';
-import { CONTROL_DIR, type ScanCommand } from './control';
+import type { ScanCommand } from './control';
+import { SCANNER_DIR } from '../wire/control';
 import { isExecutableFile } from '../sys/files';
 
 export const SCRIPTABLE: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGPWR', 'SIGWINCH'];
@@ -28,7 +29,7 @@ export function routeScannerSignals(scandir: string, run: (command: ScanCommand)
   const routes: Partial<Record<NodeJS.Signals, (signal: NodeJS.Signals) => void>> = {};
   for (const signal of [...SCRIPTABLE, 'SIGALRM', 'SIGABRT'] as NodeJS.Signals[]) {
     routes[signal] = () => {
-      const script = path.join(scandir, CONTROL_DIR, signal);
+      const script = path.join(scandir, SCANNER_DIR, signal);
       if (SCRIPTABLE.includes(signal) && isExecutableFile(script)) {
         spawn(script, [], { cwd: scandir, stdio: 'inherit' }).catch((err: unknown) => {
           log.warn(`${signal}: cannot run ${script}: ${err instanceof SpawnError ? err.message : String(err)}`);

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { CONTROL_DIR } from './control';
+import { SCANNER_DIR } from '../wire/control';
 import type { Logger } from '../sys/logger';
 
 export const DEBOUNCE_MS = 100;
@@ -25,7 +25,7 @@ export function watchScanDir(scandir: string, onChange: () => void, log: Logger,
     ignored: (file: string) => file !== scandir && path.basename(file).startsWith('.') && path.dirname(file) === scandir,
   });
   const changed = (file: string) => {
-    if (path.dirname(file) !== scandir || path.basename(file) === CONTROL_DIR) return;
+    if (path.dirname(file) !== scandir || path.basename(file) === SCANNER_DIR) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;

@@ -1,12 +1,12 @@
 /** Sending letters to a supervisor's or a scanner's control FIFO, with s6-svc/s6-svscanctl's errors and exit codes. */
-import { writeControl } from '../wire/control';
+import { controlPath, writeControl, type SCANNER_DIR, type SUPERVISE_DIR } from '../wire/control';
 import { AppletError, SystemError, reason } from '../cli/errors';
 
 /** `subdir` is `supervise` for a service, `.s6-svscan` for a scan dir. */
-export function control(dir: string, subdir: string, letters: string, who = 'supervisor'): void {
+export function control(dir: string, subdir: typeof SUPERVISE_DIR | typeof SCANNER_DIR, letters: string, who = 'supervisor'): void {
   let outcome;
   try {
-    outcome = writeControl(dir, subdir, letters);
+    outcome = writeControl(controlPath(dir, subdir), letters);
   } catch (err) {
     throw new SystemError(`unable to control ${dir}: ${reason(err)}`);
   }

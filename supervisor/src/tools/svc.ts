@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AppletMain } from '../cli/applet';
 import { AppletError, UsageError, warn } from '../cli/errors';
-import { SIGNAL_LETTERS } from '../wire/control';
+import { SIGNAL_LETTERS, SUPERVISE_DIR } from '../wire/control';
 import type { Goal, WaitResult } from '../wire/svlisten';
 import { parseSignal, signalNumber } from '../sys/wait-status';
 import { control } from './control-client';
@@ -43,10 +43,10 @@ function check(result: WaitResult, dir: string): void {
 
 async function controlAndWait(dir: string, letters: string, wait: string, timeoutMs: number): Promise<void> {
   const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : undefined;
-  control(dir, 'supervise', ''); // no supervisor: fail now, as plain svc would, rather than wait for the timeout
+  control(dir, SUPERVISE_DIR, ''); // no supervisor: fail now, as plain svc would, rather than wait for the timeout
   const watch = openWatch([dir]);
   try {
-    if (letters !== '') control(dir, 'supervise', letters);
+    if (letters !== '') control(dir, SUPERVISE_DIR, letters);
     if (wait === 'r' || wait === 'R') {
       // s6-svlisten1 (letters sent) waits for down-and-ready first; s6-svwait (no letters) for down.
       check(await watch.until({ up: false, ready: letters !== '' }, true, deadline), dir);
@@ -85,7 +85,7 @@ export const main: AppletMain = async (argv) => {
     wait = wait === 'U' ? 'u' : 'r';
     warn('svc', `${path.join(dir, 'notification-fd')} not present - ignoring request for readiness notification`);
   }
-  if (wait === '') control(dir, 'supervise', letters);
+  if (wait === '') control(dir, SUPERVISE_DIR, letters);
   else await controlAndWait(dir, letters, wait, timeout);
   return 0;
 };

@@ -5,6 +5,7 @@
  * 111 system error.
  */
 import type { AppletMain } from '../cli/applet';
+import { SCANNER_DIR } from '../wire/control';
 import { control } from './control-client';
 import { UsageError } from '../cli/errors';
 import { getopt } from '../cli/getopt';
@@ -23,6 +24,6 @@ export const main: AppletMain = (argv) => {
   if (letters.length > MAX_LETTERS) throw new UsageError(`too many commands (at most ${MAX_LETTERS})`);
   const dir = operands[0] ?? scanDir();
   if (dir === '') throw new UsageError('invalid scan dir path');
-  control(dir, '.s6-svscan', letters, 'scanner');
+  control(dir, SCANNER_DIR, letters, 'scanner');
   return 0;
 };

@@ -47,27 +47,34 @@ export function parseControlBytes(data: Buffer): { letters: ControlLetter[]; unk
   return { letters, unknown };
 }
 
-export function controlPath(serviceDir: string): string {
-  return path.join(serviceDir, 'supervise', 'control');
+/** Where a supervisor's (`supervise`) or a scanner's (`.s6-svscan`) control FIFO lives: the one place both are named. */
+export const SUPERVISE_DIR = 'supervise';
+export const SCANNER_DIR = '.s6-svscan';
+
+export function controlPath(dir: string, subdir: typeof SUPERVISE_DIR | typeof SCANNER_DIR = SUPERVISE_DIR): string {
+  return path.join(dir, subdir, 'control');
 }
 
-export class NotSupervisedError extends Error {
-  constructor(readonly serviceDir: string) {
-    super(`${serviceDir}: supervisor not listening`);
-  }
-}
+/** How a client's control write ended, in s6_svc_writectl's terms (s6-svc and s6-svscanctl map these to exit codes). */
+export type ControlOutcome = 'sent' | 'not-listening' | 'broken';
 
 /**
- * The one write() both clients below make: `letters` (possibly none) into `fifo`, opened write-only and
- * non-blocking. ENXIO, a FIFO nobody reads, comes back as 'not-listening'; any other open error is thrown.
+ * The control client (s6_svc_writectl): writes `letters` (possibly none: a liveness probe) to `fifo` in one write(),
+ * opened write-only and non-blocking. 'not-listening': the FIFO has no reader (ENXIO), or the directory holding it
+ * does not exist (nothing ever supervised there). 'broken': that directory exists but holds no usable FIFO. Throws
+ * (with the errno) when the directory above it is not a usable directory or the write fails: those are system
+ * errors, not a missing supervisor. s6's tools (tools/control-client.ts) turn the outcome into exit codes,
+ * nuwa's own callers use sendControl below.
  */
-function writeToFifo(fifo: string, letters: string): 'sent' | 'not-listening' {
+export function writeControl(fifo: string, letters: string): ControlOutcome {
   let fd: number;
   try {
     fd = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENXIO') return 'not-listening';
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENXIO') return 'not-listening';
+    if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw err;
+    return diagnose(fifo);
   }
   try {
     if (letters.length > 0) fs.writeSync(fd, Buffer.from(letters, 'latin1'));
@@ -77,40 +84,36 @@ function writeToFifo(fifo: string, letters: string): 'sent' | 'not-listening' {
   return 'sent';
 }
 
-/** Writes `letters` to a service's control FIFO, as s6-svc does. Throws NotSupervisedError when nobody reads it. */
-export function sendControl(serviceDir: string, letters: string, fifo = controlPath(serviceDir)): void {
-  let outcome: 'sent' | 'not-listening';
-  try {
-    outcome = writeToFifo(fifo, letters);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotSupervisedError(serviceDir);
-    throw err;
-  }
-  if (outcome === 'not-listening') throw new NotSupervisedError(serviceDir);
-}
-
-/** How a client's control write ended, in s6_svc_writectl's terms (s6-svc and s6-svscanctl map these to exit codes). */
-export type ControlOutcome = 'sent' | 'not-listening' | 'broken';
-
-/**
- * s6_svc_writectl: writes `letters` (possibly none: a liveness probe) to `dir/subdir/control` in one write().
- * 'not-listening': the FIFO has no reader, or `subdir` does not exist (nothing ever supervised `dir`).
- * 'broken': `subdir` exists but holds no usable FIFO. Throws (with the errno) when `dir` itself is not a usable
- * directory or the write fails: those are system errors, not a missing supervisor.
- */
-export function writeControl(dir: string, subdir: string, letters: string): ControlOutcome {
-  try {
-    return writeToFifo(path.join(dir, subdir, 'control'), letters);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw err;
-  }
-  // Like s6: find out which level is missing before blaming the supervisor.
+/** Like s6: find out which level is missing before blaming the supervisor. */
+function diagnose(fifo: string): ControlOutcome {
+  const holder = path.dirname(fifo);
+  const dir = path.dirname(holder);
   if (!fs.statSync(dir).isDirectory()) throw Object.assign(new Error(`${dir}: not a directory`), { code: 'ENOTDIR' });
   try {
-    fs.statSync(path.join(dir, subdir));
+    fs.statSync(holder);
   } catch (inner) {
     if ((inner as NodeJS.ErrnoException).code === 'ENOENT') return 'not-listening';
   }
   return 'broken';
+}
+
+export class NotSupervisedError extends Error {
+  constructor(readonly serviceDir: string) {
+    super(`${serviceDir}: supervisor not listening`);
+  }
+}
+
+/**
+ * writeControl for nuwa's own callers (the s6-rc engine, the boot, halt): anything but 'sent' throws
+ * NotSupervisedError, and so does a missing directory; other system errors are thrown as they are.
+ */
+export function sendControl(dir: string, letters: string, fifo = controlPath(dir)): void {
+  let outcome: ControlOutcome;
+  try {
+    outcome = writeControl(fifo, letters);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotSupervisedError(dir);
+    throw err;
+  }
+  if (outcome !== 'sent') throw new NotSupervisedError(dir);
 }
