@@ -250,87 +250,70 @@ function withWantUp(s: MachineState, wantUp: boolean, file?: 'create-down' | 're
   return [{ ...s, wantUp }, actions];
 }
 
-function onControl(s: MachineState, letter: ControlLetter): Transition {
-  switch (s.phase) {
-    case 'down':
-      switch (letter) {
-        case 'u':
-          return [{ ...s, wantUp: true }, [{ type: 'spawn-run' }]];
-        case 'U':
-          return [{ ...s, wantUp: true }, [{ type: 'remove-down' }, { type: 'spawn-run' }]];
-        case 'o':
-          return [{ ...s, wantUp: false }, [{ type: 'spawn-run' }]];
-        case 'd':
-        case 'O':
-          return withWantUp(s, false);
-        case 'D':
-        case 'Q':
-          return withWantUp(s, false, 'create-down');
-        case 'x':
-          return exit(s);
-        default:
-          return [s, []]; // nothing runs: signal letters, p, c, r have no target
-      }
-    case 'up':
-    case 'lastup':
-      return onControlUp(s, letter);
-    case 'finish':
-    case 'lastfinish':
-      switch (letter) {
-        case 'u':
-        case 'U':
-          return withWantUp(s, true, letter === 'U' ? 'remove-down' : undefined);
-        case 'd':
-        case 'o':
-        case 'O':
-          return withWantUp(s, false);
-        case 'D':
-        case 'Q':
-          return withWantUp(s, false, 'create-down');
-        case 'x':
-          return [{ ...s, phase: 'lastfinish' }, []];
-        default:
-          return [s, []]; // finish is not signalled by the user
-      }
-    default:
-      return [s, []];
-  }
-}
+/**
+ * What a control letter does, for every (phase, letter) pair: s6-supervise's action table, every cell named (`nop`
+ * included), so a new letter or phase does not compile until someone decides each of its cells. LASTUP and
+ * LASTFINISH ("exit once down") take the UP and FINISH columns; their `x` leaves them where they are.
+ */
+type Cell = (s: MachineState) => Transition;
+type Column = 'down' | 'up' | 'finish';
 
-function onControlUp(s: MachineState, letter: ControlLetter): Transition {
-  if (letter in SIGNAL_LETTERS) {
-    return [{ ...s, requested: true }, [{ type: 'kill', signal: SIGNAL_LETTERS[letter as keyof typeof SIGNAL_LETTERS] }]];
-  }
-  switch (letter) {
-    case 'p':
-      return [{ ...s, paused: true }, [{ type: 'kill', signal: 'SIGSTOP' }, { type: 'write-status' }]];
-    case 'c':
-      return [{ ...s, paused: false }, [{ type: 'kill', signal: 'SIGCONT' }, { type: 'write-status' }]];
-    case 'P':
-    case 'C':
-      return [{ ...s, paused: letter === 'P' }, [{ type: 'kill', signal: GROUP_LETTERS[letter], group: true }, { type: 'write-status' }]];
-    case 'K':
-      return [{ ...s, requested: true }, [{ type: 'kill', signal: 'SIGKILL', group: true }]];
-    case 'r':
-      return [{ ...s, requested: true }, [{ type: 'kill', signal: s.settings.downSignal }]];
-    case 'd':
-      return stopRun(s, false);
-    case 'D':
-      return stopRun(s, true);
-    case 'u':
-      return withWantUp(s, true);
-    case 'U':
-      return withWantUp(s, true, 'remove-down');
-    case 'o':
-    case 'O':
-      return withWantUp(s, false);
-    case 'Q':
-      return withWantUp(s, false, 'create-down');
-    case 'x':
-      return [{ ...s, phase: 'lastup' }, []];
-    default:
-      return [s, []];
-  }
+const nop: Cell = (s) => [s, []];
+/** down: u, U, o. */
+const start: Cell = (s) => [{ ...s, wantUp: true }, [{ type: 'spawn-run' }]];
+const startForGood: Cell = (s) => [{ ...s, wantUp: true }, [{ type: 'remove-down' }, { type: 'spawn-run' }]];
+const startOnce: Cell = (s) => [{ ...s, wantUp: false }, [{ type: 'spawn-run' }]];
+/** Only what is wanted changes (a service already running, or finishing). */
+const wantUp: Cell = (s) => withWantUp(s, true);
+const wantUpForGood: Cell = (s) => withWantUp(s, true, 'remove-down');
+const wantDown: Cell = (s) => withWantUp(s, false);
+const wantDownForGood: Cell = (s) => withWantUp(s, false, 'create-down');
+/** up: the user's signal goes to run (its death is then not counted as a crash). */
+const signalRun =
+  (signal: NodeJS.Signals): Cell =>
+  (s) => [{ ...s, requested: true }, [{ type: 'kill', signal }]];
+const signalGroup =
+  (signal: NodeJS.Signals): Cell =>
+  (s) => [{ ...s, requested: true }, [{ type: 'kill', signal, group: true }]];
+const pause: Cell = (s) => [{ ...s, paused: true }, [{ type: 'kill', signal: 'SIGSTOP' }, { type: 'write-status' }]];
+const resume: Cell = (s) => [{ ...s, paused: false }, [{ type: 'kill', signal: 'SIGCONT' }, { type: 'write-status' }]];
+const pauseGroup: Cell = (s) => [{ ...s, paused: true }, [{ type: 'kill', signal: GROUP_LETTERS.P, group: true }, { type: 'write-status' }]];
+const resumeGroup: Cell = (s) => [{ ...s, paused: false }, [{ type: 'kill', signal: GROUP_LETTERS.C, group: true }, { type: 'write-status' }]];
+const restart: Cell = (s) => signalRun(s.settings.downSignal)(s);
+const stop: Cell = (s) => stopRun(s, false);
+const stopForGood: Cell = (s) => stopRun(s, true);
+const exitWhenDown =
+  (phase: 'lastup' | 'lastfinish'): Cell =>
+  (s) => [{ ...s, phase }, []];
+
+// prettier-ignore -- one row per letter group reads as the table it is
+const CONTROL: Readonly<Record<Column, Readonly<Record<ControlLetter, Cell>>>> = {
+  // Nothing runs: signal letters, p, c, r have no target.
+  down: {
+    u: start, U: startForGood, o: startOnce, d: wantDown, O: wantDown, D: wantDownForGood, Q: wantDownForGood, x: exit,
+    r: nop, p: nop, c: nop, P: nop, C: nop, K: nop,
+    a: nop, b: nop, q: nop, h: nop, k: nop, t: nop, i: nop, '1': nop, '2': nop, y: nop,
+  },
+  up: {
+    u: wantUp, U: wantUpForGood, o: wantDown, O: wantDown, d: stop, D: stopForGood, Q: wantDownForGood, x: exitWhenDown('lastup'),
+    r: restart, p: pause, c: resume, P: pauseGroup, C: resumeGroup, K: signalGroup(GROUP_LETTERS.K),
+    a: signalRun(SIGNAL_LETTERS.a), b: signalRun(SIGNAL_LETTERS.b), q: signalRun(SIGNAL_LETTERS.q), h: signalRun(SIGNAL_LETTERS.h),
+    k: signalRun(SIGNAL_LETTERS.k), t: signalRun(SIGNAL_LETTERS.t), i: signalRun(SIGNAL_LETTERS.i),
+    '1': signalRun(SIGNAL_LETTERS['1']), '2': signalRun(SIGNAL_LETTERS['2']), y: signalRun(SIGNAL_LETTERS.y),
+  },
+  // finish is never signalled by the user; what is wanted takes effect when it ends.
+  finish: {
+    u: wantUp, U: wantUpForGood, o: wantDown, O: wantDown, d: wantDown, D: wantDownForGood, Q: wantDownForGood, x: exitWhenDown('lastfinish'),
+    r: nop, p: nop, c: nop, P: nop, C: nop, K: nop,
+    a: nop, b: nop, q: nop, h: nop, k: nop, t: nop, i: nop, '1': nop, '2': nop, y: nop,
+  },
+};
+
+const COLUMN: Readonly<Record<Exclude<Phase, 'gone'>, Column>> = { down: 'down', up: 'up', lastup: 'up', finish: 'finish', lastfinish: 'finish' };
+
+function onControl(s: MachineState, letter: ControlLetter): Transition {
+  if (s.phase === 'gone') return [s, []];
+  return CONTROL[COLUMN[s.phase]][letter](s);
 }
 
 function onRunDied(s: MachineState, wstat: number, settings: ServiceSettings, now: Now): Transition {
