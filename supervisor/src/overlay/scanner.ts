@@ -34,6 +34,11 @@ export interface Scanner {
 
 export class ScannerUnavailable extends Error {}
 
+/** What stands in for a scanner that could not start: nothing is supervised, every request is a no-op. */
+export function absentScanner(scandir: string): Scanner {
+  return { scandir, rescan: () => undefined, prune: () => undefined, stop: async () => undefined, supervises: () => false };
+}
+
 function tell(scandir: string, letters: string): void {
   try {
     sendControl(scandir, letters, controlPath(scandir, SCANNER_DIR));

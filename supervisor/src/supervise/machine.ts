@@ -286,7 +286,7 @@ const exitWhenDown =
   (phase: 'lastup' | 'lastfinish'): Cell =>
   (s) => [{ ...s, phase }, []];
 
-// prettier-ignore -- one row per letter group reads as the table it is
+// prettier-ignore
 const CONTROL: Readonly<Record<Column, Readonly<Record<ControlLetter, Cell>>>> = {
   // Nothing runs: signal letters, p, c, r have no target.
   down: {
