@@ -10,6 +10,7 @@
  * `nuwa init --check` validates an s6-overlay tree and prints every problem at once.
  */
 import { UsageError } from '../cli/errors';
+import { getopt } from '../cli/getopt';
 import { bootOverlay } from '../overlay/boot';
 import { runCheck } from '../overlay/check';
 import { hasOverlayTree } from '../overlay/paths';
@@ -41,38 +42,17 @@ ${VARIABLES.map(([name, fallback, meaning]) => `  ${name}${fallback ? `=${fallba
 
 export async function main(argv: string[]): Promise<number> {
   holdSignals();
-  let i = 0;
-  let check = false;
-  let plain = false;
-  let root = '/';
-  for (; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--') {
-      i++;
-      break;
-    }
-    if (arg === '-h' || arg === '--help') {
-      process.stdout.write(`${HELP}\n`);
-      return 0;
-    }
-    if (arg === '--check') {
-      check = true;
-      continue;
-    }
-    if (arg === '--plain') {
-      plain = true;
-      continue;
-    }
-    if (arg === '--root' && check) {
-      root = argv[++i] ?? '';
-      if (root === '') throw new UsageError('--root needs a directory');
-      continue;
-    }
-    if (!arg.startsWith('-') || arg === '-') break;
-    throw new UsageError(`unknown option '${arg}' (nuwa init --help)`);
+  const { options, long, operands: command } = getopt(argv, 'h', HELP, { longs: ['help', 'check', 'plain', 'root='], hint: 'nuwa init --help' });
+  if (options.length > 0 || long.has('help')) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
   }
+  const check = long.has('check');
+  const plain = long.has('plain');
+  const root = long.get('root') ?? '/';
+  if (long.has('root') && !check) throw new UsageError("--root goes with --check (nuwa init --help)");
+  if (root === '') throw new UsageError('--root needs a directory');
   if (check) return runCheck(root);
-  const command = argv.slice(i);
   if (!plain && hasOverlayTree()) {
     becomeInit();
     return bootOverlay(command);

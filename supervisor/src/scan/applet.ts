@@ -1,5 +1,6 @@
 /** `nuwa svscan [DIR]`: s6-svscan's command line over the scanner (scan/index.ts). */
 import { UsageError } from '../cli/errors';
+import { getopt } from '../cli/getopt';
 import { becomeInit } from '../sys/pid1';
 import { logger } from '../sys/logger';
 import { AlreadyLockedError } from '../wire/lock';
@@ -29,31 +30,17 @@ interface Parsed {
 }
 
 function parse(argv: string[]): Parsed | 'help' {
+  const { options, long, operands } = getopt(argv, 'hd:t:c:C:L:X:', HELP, { longs: ['help'], hint: 'nuwa svscan --help' });
+  if (long.has('help') || options.some(([flag]) => flag === 'h')) return 'help';
   let notifyFd: number | undefined;
   let rescanMs = 0;
-  let i = 0;
-  const number = (flag: string, text: string | undefined): number => {
+  for (const [flag, text] of options) {
     if (text === undefined || !/^\d+$/.test(text)) throw new UsageError(`-${flag} needs a number (nuwa svscan --help)`);
-    return Number(text);
-  };
-  for (; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--') {
-      i++;
-      break;
-    }
-    if (arg === '-h' || arg === '--help') return 'help';
-    if (!arg.startsWith('-') || arg === '-') break;
-    const flag = arg[1] as string;
-    if (!'dtcCLX'.includes(flag)) throw new UsageError(`unknown option '${arg}' (nuwa svscan --help)`);
-    const value = arg.length > 2 ? arg.slice(2) : argv[++i];
-    const n = number(flag, value);
-    if (flag === 'd') notifyFd = n;
-    if (flag === 't') rescanMs = n;
+    if (flag === 'd') notifyFd = Number(text);
+    if (flag === 't') rescanMs = Number(text);
   }
-  const rest = argv.slice(i);
-  if (rest.length > 1) throw new UsageError('too many arguments (usage: nuwa svscan [options] [DIR])');
-  return { dir: rest[0] ?? process.cwd(), notifyFd, rescanMs };
+  if (operands.length > 1) throw new UsageError('too many arguments (usage: nuwa svscan [options] [DIR])');
+  return { dir: operands[0] ?? process.cwd(), notifyFd, rescanMs };
 }
 
 export async function main(argv: string[]): Promise<number> {
