@@ -151,111 +151,156 @@ async function sample(ctx: Context, variant: Variant): Promise<void> {
   await sleep(ctx.quick ? 10 : 20); // let the machine settle before the next restart anywhere
 }
 
+type Targets = Variant['targets'];
+
+const S6_TARGETS: { crash: Targets; svc: Targets } = {
+  crash: [['restart-crash-exec', 'restart-crash-ready', 'peer']],
+  svc: [
+    ['restart-svc-exec', 'restart-svc-ready', 'peer'],
+    ['restart-s6svc-exec', 'restart-s6svc-ready', 'peer'],
+  ],
+};
+const NUWA_TARGETS: { crash: Targets; svc: Targets; s6svc: Targets } = {
+  crash: [['restart-crash-exec', 'restart-crash-ready', 'nuwa']],
+  svc: [['restart-svc-exec', 'restart-svc-ready', 'nuwa']],
+  s6svc: [['restart-s6svc-exec', 'restart-s6svc-ready', 'nuwa']],
+};
+
+/** What setting up the variants needs: the run, where rows go, the sample counts and every tree started (to stop). */
+interface Setup {
+  ctx: Context;
+  rec: Recorder;
+  crashes: number;
+  commands: number;
+  warmup: number;
+  services: number;
+  trees: Tree[];
+}
+
+function unavailable(rec: Recorder, ids: Targets, reason: string): void {
+  for (const [execRow, readyRow, side] of ids) {
+    rec[side](execRow, notAvailable(reason));
+    rec[side](readyRow, notAvailable(reason));
+  }
+}
+
+function failAll(rec: Recorder, ids: Targets, err: unknown): void {
+  for (const [execRow, readyRow, side] of ids) {
+    rec[side](execRow, failed(err));
+    rec[side](readyRow, failed(err));
+  }
+}
+
+async function start(setup: Setup, sup: Supervisor): Promise<Tree> {
+  const tree = await startTree(setup.ctx, sup, setup.services);
+  setup.trees.push(tree);
+  return tree;
+}
+
+function variant(setup: Setup, name: string, tree: Tree, cause: Cause, targets: Targets, want: number): Variant {
+  return { name, tree, cause, targets, warmup: setup.warmup, want, exec: [], ready: [] };
+}
+
+/** s6-svscan's variants: a crash, and `s6-svc -r` (which serves both svc rows of the peer). */
+async function s6Variants(setup: Setup, s6: Supervisor): Promise<Variant[]> {
+  const { ctx, rec } = setup;
+  if (s6.lacks) {
+    unavailable(rec, [...S6_TARGETS.crash, ...S6_TARGETS.svc], s6.lacks);
+    return [];
+  }
+  ctx.progress(`starting s6-svscan with ${setup.services} services`);
+  try {
+    const tree = await start(setup, s6);
+    return [
+      variant(setup, 's6 crash', tree, crash, S6_TARGETS.crash, setup.crashes),
+      variant(setup, 's6 s6-svc -r', tree, svcRestart(ctx, (dir) => s6.svc(['-r'], dir)), S6_TARGETS.svc, setup.commands),
+    ];
+  } catch (err) {
+    failAll(rec, [...S6_TARGETS.crash, ...S6_TARGETS.svc], err);
+    return [];
+  }
+}
+
+/** nuwa svscan's variants: a crash, nuwa's own `svc -r` (if nuwa has it) and Debian's `s6-svc -r` (if installed). */
+async function nuwaVariants(setup: Setup, nuwa: Supervisor, s6: Supervisor): Promise<Variant[]> {
+  const { ctx, rec } = setup;
+  const all = [...NUWA_TARGETS.crash, ...NUWA_TARGETS.svc, ...NUWA_TARGETS.s6svc];
+  if (nuwa.lacks) {
+    unavailable(rec, all, nuwa.lacks);
+    return [];
+  }
+  ctx.progress(`starting nuwa svscan with ${setup.services} services`);
+  const variants: Variant[] = [];
+  try {
+    const tree = await start(setup, nuwa);
+    variants.push(variant(setup, 'nuwa crash', tree, crash, NUWA_TARGETS.crash, setup.crashes));
+    const svcLacks = ctx.nuwa.applets.has('svc') ? undefined : "nuwa has no 'svc' applet yet (not in `nuwa --help`)";
+    if (svcLacks) unavailable(rec, NUWA_TARGETS.svc, svcLacks);
+    else variants.push(variant(setup, 'nuwa nuwa-svc -r', tree, svcRestart(ctx, (dir) => nuwa.svc(['-r'], dir)), NUWA_TARGETS.svc, setup.commands));
+    if (s6.lacks) unavailable(rec, NUWA_TARGETS.s6svc, s6.lacks);
+    else variants.push(variant(setup, 'nuwa s6-svc -r', tree, svcRestart(ctx, (dir) => s6.svc(['-r'], dir)), NUWA_TARGETS.s6svc, setup.commands));
+  } catch (err) {
+    failAll(rec, all, err);
+  }
+  return variants;
+}
+
+/** Samples until every variant has its `want` or has failed. */
+async function sampleAll(ctx: Context, variants: Variant[]): Promise<void> {
+  // Interleaved: one sample of each unfinished variant per round.
+  let round = 0;
+  for (;;) {
+    const active = variants.filter((v) => v.error === undefined && v.exec.length < v.want);
+    if (active.length === 0) break;
+    for (const v of active) {
+      try {
+        await sample(ctx, v);
+      } catch (err) {
+        v.error = err;
+      }
+    }
+    if (++round % 25 === 0) ctx.progress(`restarts: ${variants.map((v) => `${v.name} ${v.exec.length}/${v.want}`).join(', ')}`);
+  }
+}
+
+function record(rec: Recorder, variants: Variant[]): void {
+  for (const v of variants) {
+    for (const [execRow, readyRow, side] of v.targets) {
+      if (v.error !== undefined) {
+        const err = new Error(`${v.name}: ${(v.error as Error).message ?? String(v.error)} (after ${v.exec.length} samples)`);
+        rec[side](execRow, failed(err));
+        rec[side](readyRow, failed(err));
+      } else {
+        rec[side](execRow, measured(v.exec));
+        rec[side](readyRow, measured(v.ready));
+      }
+    }
+  }
+}
+
 export const restartScenario: Scenario = {
   name: 'restart',
   fullSeconds: 60,
   rows,
   async run(ctx: Context, rec: Recorder) {
-    const crashes = ctx.n(4, 200);
-    const commands = ctx.n(4, 100);
-    const warmup = ctx.n(1, 10);
-    const services = ctx.n(8, 16);
+    const setup: Setup = {
+      ctx,
+      rec,
+      crashes: ctx.n(4, 200),
+      commands: ctx.n(4, 100),
+      warmup: ctx.n(1, 10),
+      services: ctx.n(8, 16),
+      trees: [],
+    };
     const s6 = supervisor('s6', ctx.nuwa);
     const nuwa = supervisor('nuwa', ctx.nuwa);
-    const trees: Tree[] = [];
-    const variants: Variant[] = [];
-
-    const start = async (sup: Supervisor): Promise<Tree> => {
-      const tree = await startTree(ctx, sup, services);
-      trees.push(tree);
-      return tree;
-    };
-    const unavailable = (ids: Array<[string, string, 'nuwa' | 'peer']>, reason: string) => {
-      for (const [execRow, readyRow, side] of ids) {
-        rec[side](execRow, notAvailable(reason));
-        rec[side](readyRow, notAvailable(reason));
-      }
-    };
-    const failAll = (ids: Array<[string, string, 'nuwa' | 'peer']>, err: unknown) => {
-      for (const [execRow, readyRow, side] of ids) {
-        rec[side](execRow, failed(err));
-        rec[side](readyRow, failed(err));
-      }
-    };
-
     try {
-      const s6Targets = {
-        crash: [['restart-crash-exec', 'restart-crash-ready', 'peer']] as Variant['targets'],
-        svc: [
-          ['restart-svc-exec', 'restart-svc-ready', 'peer'],
-          ['restart-s6svc-exec', 'restart-s6svc-ready', 'peer'],
-        ] as Variant['targets'],
-      };
-      const nuwaTargets = {
-        crash: [['restart-crash-exec', 'restart-crash-ready', 'nuwa']] as Variant['targets'],
-        svc: [['restart-svc-exec', 'restart-svc-ready', 'nuwa']] as Variant['targets'],
-        s6svc: [['restart-s6svc-exec', 'restart-s6svc-ready', 'nuwa']] as Variant['targets'],
-      };
-      const variant = (name: string, tree: Tree, cause: Cause, targets: Variant['targets'], want: number): Variant => ({
-        name, tree, cause, targets, warmup, want, exec: [], ready: [],
-      });
-
-      if (s6.lacks) unavailable([...s6Targets.crash, ...s6Targets.svc], s6.lacks);
-      else {
-        ctx.progress(`starting s6-svscan with ${services} services`);
-        try {
-          const tree = await start(s6);
-          variants.push(variant('s6 crash', tree, crash, s6Targets.crash, crashes));
-          variants.push(variant('s6 s6-svc -r', tree, svcRestart(ctx, (dir) => s6.svc(['-r'], dir)), s6Targets.svc, commands));
-        } catch (err) {
-          failAll([...s6Targets.crash, ...s6Targets.svc], err);
-        }
-      }
-
-      if (nuwa.lacks) unavailable([...nuwaTargets.crash, ...nuwaTargets.svc, ...nuwaTargets.s6svc], nuwa.lacks);
-      else {
-        ctx.progress(`starting nuwa svscan with ${services} services`);
-        try {
-          const tree = await start(nuwa);
-          variants.push(variant('nuwa crash', tree, crash, nuwaTargets.crash, crashes));
-          const svcLacks = ctx.nuwa.applets.has('svc') ? undefined : "nuwa has no 'svc' applet yet (not in `nuwa --help`)";
-          if (svcLacks) unavailable(nuwaTargets.svc, svcLacks);
-          else variants.push(variant('nuwa nuwa-svc -r', tree, svcRestart(ctx, (dir) => nuwa.svc(['-r'], dir)), nuwaTargets.svc, commands));
-          if (s6.lacks) unavailable(nuwaTargets.s6svc, s6.lacks);
-          else variants.push(variant('nuwa s6-svc -r', tree, svcRestart(ctx, (dir) => s6.svc(['-r'], dir)), nuwaTargets.s6svc, commands));
-        } catch (err) {
-          failAll([...nuwaTargets.crash, ...nuwaTargets.svc, ...nuwaTargets.s6svc], err);
-        }
-      }
-
-      // Interleaved: one sample of each unfinished variant per round.
-      let round = 0;
-      for (;;) {
-        const active = variants.filter((v) => v.error === undefined && v.exec.length < v.want);
-        if (active.length === 0) break;
-        for (const v of active) {
-          try {
-            await sample(ctx, v);
-          } catch (err) {
-            v.error = err;
-          }
-        }
-        if (++round % 25 === 0) ctx.progress(`restarts: ${variants.map((v) => `${v.name} ${v.exec.length}/${v.want}`).join(', ')}`);
-      }
-      for (const v of variants) {
-        for (const [execRow, readyRow, side] of v.targets) {
-          if (v.error !== undefined) {
-            const err = new Error(`${v.name}: ${(v.error as Error).message ?? String(v.error)} (after ${v.exec.length} samples)`);
-            rec[side](execRow, failed(err));
-            rec[side](readyRow, failed(err));
-          } else {
-            rec[side](execRow, measured(v.exec));
-            rec[side](readyRow, measured(v.ready));
-          }
-        }
-      }
+      const variants = await s6Variants(setup, s6);
+      variants.push(...(await nuwaVariants(setup, nuwa, s6)));
+      await sampleAll(ctx, variants);
+      record(rec, variants);
     } finally {
-      await Promise.all(trees.map((t) => t.stop()));
+      await Promise.all(setup.trees.map((t) => t.stop()));
     }
   },
 };

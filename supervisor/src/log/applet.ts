@@ -113,7 +113,25 @@ export async function runLogger(options: Options, script: string[], input: Reada
   const { steps, trailing } = parseScript(script);
   if (trailing.length > 0) log.warn(`directives after the last action have no effect: ${trailing.join(' ')}`);
 
+  // Filled by openOutputs; the gate reads it on each change, so it is the same array.
   const logdirs: Logdir[] = [];
+  const gate = readGate(input, logdirs, options.blocking);
+  const outputs = openOutputs(steps, logdirs, gate.onChange);
+
+  if (options.notifyFd !== undefined) notifyReady(options.notifyFd, log);
+
+  const splitter = new LineSplitter(options.lineLimit);
+  const handle = lineWriter(steps, outputs);
+  return readUntilStop({ options, input, splitter, handle, outputs, logdirs, gate });
+}
+
+/** Pauses reading while a logdir fails (-b); `cancel` drops the pending time limit. */
+interface ReadGate {
+  onChange: () => void;
+  cancel: () => void;
+}
+
+function readGate(input: Readable, logdirs: readonly Logdir[], blocking: boolean): ReadGate {
   let paused: NodeJS.Timeout | undefined;
   const resume = () => {
     if (paused) clearTimeout(paused);
@@ -122,7 +140,7 @@ export async function runLogger(options: Options, script: string[], input: Reada
   };
   // -b: the service waits (its pipe fills) while a logdir cannot take lines, but never longer than BLOCK_LIMIT_MS.
   const onChange = () => {
-    if (!options.blocking) return;
+    if (!blocking) return;
     if (logdirs.some((d) => d.failing)) {
       if (paused) return;
       input.pause();
@@ -132,6 +150,14 @@ export async function runLogger(options: Options, script: string[], input: Reada
       }, BLOCK_LIMIT_MS);
     } else if (paused) resume();
   };
+  const cancel = () => {
+    if (paused) clearTimeout(paused);
+  };
+  return { onChange, cancel };
+}
+
+/** One output per step, in script order; the logdirs among them are pushed onto `logdirs` and opened (locked). */
+function openOutputs(steps: readonly Step[], logdirs: Logdir[], onChange: () => void): Output[] {
   const outputs = steps.map((step) => outputFor(step, logdirs, onChange));
   try {
     for (const dir of logdirs) dir.open();
@@ -139,12 +165,14 @@ export async function runLogger(options: Options, script: string[], input: Reada
     if (err instanceof LogdirLockedError) throw new SystemError(err.message);
     throw err;
   }
+  return outputs;
+}
 
-  if (options.notifyFd !== undefined) notifyReady(options.notifyFd, log);
-
-  const splitter = new LineSplitter(options.lineLimit);
+/** Writes one line (without its newline) to the outputs of the steps that select it. */
+function lineWriter(steps: readonly Step[], outputs: readonly Output[]): (line: Buffer) => void {
+  // Lines are decoded only when a regexp has to read them.
   const needsText = steps.some((s) => s.selectors.some((sel) => sel.kind !== 'fallback'));
-  const handle = (line: Buffer) => {
+  return (line: Buffer) => {
     const taken = selectSteps(steps, needsText ? line.toString('utf8') : '');
     if (taken.length === 0) return;
     const t = now();
@@ -157,7 +185,21 @@ export async function runLogger(options: Options, script: string[], input: Reada
       else output.write(text);
     }
   };
+}
 
+interface Session {
+  options: Options;
+  input: Readable;
+  splitter: LineSplitter;
+  handle: (line: Buffer) => void;
+  outputs: readonly Output[];
+  logdirs: readonly Logdir[];
+  gate: ReadGate;
+}
+
+/** Reads lines until end of input or a stop signal, then writes the last line, closes the outputs and resolves 0. */
+function readUntilStop(session: Session): Promise<number> {
+  const { options, input, splitter, handle, outputs, logdirs, gate } = session;
   let reportedCut = false;
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -170,7 +212,7 @@ export async function runLogger(options: Options, script: string[], input: Reada
       input.removeAllListeners('data');
       const last = splitter.end();
       if (last) handle(last);
-      if (paused) clearTimeout(paused);
+      gate.cancel();
       for (const output of outputs) await output.close?.();
       if (splitter.cuts > 0) log.info(`${splitter.cuts} lines longer than ${options.lineLimit} bytes were cut in two`);
       resolve(0);

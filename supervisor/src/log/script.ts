@@ -98,98 +98,150 @@ function number(directive: string, min: number, max: number): number {
   return value;
 }
 
+/** What the directives read so far leave in force, and the steps compiled from them. */
+interface ParseState {
+  steps: Step[];
+  /** Sticky control directives: each action gets the values in force when it is written. */
+  settings: LogdirSettings;
+  alertSize: number;
+  statusSize: number;
+  prefix: string;
+  /** Selection and timestamps gathered for the next action only. */
+  selectors: Selector[];
+  stamps: Stamps;
+  /** Directives since the last action: what is left at the end is `trailing`. */
+  pending: string[];
+}
+
 export function parseScript(directives: readonly string[]): Script {
-  const steps: Step[] = [];
-  let settings: LogdirSettings = { ...DEFAULTS };
-  let alertSize = 200;
-  let statusSize = 1001;
-  let prefix = '';
-  let selectors: Selector[] = [];
-  let stamps: Stamps = { tai64n: false, iso: false };
-  let pending: string[] = [];
-
-  const act = (action: Action) => {
-    steps.push({ selectors, action, stamps, prefix });
-    selectors = [];
-    stamps = { tai64n: false, iso: false };
-    pending = [];
+  const state: ParseState = {
+    steps: [],
+    settings: { ...DEFAULTS },
+    alertSize: 200,
+    statusSize: 1001,
+    prefix: '',
+    selectors: [],
+    stamps: { tai64n: false, iso: false },
+    pending: [],
   };
-
   for (const directive of directives) {
-    pending.push(directive);
-    const head = directive[0];
-    const rest = directive.slice(1);
-    switch (head) {
-      case '+':
-      case '-':
-        selectors.push({ kind: head === '+' ? 'plus' : 'minus', re: compileRegexp(rest, directive) });
-        break;
-      case 'f':
-        if (rest !== '') throw new UsageError(`unknown directive '${directive}'`);
-        selectors.push({ kind: 'fallback' });
-        break;
-      case 'n':
-        settings = { ...settings, keep: number(directive, 0, 1_000_000) };
-        break;
-      case 's':
-        settings = { ...settings, maxSize: number(directive, 4096, 268435455) };
-        break;
-      case 'S':
-        settings = { ...settings, maxTotal: number(directive, 0, Number.MAX_SAFE_INTEGER) };
-        break;
-      case 'l':
-        settings = { ...settings, tolerance: number(directive, 0, Number.MAX_SAFE_INTEGER) };
-        break;
-      case 'r':
-        settings = { ...settings, cooldownMs: number(directive, 0, 86_400_000) };
-        break;
-      case 'E':
-        alertSize = number(directive, 0, Number.MAX_SAFE_INTEGER);
-        break;
-      case '^':
-        statusSize = number(directive, 0, Number.MAX_SAFE_INTEGER);
-        break;
-      case 'p':
-        prefix = rest;
-        break;
-      case '!':
-      case '?':
-        settings = { ...settings, processor: rest === '' ? undefined : { interpreter: head === '!' ? 'execline' : 'sh', command: rest } };
-        break;
-      case 't':
-      case 'T':
-        if (rest !== '') throw new UsageError(`unknown directive '${directive}'`);
-        stamps = { ...stamps, [head === 't' ? 'tai64n' : 'iso']: true };
-        break;
-      case '1':
-        if (rest !== '') throw new UsageError(`unknown directive '${directive}'`);
-        act({ kind: 'stdout' });
-        break;
-      case '2':
-      case 'e':
-        if (rest !== '') throw new UsageError(`unknown directive '${directive}'`);
-        act({ kind: 'alert', size: alertSize });
-        break;
-      case '=':
-        if (rest === '') throw new UsageError(`directive '=' needs a file name`);
-        act({ kind: 'status', file: rest, size: statusSize });
-        break;
-      case '/':
-      case '.':
-        // s6-log refuses a tolerance above half the size when the logdir is declared; so do we.
-        if (settings.tolerance > settings.maxSize / 2) {
-          throw new UsageError(`logdir '${directive}': tolerance l${settings.tolerance} is more than half of s${settings.maxSize}`);
-        }
-        act({ kind: 'logdir', dir: directive, settings });
-        break;
-      case '@':
-        act({ kind: 'syslog', tag: rest === '' ? undefined : rest });
-        break;
-      default:
-        throw new UsageError(`unknown directive '${directive}'`);
-    }
+    state.pending.push(directive);
+    const known = selectionDirective(state, directive) || controlDirective(state, directive) || actionDirective(state, directive);
+    if (!known) throw new UsageError(`unknown directive '${directive}'`);
   }
-  if (steps.length === 0) throw new UsageError('the logging script has no action directive (e.g. a logdir such as /var/log/app)');
+  if (state.steps.length === 0) throw new UsageError('the logging script has no action directive (e.g. a logdir such as /var/log/app)');
+  checkLogdirsUnique(state.steps);
+  return { steps: state.steps, trailing: state.pending };
+}
+
+/** `+re`, `-re`, `f`: selection for the next action. False when `directive` is not one of them. */
+function selectionDirective(state: ParseState, directive: string): boolean {
+  const head = directive[0];
+  const rest = directive.slice(1);
+  switch (head) {
+    case '+':
+    case '-':
+      state.selectors.push({ kind: head === '+' ? 'plus' : 'minus', re: compileRegexp(rest, directive) });
+      return true;
+    case 'f':
+      if (rest !== '') throw new UsageError(`unknown directive '${directive}'`);
+      state.selectors.push({ kind: 'fallback' });
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Control directives: logdir settings, alert and status sizes, prefix (sticky), timestamps (next action only).
+ * `settings` is replaced, never changed in place: the steps already compiled keep their snapshot.
+ * False when `directive` is not one of them.
+ */
+function controlDirective(state: ParseState, directive: string): boolean {
+  const head = directive[0];
+  const rest = directive.slice(1);
+  switch (head) {
+    case 'n':
+      state.settings = { ...state.settings, keep: number(directive, 0, 1_000_000) };
+      return true;
+    case 's':
+      state.settings = { ...state.settings, maxSize: number(directive, 4096, 268435455) };
+      return true;
+    case 'S':
+      state.settings = { ...state.settings, maxTotal: number(directive, 0, Number.MAX_SAFE_INTEGER) };
+      return true;
+    case 'l':
+      state.settings = { ...state.settings, tolerance: number(directive, 0, Number.MAX_SAFE_INTEGER) };
+      return true;
+    case 'r':
+      state.settings = { ...state.settings, cooldownMs: number(directive, 0, 86_400_000) };
+      return true;
+    case 'E':
+      state.alertSize = number(directive, 0, Number.MAX_SAFE_INTEGER);
+      return true;
+    case '^':
+      state.statusSize = number(directive, 0, Number.MAX_SAFE_INTEGER);
+      return true;
+    case 'p':
+      state.prefix = rest;
+      return true;
+    case '!':
+    case '?':
+      state.settings = { ...state.settings, processor: rest === '' ? undefined : { interpreter: head === '!' ? 'execline' : 'sh', command: rest } };
+      return true;
+    case 't':
+    case 'T':
+      if (rest !== '') throw new UsageError(`unknown directive '${directive}'`);
+      state.stamps = { ...state.stamps, [head === 't' ? 'tai64n' : 'iso']: true };
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Action directives: `1`, `2`/`e`, `=file`, a logdir, `@TAG`. False when `directive` is not one of them. */
+function actionDirective(state: ParseState, directive: string): boolean {
+  const head = directive[0];
+  const rest = directive.slice(1);
+  switch (head) {
+    case '1':
+      if (rest !== '') throw new UsageError(`unknown directive '${directive}'`);
+      act(state, { kind: 'stdout' });
+      return true;
+    case '2':
+    case 'e':
+      if (rest !== '') throw new UsageError(`unknown directive '${directive}'`);
+      act(state, { kind: 'alert', size: state.alertSize });
+      return true;
+    case '=':
+      if (rest === '') throw new UsageError(`directive '=' needs a file name`);
+      act(state, { kind: 'status', file: rest, size: state.statusSize });
+      return true;
+    case '/':
+    case '.':
+      // s6-log refuses a tolerance above half the size when the logdir is declared; so do we.
+      if (state.settings.tolerance > state.settings.maxSize / 2) {
+        throw new UsageError(`logdir '${directive}': tolerance l${state.settings.tolerance} is more than half of s${state.settings.maxSize}`);
+      }
+      act(state, { kind: 'logdir', dir: directive, settings: state.settings });
+      return true;
+    case '@':
+      act(state, { kind: 'syslog', tag: rest === '' ? undefined : rest });
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Compiles one step; the selection and timestamps start afresh for the next action. */
+function act(state: ParseState, action: Action): void {
+  state.steps.push({ selectors: state.selectors, action, stamps: state.stamps, prefix: state.prefix });
+  state.selectors = [];
+  state.stamps = { tai64n: false, iso: false };
+  state.pending = [];
+}
+
+function checkLogdirsUnique(steps: readonly Step[]): void {
   for (const step of steps) {
     if (step.action.kind !== 'logdir') continue;
     const dir = step.action.dir;
@@ -197,7 +249,6 @@ export function parseScript(directives: readonly string[]): Script {
       throw new UsageError(`logdir '${dir}' appears twice in the script`);
     }
   }
-  return { steps, trailing: pending };
 }
 
 /**

@@ -26,7 +26,9 @@ const HELP = `usage: ${USAGE}
 
 const NOT_BOOTED = `s6-rc: fatal: nuwa init is not serving s6-rc here (no ${RC_REQUESTS}: the container was not booted by nuwa init with an s6-overlay tree, or it is stopping)\n`;
 
-export async function main(argv: string[]): Promise<number> {
+type Parsed = { help: true } | { help: false; request: Omit<RcRequest, 'reply'> };
+
+function parse(argv: string[]): Parsed {
   const { options, operands } = getopt(argv, 'v:t:udab', USAGE);
   let down = false;
   let active = false;
@@ -39,30 +41,35 @@ export async function main(argv: string[]): Promise<number> {
     else if (letter === 'v' && !/^\d+$/.test(arg as string)) throw new UsageError(`-v wants a number, not '${arg}'; usage: ${USAGE}`); // the log level is nuwa init's
   }
   const [command, ...names] = operands;
-  if (command === 'help') {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  if (command === 'help') return { help: true };
   if (command !== 'change' && command !== 'list' && command !== 'listall') {
     throw new UsageError(command === undefined ? `missing subcommand; usage: ${USAGE}` : `unknown subcommand '${command}' (nuwa's s6-rc has help, list, listall, change); usage: ${USAGE}`);
   }
   const bad = names.find((n) => !validName(n));
   if (bad !== undefined) throw new UsageError(`invalid service name '${bad}'`);
+  return { help: false, request: { op: command, down, active, names, timeoutMs } };
+}
 
-  let isFifo = false;
+function isServed(): boolean {
   try {
-    isFifo = fs.statSync(RC_REQUESTS).isFIFO();
+    return fs.statSync(RC_REQUESTS).isFIFO();
   } catch {
-    // absent: not booted by nuwa with an s6-overlay tree
+    return false; // absent: not booted by nuwa with an s6-overlay tree
   }
-  if (!isFifo) {
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parse(argv);
+  if (parsed.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (!isServed()) {
     process.stderr.write(NOT_BOOTED);
     return 111;
   }
-
   const reply = path.join(S6_RUN, `${RC_REPLY_PREFIX}${process.pid}`);
-  const request: RcRequest = { op: command, down, active, names, timeoutMs, reply };
-  const line = encodeRequest(request);
+  const line = encodeRequest({ ...parsed.request, reply });
   if (line.length > MAX_REQUEST) throw new UsageError(`too many service names for one request (${line.length} bytes; at most ${MAX_REQUEST})`);
 
   try {
@@ -79,40 +86,45 @@ export async function main(argv: string[]): Promise<number> {
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, onSignal);
   try {
-    // Read+write: the FIFO has a reader before the request leaves, and our read never sees EOF; `x CODE` ends it.
-    const fd = fs.openSync(reply, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
-    const socket = new net.Socket({ fd, readable: true, writable: false });
-    const code = new Promise<number>((resolve) => {
-      const lines = new LineSplitter(0); // the answer comes from nuwa init: no limit needed
-      socket.on('data', (chunk: Buffer) => {
-        for (const raw of lines.push(chunk)) {
-          const l = raw.toString('utf8');
-          if (l.startsWith('o ')) process.stdout.write(`${l.slice(2)}\n`);
-          else if (l.startsWith('e ')) process.stderr.write(`${l.slice(2)}\n`);
-          else if (l.startsWith('x ')) return resolve(/^\d+$/.test(l.slice(2)) ? Number(l.slice(2)) : 111);
-        }
-      });
-      socket.on('error', (err) => {
-        process.stderr.write(`s6-rc: fatal: reading ${reply}: ${err.message}\n`);
-        resolve(111);
-      });
-    });
-    try {
-      sendControl(S6_RUN, line, RC_REQUESTS);
-    } catch (err) {
-      socket.destroy();
-      if (err instanceof NotSupervisedError) {
-        process.stderr.write(NOT_BOOTED);
-        return 111;
-      }
-      process.stderr.write(`s6-rc: fatal: writing to ${RC_REQUESTS}: ${(err as Error).message}\n`);
-      return 111;
-    }
-    const result = await code;
-    socket.destroy();
-    return result;
+    return await ask(line, reply);
   } finally {
     cleanup();
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(signal, onSignal);
   }
+}
+
+/** Sends the request and relays the answer read from the reply FIFO (`o`/`e` lines, then `x CODE`). */
+async function ask(line: string, reply: string): Promise<number> {
+  // Read+write: the FIFO has a reader before the request leaves, and our read never sees EOF; `x CODE` ends it.
+  const fd = fs.openSync(reply, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+  const socket = new net.Socket({ fd, readable: true, writable: false });
+  const code = new Promise<number>((resolve) => {
+    const lines = new LineSplitter(0); // the answer comes from nuwa init: no limit needed
+    socket.on('data', (chunk: Buffer) => {
+      for (const raw of lines.push(chunk)) {
+        const l = raw.toString('utf8');
+        if (l.startsWith('o ')) process.stdout.write(`${l.slice(2)}\n`);
+        else if (l.startsWith('e ')) process.stderr.write(`${l.slice(2)}\n`);
+        else if (l.startsWith('x ')) return resolve(/^\d+$/.test(l.slice(2)) ? Number(l.slice(2)) : 111);
+      }
+    });
+    socket.on('error', (err) => {
+      process.stderr.write(`s6-rc: fatal: reading ${reply}: ${err.message}\n`);
+      resolve(111);
+    });
+  });
+  try {
+    sendControl(S6_RUN, line, RC_REQUESTS);
+  } catch (err) {
+    socket.destroy();
+    if (err instanceof NotSupervisedError) {
+      process.stderr.write(NOT_BOOTED);
+      return 111;
+    }
+    process.stderr.write(`s6-rc: fatal: writing to ${RC_REQUESTS}: ${(err as Error).message}\n`);
+    return 111;
+  }
+  const result = await code;
+  socket.destroy();
+  return result;
 }
