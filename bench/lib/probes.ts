@@ -32,8 +32,8 @@ export function buildProbes(scratch: string): Probes {
       });
     } catch (err) {
       const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
-      if (e.code === 'ENOENT') throw new Error('prerequisite missing: gcc (apt-get install gcc) to build bench/probes');
-      throw new Error(`cannot compile bench/probes/${name}.c: ${e.stderr?.toString() ?? e.message}`);
+      if (e.code === 'ENOENT') throw new Error('prerequisite missing: gcc (apt-get install gcc) to build bench/probes', { cause: err });
+      throw new Error(`cannot compile bench/probes/${name}.c: ${e.stderr?.toString() ?? e.message}`, { cause: err });
     }
     return exe;
   };

@@ -87,7 +87,7 @@ export async function startTree(ctx: Context, sup: Supervisor, count: number, op
   } catch (err) {
     const out = pid1.output().trim().slice(-600);
     await tree.stop();
-    throw new Error(`${sup.label}: ${(err as Error).message}${out ? `; its output: ${out}` : ''}`);
+    throw new Error(`${sup.label}: ${(err as Error).message}${out ? `; its output: ${out}` : ''}`, { cause: err });
   }
   return tree;
 }

@@ -48,10 +48,12 @@ export function renderMarkdown(results: Results, svgFile: string): string {
     lines.push('## Rows without a figure', '', ...notes.map((n) => `- ${cell(n)}`), '');
   }
   const extra = results.rows.flatMap((row) =>
-    [
-      [row.subject, row.nuwa],
-      [row.peer, row.peerResult],
-    ].flatMap(([who, o]) => (typeof o !== 'string' && o.status === 'measured' && o.note ? [`- ${row.id} (${who}): ${o.note}`] : [])),
+    (
+      [
+        [row.subject, row.nuwa],
+        [row.peer, row.peerResult],
+      ] as const
+    ).flatMap(([who, o]) => (o.status === 'measured' && o.note ? [`- ${row.id} (${who}): ${o.note}`] : [])),
   );
   if (extra.length) lines.push('## Notes on figures', '', ...extra, '');
   lines.push('## How each row is measured', '');

@@ -33,7 +33,7 @@ const SHELL_SCRIPTS: [text: string, evidence: RegExp][] = [
   ['#!/bin/bash\nmkdir -p /data\nchown app /data\n', /line 1 is a #! line \(#!\/bin\/bash\)/],
   ['#!/command/with-contenv sh\necho hi\n', /#! line/],
   ['mkdir -p /data && chown app /data\n', /shell operator or keyword '&&'/],
-  ['if [ -f /x ]; then echo yes; fi\n', /shell command separator in '\]\;'|shell 'if' statement/],
+  ['if [ -f /x ]; then echo yes; fi\n', /shell command separator in '\];'|shell 'if' statement/],
   ['echo "today is" $(date)\n', /command substitution in '\$\(date\)'/],
   ['/usr/bin/app > /var/log/app.log\n', /shell redirection '>'/],
   ['/usr/bin/app 2>&1\n', /shell redirection '2>&1'/],

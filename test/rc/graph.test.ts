@@ -24,8 +24,14 @@ function sourceDir(services: Record<string, Spec>): string {
     const d = path.join(dir, name);
     fs.mkdirSync(d, { recursive: true });
     fs.writeFileSync(path.join(d, 'type'), `${spec.type}\n`);
-    for (const dep of spec.deps ?? []) fs.mkdirSync(path.join(d, 'dependencies.d'), { recursive: true }), fs.writeFileSync(path.join(d, 'dependencies.d', dep), '');
-    for (const m of spec.contents ?? []) fs.mkdirSync(path.join(d, 'contents.d'), { recursive: true }), fs.writeFileSync(path.join(d, 'contents.d', m), '');
+    for (const dep of spec.deps ?? []) {
+      fs.mkdirSync(path.join(d, 'dependencies.d'), { recursive: true });
+      fs.writeFileSync(path.join(d, 'dependencies.d', dep), '');
+    }
+    for (const m of spec.contents ?? []) {
+      fs.mkdirSync(path.join(d, 'contents.d'), { recursive: true });
+      fs.writeFileSync(path.join(d, 'contents.d', m), '');
+    }
     if (spec.type === 'oneshot') fs.writeFileSync(path.join(d, 'up'), 'true\n');
     if (spec.type === 'longrun') fs.writeFileSync(path.join(d, 'run'), '#!/bin/sh\nexec sleep 1000\n', { mode: 0o755 });
     for (const [file, content] of Object.entries(spec.files ?? {})) fs.writeFileSync(path.join(d, file), content);

@@ -94,8 +94,8 @@ test('nuwa svstat --json and the table of a scan dir agree with s6-svstat', asyn
   t.deepEqual(all.map((s) => s.service), ['held', 'notif', 'paused', 'plain', 'plain/log', 'stopped']);
   for (const entry of all) {
     const fields = svstatFields(tree.dir(entry.service), ['up', 'pid']);
-    t.is(String(entry.up), fields['up'], `${entry.service} up`);
-    if (entry.up) t.is(String(entry.pid), fields['pid'], `${entry.service} pid`);
+    t.is(fields.up, String(entry.up), `${entry.service} up`);
+    if (entry.up) t.is(fields.pid, String(entry.pid), `${entry.service} pid`);
   }
   // -o on the scan dir: one `name fields…` line per service.
   const lines = nuwa(['svstat', '-o', 'up,wantedup', tree.scandir]).stdout.trim().split('\n');

@@ -126,7 +126,7 @@ test('notification-fd: s6-svwait -U returns once run writes a newline; status sa
       await waitUp(dir('n'), true);
       t.is(svstatFields(dir('n'), ['ready'])['ready'], 'false');
       const waiter = new Promise<number | null>((resolve) => {
-        const child = require('node:child_process').spawn('s6-svwait', ['-t', '20000', '-U', dir('n')]);
+        const child = spawn('s6-svwait', ['-t', '20000', '-U', dir('n')]);
         child.on('exit', (code: number | null) => resolve(code));
       });
       fs.writeFileSync(gate, '');

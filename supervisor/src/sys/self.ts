@@ -54,6 +54,7 @@ export function prepareLongRunning(): void {
     }
   }
   // required here, not imported at the top: every tool start would pay for loading node:v8 (~2 ms)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('node:v8') as typeof import('node:v8')).setFlagsFromString(FIXED_YOUNG_GENERATION);
   try {
     // Unpack and load the addon now, before any child exists: PID 1's reaper needs it from the first SIGCHLD, and a

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- a .d.ts names a CommonJS module the only way TypeScript allows */
 /** winston-syslog ships no types: the part of its API nuwa uses (lib/winston-syslog.js, 2.7). */
 declare module 'winston-syslog' {
   import TransportStream = require('winston-transport');
