@@ -1,12 +1,14 @@
 /**
  * `npm run bench [-- --quick] [--only NAME,…] [--out DIR]`: nuwa side by side with s6, tini and dumb-init, measured
  * in one run on one machine. Prints a table, writes DIR/<date>.json, DIR/<date>.md and DIR/<date>.svg (DIR defaults
- * to bench/results; a full run of every scenario also refreshes latest.md and latest.svg there).
+ * to bench/results/runs, git-ignored; a full run of every scenario also replaces bench/results/latest.*, the one run
+ * the repository keeps).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import { trackDir } from './lib/cleanup';
 import type { Context } from './lib/context';
 import { buildProbes } from './lib/probes';
@@ -19,28 +21,35 @@ import { scenarios } from './scenarios';
 interface Options {
   quick: boolean;
   only?: Set<string>;
-  out: string;
+  /** Where every file of the run goes; default: bench/results/runs/ (and bench/results/latest.* for a full run). */
+  out?: string;
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--only NAME,...] [--out DIR]
   --quick   a few samples of every row (under a minute; what CI runs)
   --only    run only these scenarios: ${scenarios.map((s) => s.name).join(', ')}
-  --out     where results go (default bench/results)`;
+  --out     where results go (default: bench/results/runs/, git-ignored; a complete full run also
+            replaces bench/results/latest.*)`;
 
 function parse(argv: string[]): Options {
-  const options: Options = { quick: false, out: path.join(ROOT, 'bench/results') };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--quick') options.quick = true;
-    else if (arg === '--only' && argv[i + 1]) {
-      options.only = new Set((argv[++i] as string).split(','));
-      const unknown = [...options.only].filter((name) => !scenarios.some((s) => s.name === name));
-      if (unknown.length) throw new Error(`--only: no scenario named ${unknown.join(', ')}\n${USAGE}`);
-    } else if (arg === '--out' && argv[i + 1]) options.out = path.resolve(argv[++i] as string);
-    else if (arg === '--help' || arg === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    } else throw new Error(`unknown argument '${arg}'\n${USAGE}`);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { quick: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${USAGE}`, { cause: err });
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const options: Options = { quick: values.quick ?? false, out: values.out === undefined ? undefined : path.resolve(values.out) };
+  if (values.only !== undefined) {
+    options.only = new Set(values.only.split(','));
+    const unknown = [...options.only].filter((name) => !scenarios.some((s) => s.name === name));
+    if (unknown.length) throw new Error(`--only: no scenario named ${unknown.join(', ')}\n${USAGE}`);
   }
   return options;
 }
@@ -157,8 +166,11 @@ async function main(): Promise<number> {
     rows: reports,
   };
   process.stdout.write(`${renderTable(reports)}\n`);
+  // Only a complete full run replaces the one run the repository keeps (bench/results/latest.*); every run is also
+  // kept under runs/ (git-ignored), or in --out DIR.
   const complete = !options.quick && chosen.length === scenarios.length;
-  const written = writeResults(results, options.out, { latest: complete });
+  const kept = options.out ?? path.join(ROOT, 'bench/results');
+  const written = writeResults(results, { runs: options.out ?? path.join(kept, 'runs'), latest: complete ? kept : undefined });
   process.stderr.write(`bench [${clock(startedAt)}] done: ${written.join(', ')}\n`);
   return 0;
 }

@@ -55,20 +55,30 @@ function writeAtomic(file: string, text: string): void {
   fs.renameSync(tmp, file);
 }
 
-/** Returns the files written. `latest`: also refresh latest.md / latest.svg (complete full runs only). */
-export function writeResults(results: Results, dir: string, options: { latest: boolean }): string[] {
-  fs.mkdirSync(dir, { recursive: true });
+/**
+ * Writes the run as `runs/<stamp>.{json,svg,md}` and, given `latest` (complete full runs only), also as
+ * `latest/latest.{json,svg,md}`: the one run the repository keeps. Returns the files written.
+ */
+export function writeResults(results: Results, dirs: { runs: string; latest?: string }): string[] {
   const stamp = stampOf(results);
   const title = `nuwa vs peers — ${results.date.slice(0, 10)}${results.quick ? ' (quick)' : ''}`;
   const svg = renderSvg(results.rows, title);
   const files: Array<[string, string]> = [
-    [`${stamp}.json`, toJson(results)],
-    [`${stamp}.svg`, svg],
-    [`${stamp}.md`, renderMarkdown(results, `${stamp}.svg`)],
+    [path.join(dirs.runs, `${stamp}.json`), toJson(results)],
+    [path.join(dirs.runs, `${stamp}.svg`), svg],
+    [path.join(dirs.runs, `${stamp}.md`), renderMarkdown(results, `${stamp}.svg`)],
   ];
-  if (options.latest) {
-    files.push(['latest.svg', svg], ['latest.md', renderMarkdown(results, 'latest.svg')], ['latest.json', toJson(results)]);
+  if (dirs.latest !== undefined) {
+    const latest = dirs.latest;
+    files.push(
+      [path.join(latest, 'latest.svg'), svg],
+      [path.join(latest, 'latest.md'), renderMarkdown(results, 'latest.svg')],
+      [path.join(latest, 'latest.json'), toJson(results)],
+    );
   }
-  for (const [name, text] of files) writeAtomic(path.join(dir, name), text);
-  return files.map(([name]) => path.join(dir, name));
+  for (const [file, text] of files) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeAtomic(file, text);
+  }
+  return files.map(([file]) => file);
 }
