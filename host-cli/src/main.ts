@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../../supervisor/src/cli/errors';
 import { build } from './build';
 import { run } from './exec';
@@ -31,24 +32,19 @@ const HELP = `usage: nuwa-host COMMAND ...
 environment: NUWA_HOST_CONF (default /etc/nuwa/host.env), NUWA_CACHE_DIR (default /var/cache/nuwa),
 NUWA_SHARE (where layers/ and host-cli/templates/ are), NUWA_BINARY (the nuwa executable for /init)`;
 
-function takeOption(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const value = args[i + 1];
-  if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value (nuwa-host --help)`);
-  args.splice(i, 2);
-  return value;
-}
+type Spec = NonNullable<ParseArgsConfig['options']>;
 
-function takeFlag(args: string[], name: string): boolean {
-  const i = args.indexOf(name);
-  if (i >= 0) args.splice(i, 1);
-  return i >= 0;
-}
-
-function noMoreOptions(args: string[], command: string): void {
-  const unknown = args.find((a) => a.startsWith('-'));
-  if (unknown) throw new UsageError(`${command}: unknown option '${unknown}' (nuwa-host --help)`);
+/** A subcommand's options (GNU style, node's util.parseArgs); a problem is a usage error naming the subcommand. */
+function parse<T extends Spec>(command: string, args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const option = /'(--?[^' ]+)/.exec((err as Error).message)?.[1] ?? '?';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`${command}: unknown option '${option}' (nuwa-host --help)`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${option} needs a value (nuwa-host --help)`);
+    throw new UsageError(`${command}: ${(err as Error).message} (nuwa-host --help)`);
+  }
 }
 
 async function fail(what: () => Promise<number | void>): Promise<number> {
@@ -87,19 +83,23 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${HELP}\n`);
       return 0;
     case 'init': {
-      const prefix = takeOption(args, '--prefix') ?? '/';
-      const interval = Number(takeOption(args, '--monit-interval') ?? '30');
-      const checkOnly = takeFlag(args, '--check');
-      noMoreOptions(args, 'init');
-      if (args.length) throw new UsageError(`init takes no arguments, got '${args[0]}'`);
+      const { values, positionals } = parse('init', args, {
+        prefix: { type: 'string', default: '/' },
+        'monit-interval': { type: 'string', default: '30' },
+        check: { type: 'boolean', default: false },
+      });
+      const prefix = values.prefix;
+      const interval = Number(values['monit-interval']);
+      const checkOnly = values.check;
+      if (positionals.length) throw new UsageError(`init takes no arguments, got '${positionals[0]}'`);
       if (!Number.isInteger(interval) || interval < 1) throw new UsageError('--monit-interval takes whole seconds (>= 1)');
       return fail(() => init({ prefix: path.resolve(prefix), checkOnly, monitInterval: interval }));
     }
     case 'build': {
-      const osImage = takeOption(args, '--os-image');
-      const tag = takeOption(args, '--tag');
-      noMoreOptions(args, 'build');
-      const [dir, ...extra] = args;
+      const { values, positionals } = parse('build', args, { 'os-image': { type: 'string' }, tag: { type: 'string' } });
+      const osImage = values['os-image'];
+      const tag = values.tag;
+      const [dir, ...extra] = positionals;
       if (dir === undefined || extra.length) throw new UsageError('build takes one app folder (nuwa-host build DIR)');
       return fail(async () => {
         const images = await build(dir, { osImage, tag });
@@ -107,8 +107,7 @@ export async function main(argv: string[]): Promise<number> {
       });
     }
     case 'setup': {
-      noMoreOptions(args, 'setup');
-      const [image, dir = '.', ...extra] = args;
+      const [image, dir = '.', ...extra] = parse('setup', args, {}).positionals;
       if (image === undefined || extra.length) throw new UsageError('setup takes an image and a folder (nuwa-host setup IMAGE [DIR])');
       return fail(() => setup(image, dir));
     }
