@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Results } from '../../bench/report/results';
 import { scenarios } from '../../bench/scenarios';
-import { nuwaBinary, requireCommand, ROOT, tempDir } from '../helpers';
+import { nuwaBinary, requireCommand, ROOT, tempDir, toolTmpdir } from '../helpers';
 
 test('bench --quick reports every row, for nuwa and its peer, with a figure or the reason it has none', (t) => {
   nuwaBinary();
@@ -26,6 +26,8 @@ test('bench --quick reports every row, for nuwa and its peer, with a figure or t
   t.teardown(() => fs.rmSync(out, { recursive: true, force: true }));
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out], {
     cwd: ROOT,
+    // its scratch folder (nuwa-bench-*) in one of ours: a bench killed by the timeout leaves nothing in the temp dir
+    env: { ...process.env, TMPDIR: toolTmpdir() },
     encoding: 'utf8',
     timeout: 240_000,
   });

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { nuwaBinary, podman, requireCommand, tempDir } from './index';
+import { nuwaBinary, podman, removeOnExit, requireCommand, tempDir } from './index';
 
 const TOOLS = ['/bin/sh', '/bin/sleep', '/bin/cat', '/bin/ls', '/bin/true', '/bin/kill'];
 
@@ -45,7 +45,7 @@ export function minimalImage(): string {
   const nuwa = nuwaBinary();
   const root = makeRootfs(TOOLS, { [nuwa]: '/init' });
   const tag = 'localhost/nuwa-test-minimal:latest';
-  const tar = path.join(root, '..', `${path.basename(root)}.tar`);
+  const tar = removeOnExit(path.join(root, '..', `${path.basename(root)}.tar`)); // beside the root, in the temp dir
   execFileSync('tar', ['-C', root, '-cf', tar, '.']);
   podman(['import', '--change', 'ENTRYPOINT ["/init"]', '--change', 'ENV PATH=/usr/bin:/bin', tar, tag]);
   fs.rmSync(root, { recursive: true, force: true });

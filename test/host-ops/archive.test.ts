@@ -3,7 +3,7 @@ import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { requireCommand, waitFor } from '../helpers';
+import { requireCommand, toolTmpdir, waitFor } from '../helpers';
 import { fillVolumes, makeAppFolder, snapshot, type AppFolder } from './fixtures/app-folder';
 import { scratchDir } from './fixtures/scratch';
 
@@ -127,7 +127,12 @@ test('nuwa-host archive DIR runs the same script (bin/archive_volumes)', (t) => 
   if (!fs.existsSync(nuwa)) throw new Error(`${nuwa} is missing: run "npm run build" (npm test does it)`);
   const app = makeAppFolder('nuwa-t8-hostcli', {});
   fillVolumes(app.dir, 1000);
-  const env = { ...process.env, NUWA_HOST_CONF: app.hostConf, BORG_BASE_DIR: path.join(path.dirname(app.dir), 'borg-home') };
+  const env = {
+    ...process.env,
+    NUWA_HOST_CONF: app.hostConf,
+    BORG_BASE_DIR: path.join(path.dirname(app.dir), 'borg-home'),
+    TMPDIR: toolTmpdir(),
+  };
   const made = spawnSync(nuwa, ['nuwa-host', 'archive', app.dir], { encoding: 'utf8', env });
   t.is(made.status, 0, made.stderr);
   const listed = spawnSync(nuwa, ['nuwa-host', 'archive', app.dir, '--list'], { encoding: 'utf8', env });

@@ -8,7 +8,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONTAINERS_CONF, ROOT, podman, requireCommand } from '../helpers';
+import { CONTAINERS_CONF, ROOT, podman, requireCommand, toolTmpdir } from '../helpers';
 import { nuwaHost } from '../host/host-helpers';
 import { ALT_PEBBLE_PORTS, startPebble, type Pebble } from './fixtures/acme';
 import { snapshot } from './fixtures/app-folder';
@@ -50,7 +50,14 @@ test.after.always(async () => {
 function sh(line: string, cwd = appDir, env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync('bash', ['-c', line], {
     cwd, encoding: 'utf8', timeout: 10 * 60_000,
-    env: { ...process.env, CONTAINERS_CONF, NUWA_HOST_CONF: hostConf, BORG_BASE_DIR: path.join(base, 'borg-home'), ...env },
+    env: {
+      ...process.env,
+      CONTAINERS_CONF,
+      NUWA_HOST_CONF: hostConf,
+      BORG_BASE_DIR: path.join(base, 'borg-home'),
+      TMPDIR: toolTmpdir(),
+      ...env,
+    },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
-import { nuwaBinary, podman, requireCommand, waitFor } from '../helpers';
+import { nuwaBinary, podman, removeOnExit, requireCommand, waitFor } from '../helpers';
 import { startPebble, type Pebble } from './fixtures/acme';
 import { appImage, removeApp, STATIC_CSS } from './fixtures/app-container';
 import { makeAppFolder, type AppFolder } from './fixtures/app-folder';
@@ -279,6 +279,7 @@ test.serial('refused before anything changes: no domain, a hostile domain, a dom
   t.is(r.status, 1);
   t.regex(r.stderr, /no domain configured: add NUWA_DOMAIN=www\.example\.com to .*nuwa\.env/);
 
+  removeOnExit('/tmp/nuwa-t8-pwned'); // only there if the check below fails
   const hostile = makeAppFolder('nuwa-t8-hostile', { NUWA_PORT: '18136', NUWA_DOMAIN: 'x.test;touch /tmp/nuwa-t8-pwned' }, host);
   r = hostile.run('install');
   t.is(r.status, 1);

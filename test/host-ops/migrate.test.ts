@@ -6,7 +6,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { requireCommand } from '../helpers';
+import { removeOnExit, requireCommand } from '../helpers';
 import { removeApp, runApp } from './fixtures/app-container';
 import { fillVolumes, makeAppFolder, snapshot } from './fixtures/app-folder';
 import { scratchDir } from './fixtures/scratch';
@@ -127,6 +127,7 @@ test('migrate refuses while the container runs (files would change under tar) un
 test('migrate refuses a hostile destination and a hostile app folder name', (t) => {
   const app = makeAppFolder('nuwa-t8-hostile', {});
   fillVolumes(app.dir, 1000);
+  removeOnExit('/tmp/nuwa-t8-pwned'); // only there if the check below fails
   const r = app.run('migrate', ['--to', 'x@h:/srv/$(touch /tmp/nuwa-t8-pwned)']);
   t.is(r.status, 1);
   t.regex(r.stderr, /--to .* is not USER@HOST:DIR/);

@@ -2,7 +2,7 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONTAINERS_CONF, ROOT, nuwaBinary, tempDir } from '../helpers';
+import { CONTAINERS_CONF, ROOT, nuwaBinary, removeTree, tempDir, toolTmpdir } from '../helpers';
 
 export const TEMPLATES = path.join(ROOT, 'host-cli/templates');
 export const BIN_TEMPLATES = path.join(TEMPLATES, 'bin');
@@ -35,7 +35,7 @@ export function nuwaSnapshot(): string {
 
 const scratch: string[] = [];
 
-/** A scratch folder that cleanup() removes. */
+/** A scratch folder that cleanup() removes (and, should cleanup never run, the test process's exit: see tempDir). */
 export function scratchDir(prefix: string): string {
   const dir = tempDir(prefix);
   scratch.push(dir);
@@ -45,7 +45,7 @@ export function scratchDir(prefix: string): string {
 /** Removes the snapshot and every sandbox host made in this test process (call it from test.after.always). */
 export function cleanup(): void {
   snapshot = undefined;
-  for (const dir of scratch.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of scratch.splice(0)) removeTree(dir);
 }
 
 /** `nuwa nuwa-host ARGS` (the snapshot) with podman's settings for these machines. */
@@ -53,7 +53,8 @@ export function nuwaHost(args: string[], options: { cwd?: string; env?: NodeJS.P
   return ran(spawnSync(nuwaSnapshot(), ['nuwa-host', ...args], {
     cwd: options.cwd,
     // The snapshot lives outside the checkout, so tell it where layers/ and host-cli/templates/ are.
-    env: { ...process.env, CONTAINERS_CONF, NUWA_SHARE: ROOT, ...options.env },
+    // TMPDIR: what a killed build leaves (nuwa-iid-*, nuwa-labels-*) goes with this test process.
+    env: { ...process.env, CONTAINERS_CONF, NUWA_SHARE: ROOT, TMPDIR: toolTmpdir(), ...options.env },
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 15 * 60_000,
     maxBuffer: 256 * 1024 * 1024,
@@ -62,7 +63,14 @@ export function nuwaHost(args: string[], options: { cwd?: string; env?: NodeJS.P
 
 /** A bash command line, as a user types it, in `cwd`. */
 export function bash(script: string, cwd: string, env: NodeJS.ProcessEnv = {}): Ran {
-  return ran(spawnSync('bash', ['-c', script], { cwd, env: { ...process.env, CONTAINERS_CONF, ...env }, encoding: 'utf8', timeout: 5 * 60_000 }));
+  return ran(
+    spawnSync('bash', ['-c', script], {
+      cwd,
+      env: { ...process.env, CONTAINERS_CONF, TMPDIR: toolTmpdir(), ...env },
+      encoding: 'utf8',
+      timeout: 5 * 60_000,
+    }),
+  );
 }
 
 export interface SandboxHost {

@@ -10,7 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { CONTAINERS_CONF, ROOT, nuwaBinary, podman, requireCommand, waitFor } from '../helpers';
+import { CONTAINERS_CONF, ROOT, nuwaBinary, podman, requireCommand, toolTmpdir, waitFor } from '../helpers';
 import { bash, cleanup, nuwaHost, nuwaSnapshot, sandboxHost, scratchDir, type SandboxHost } from './host-helpers';
 
 const APP_DIR = path.join(ROOT, 'layers/app-example');
@@ -102,7 +102,7 @@ test.serial('a second build reuses every unchanged layer and gives the same imag
 
 test.serial('two builds at once take turns (the layer tags are shared) and agree on the image', async (t) => {
   t.timeout(10 * 60_000);
-  const env = { ...process.env, CONTAINERS_CONF, NUWA_SHARE: ROOT };
+  const env = { ...process.env, CONTAINERS_CONF, NUWA_SHARE: ROOT, TMPDIR: toolTmpdir() };
   const start = () => {
     const child = spawn(nuwaSnapshot(), ['nuwa-host', 'build', APP_DIR], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

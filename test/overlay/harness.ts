@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { childrenOf } from '../../supervisor/src/sys/process-tree';
-import { nuwaBinary, requireCommand, ROOT, tempDir, waitFor } from '../helpers';
+import { nuwaBinary, removeOnExit, requireCommand, ROOT, tempDir, waitFor } from '../helpers';
 import { spawnInPidNamespace, track } from '../helpers/pid1';
 
 export const FIXTURES = path.join(ROOT, 'test/fixtures/overlay');
@@ -100,8 +100,9 @@ export function boot(root: string, args: string[], options: BootOptions = {}): B
   requireCommand('unshare', 'util-linux');
   requireCommand('chroot', 'coreutils');
   requireCommand('s6-svscan', 's6');
-  const run = fs.mkdtempSync(path.join(path.dirname(root), 'nuwa-overlay-run-'));
-  const tmp = fs.mkdtempSync(path.join(path.dirname(root), 'nuwa-overlay-tmp-'));
+  // Beside the root, removed with it when the test process exits (the mounts on them live in the boot's namespace).
+  const run = removeOnExit(fs.mkdtempSync(path.join(path.dirname(root), 'nuwa-overlay-run-')));
+  const tmp = removeOnExit(fs.mkdtempSync(path.join(path.dirname(root), 'nuwa-overlay-tmp-')));
   fs.chmodSync(tmp, 0o1777);
   if (options.user) fs.chownSync(run, APP_UID, APP_UID);
   if (typeof options.run === 'object') {

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { nuwaBinary, podman, requireCommand } from '../helpers';
+import { nuwaBinary, podman, removeOnExit, requireCommand } from '../helpers';
 import { makeRootfs } from '../helpers/minimal-image';
 import { APP_UID, COMMAND_NAMES, FIXTURES } from './harness';
 
@@ -32,7 +32,7 @@ export function overlayImage(fixture: string): string {
   // An image meant to run as a non-root USER gives it /run (s6-overlay's README says the same).
   fs.chownSync(path.join(root, 'run'), APP_UID, APP_UID);
   const tag = `localhost/nuwa-t5-overlay-${fixture}:latest`;
-  const tar = `${root}.tar`;
+  const tar = removeOnExit(`${root}.tar`); // beside the root, in the temp dir
   execFileSync('tar', ['--numeric-owner', '-C', root, '-cf', tar, '.']);
   podman(['import', '--change', 'ENTRYPOINT ["/init"]', '--change', 'ENV PATH=/usr/bin:/bin', tar, tag]);
   fs.rmSync(root, { recursive: true, force: true });

@@ -166,7 +166,7 @@ export class Trial {
     } finally {
       await this.stop();
     }
-    fs.rmSync(this.root, { recursive: true, force: true }); // kept when the trial failed, for a look
+    fs.rmSync(this.root, { recursive: true, force: true }); // a failed trial's goes when the test process exits (tempDir)
     return this.snapshots;
   }
 
