@@ -140,7 +140,9 @@ async function main(): Promise<number> {
     const began = Date.now();
     const loadBefore = os.loadavg()[0] as number;
     current = scenario.name;
-    process.stderr.write(`bench [${clock(startedAt)}] (${k + 1}/${chosen.length}) ${scenario.name}${options.quick ? '' : ` (~${scenario.fullSeconds} s)`}\n`);
+    process.stderr.write(
+      `bench [${clock(startedAt)}] (${k + 1}/${chosen.length}) ${scenario.name}${options.quick ? '' : ` (~${scenario.fullSeconds} s)`}\n`,
+    );
     const recorder = new Recorder(new Set(scenario.rows.map((r) => r.id)));
     let crash: string | undefined;
     try {

@@ -33,17 +33,35 @@ async function main() {
   });
 
   step('compile supervisor/native/nuwa_native.c -> dist/nuwa_native.node');
-  execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-shared', '-fPIC', '-DNODE_GYP_MODULE_NAME=nuwa_native',
-    `-I${nodeHeaders()}`, '-o', out('nuwa_native.node'), path.join(root, 'supervisor/native/nuwa_native.c')], { stdio: 'inherit' });
+  execFileSync(
+    'gcc',
+    [
+      '-O2',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-shared',
+      '-fPIC',
+      '-DNODE_GYP_MODULE_NAME=nuwa_native',
+      `-I${nodeHeaders()}`,
+      '-o',
+      out('nuwa_native.node'),
+      path.join(root, 'supervisor/native/nuwa_native.c'),
+    ],
+    { stdio: 'inherit' },
+  );
 
   step('pack dist/nuwa (Node single executable application)');
   const seaConfig = out('sea-config.json');
-  fs.writeFileSync(seaConfig, JSON.stringify({
-    main: out('nuwa.cjs'),
-    output: out('nuwa.blob'),
-    disableExperimentalSEAWarning: true,
-    assets: { 'nuwa_native.node': out('nuwa_native.node') },
-  }));
+  fs.writeFileSync(
+    seaConfig,
+    JSON.stringify({
+      main: out('nuwa.cjs'),
+      output: out('nuwa.blob'),
+      disableExperimentalSEAWarning: true,
+      assets: { 'nuwa_native.node': out('nuwa_native.node') },
+    }),
+  );
   execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
   const exe = out('nuwa');
   fs.copyFileSync(process.execPath, exe);

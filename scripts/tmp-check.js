@@ -73,7 +73,9 @@ function userOf(full) {
 function report(before) {
   const known = new Set(before);
   const left = [];
-  for (const name of names().filter((n) => !known.has(n) && OURS.test(n)).sort()) {
+  for (const name of names()
+    .filter((n) => !known.has(n) && OURS.test(n))
+    .sort()) {
     const user = userOf(path.join(TMP, name));
     if (user) process.stderr.write(`tmp-check: not counted, in use by another process (${user}): ${path.join(TMP, name)}\n`);
     else left.push(name);

@@ -47,7 +47,9 @@ export function killAll(): void {
 /** Kills everything and waits (at most `ms`) until Node has reaped it, so nothing is left as a zombie. */
 async function killAllAndWait(ms: number): Promise<void> {
   const children = [...groups];
-  const exits = children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r))));
+  const exits = children.map((c) =>
+    c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r)),
+  );
   killAll();
   await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, ms))]);
 }

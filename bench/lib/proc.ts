@@ -25,7 +25,9 @@ export function exeOf(pid: number): string | undefined {
 export function innerToHostPids(root: number): Map<number, number> {
   const map = new Map<number, number>();
   for (const pid of [root, ...descendantsOf(root)]) {
-    const line = read(`/proc/${pid}/status`)?.split('\n').find((l) => l.startsWith('NSpid:'));
+    const line = read(`/proc/${pid}/status`)
+      ?.split('\n')
+      .find((l) => l.startsWith('NSpid:'));
     const inner = Number(line?.trim().split(/\s+/).pop());
     if (Number.isInteger(inner) && inner > 0) map.set(inner, pid);
   }

@@ -5,9 +5,7 @@
  */
 import { summarize, type Summary } from './stats';
 
-export type Outcome =
-  | { status: 'measured'; samples: number[]; note?: string }
-  | { status: 'not available' | 'failed'; reason: string };
+export type Outcome = { status: 'measured'; samples: number[]; note?: string } | { status: 'not available' | 'failed'; reason: string };
 
 export interface Goal {
   /** As written in the issue, e.g. "≤ 5 ms p50". */
@@ -31,8 +29,7 @@ export interface RowSpec {
 }
 
 export type OutcomeReport =
-  | ({ status: 'measured'; note?: string; samples: number[] } & Summary)
-  | { status: 'not available' | 'failed'; reason: string };
+  ({ status: 'measured'; note?: string; samples: number[] } & Summary) | { status: 'not available' | 'failed'; reason: string };
 
 export interface RowReport extends RowSpec {
   nuwa: OutcomeReport;

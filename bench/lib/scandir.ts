@@ -17,11 +17,7 @@ export interface Scandir {
 
 let serial = 0;
 
-export function makeScandir(
-  scratch: string,
-  count: number,
-  options: { service: string; mode?: ServiceMode; notify?: boolean },
-): Scandir {
+export function makeScandir(scratch: string, count: number, options: { service: string; mode?: ServiceMode; notify?: boolean }): Scandir {
   const dir = path.join(scratch, `scan-${String(++serial).padStart(3, '0')}`);
   fs.mkdirSync(dir, { recursive: true });
   const services: string[] = [];

@@ -133,6 +133,10 @@ export function inits(info: NuwaInfo): { nuwa: Init; tini: Init; dumbInit: Init 
   return {
     nuwa: { label: 'nuwa init', lacks: nuwaLacks(info, 'init'), command: (main) => [info.path, 'init', '--', ...main] },
     tini: { label: 'tini', lacks: peerLacks('tini', 'tini'), command: (main) => [which('tini') ?? 'tini', '--', ...main] },
-    dumbInit: { label: 'dumb-init', lacks: peerLacks('dumb-init', 'dumb-init'), command: (main) => [which('dumb-init') ?? 'dumb-init', ...main] },
+    dumbInit: {
+      label: 'dumb-init',
+      lacks: peerLacks('dumb-init', 'dumb-init'),
+      command: (main) => [which('dumb-init') ?? 'dumb-init', ...main],
+    },
   };
 }

@@ -65,7 +65,8 @@ export function renderMarkdown(results: Results, svgFile: string): string {
       'read p99 as “how bad it gets here”.',
     '',
   );
-  for (const row of results.rows) lines.push(`- **${row.item || '+'}. ${cell(row.title)}** (${row.unit}; ${cell(row.subject)} vs ${cell(row.peer)}): ${row.method}`);
+  for (const row of results.rows)
+    lines.push(`- **${row.item || '+'}. ${cell(row.title)}** (${row.unit}; ${cell(row.subject)} vs ${cell(row.peer)}): ${row.method}`);
   lines.push('');
   return `${lines.join('\n')}`;
 }

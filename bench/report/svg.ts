@@ -31,8 +31,12 @@ function bar(outcome: OutcomeReport, who: string, y: number, scale: number, colo
   const w99 = Math.max(w50, outcome.p99 * scale);
   const parts = [`<rect x="${x0}" y="${y}" width="${w50.toFixed(1)}" height="14" fill="${color}"/>`];
   if (outcome.n > 1 && w99 > w50 + 1) {
-    parts.push(`<line x1="${(x0 + w50).toFixed(1)}" y1="${y + 7}" x2="${(x0 + w99).toFixed(1)}" y2="${y + 7}" stroke="${color}" stroke-width="2"/>`);
-    parts.push(`<line x1="${(x0 + w99).toFixed(1)}" y1="${y + 2}" x2="${(x0 + w99).toFixed(1)}" y2="${y + 12}" stroke="${color}" stroke-width="2"/>`);
+    parts.push(
+      `<line x1="${(x0 + w50).toFixed(1)}" y1="${y + 7}" x2="${(x0 + w99).toFixed(1)}" y2="${y + 7}" stroke="${color}" stroke-width="2"/>`,
+    );
+    parts.push(
+      `<line x1="${(x0 + w99).toFixed(1)}" y1="${y + 2}" x2="${(x0 + w99).toFixed(1)}" y2="${y + 12}" stroke="${color}" stroke-width="2"/>`,
+    );
   }
   const label = `${clip(who, 28)}: ${formatNumber(outcome.p50)} ${unit}`;
   parts.push(`<text x="${(x0 + w99 + 5).toFixed(1)}" y="${y + 11}" class="v">${escape(label)}</text>`);
@@ -62,7 +66,9 @@ export function renderSvg(rows: RowReport[], title: string): string {
     out.push(bar(row.nuwa, row.subject, y, scale, NUWA_COLOR, row.unit));
     out.push(bar(row.peerResult, row.peer, y + 18, scale, PEER_COLOR, row.unit));
     const ratioColor = row.ratio === null ? '#999' : row.ratio <= 1 ? '#1a7f37' : '#b42318';
-    out.push(`<text x="${WIDTH - 12}" y="${y + 20}" text-anchor="end" class="r" fill="${ratioColor}">${escape(formatRatio(row.ratio))}</text>`);
+    out.push(
+      `<text x="${WIDTH - 12}" y="${y + 20}" text-anchor="end" class="r" fill="${ratioColor}">${escape(formatRatio(row.ratio))}</text>`,
+    );
   });
   out.push(
     `<text x="12" y="${height - 10}" class="u">nuwa/peer: below 1 (green) nuwa is lower — faster, smaller or fewer; above 1 (red) the peer is.</text>`,

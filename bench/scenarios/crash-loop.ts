@@ -86,7 +86,10 @@ export const crashLoopScenario: Scenario = {
         [...runs.entries()].map(async ([side, run]) => {
           const remaining = run.firstNs + windowNs - nowNs();
           if (remaining > 0n) await sleep(Number(remaining / 1_000_000n));
-          cpuAtEnd.set(side, run.tree.supervisorPids().reduce((sum, pid) => sum + cpuNsOf(pid), 0));
+          cpuAtEnd.set(
+            side,
+            run.tree.supervisorPids().reduce((sum, pid) => sum + cpuNsOf(pid), 0),
+          );
         }),
       );
       for (const [side, run] of runs) {

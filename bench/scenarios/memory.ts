@@ -24,53 +24,45 @@ const treeMethod = (what: string) =>
   's6-supervise processes share their pages with each other, which is s6’s design.';
 
 const rows: RowSpec[] = [
-  ...SIZES.map(
-    (n): RowSpec => ({
-      id: `memory-rss-${n}`,
-      item: 7,
-      title: `memory: RSS of the supervision tree, ${n} service${n > 1 ? 's' : ''}`,
-      unit: 'MB',
-      subject: 'nuwa svscan',
-      peer: 's6-svscan + s6-supervise',
-      method: treeMethod('RSS'),
-      ...(n === 100 ? { goal: { text: '≤ 60 MB', max: 60, on: 'p50' as const } } : {}),
-    }),
-  ),
-  ...SIZES.map(
-    (n): RowSpec => ({
-      id: `memory-pss-${n}`,
-      item: 7,
-      title: `memory: PSS of the supervision tree, ${n} service${n > 1 ? 's' : ''}`,
-      unit: 'MB',
-      subject: 'nuwa svscan',
-      peer: 's6-svscan + s6-supervise',
-      method: treeMethod('PSS'),
-    }),
-  ),
-  ...SIZES.map(
-    (n): RowSpec => ({
-      id: `memory-uss-${n}`,
-      item: 7,
-      title: `memory: USS (private) of the supervision tree, ${n} service${n > 1 ? 's' : ''}`,
-      unit: 'MB',
-      subject: 'nuwa svscan',
-      peer: 's6-svscan + s6-supervise',
-      method: treeMethod('USS (Private_Clean + Private_Dirty)'),
-    }),
-  ),
-  ...SIZES.map(
-    (n): RowSpec => ({
-      id: `memory-peak-${n}`,
-      item: 7,
-      title: `memory: peak RSS of the supervision tree, ${n} service${n > 1 ? 's' : ''}`,
-      unit: 'MB',
-      subject: 'nuwa svscan',
-      peer: 's6-svscan + s6-supervise',
-      method:
-        'VmHWM (the high-water mark of RSS, /proc/PID/status) summed over the tree, read with the readings above: the most ' +
-        'memory each process has held at once since it started, start-up included; reclaim cannot lower it.',
-    }),
-  ),
+  ...SIZES.map((n): RowSpec => ({
+    id: `memory-rss-${n}`,
+    item: 7,
+    title: `memory: RSS of the supervision tree, ${n} service${n > 1 ? 's' : ''}`,
+    unit: 'MB',
+    subject: 'nuwa svscan',
+    peer: 's6-svscan + s6-supervise',
+    method: treeMethod('RSS'),
+    ...(n === 100 ? { goal: { text: '≤ 60 MB', max: 60, on: 'p50' as const } } : {}),
+  })),
+  ...SIZES.map((n): RowSpec => ({
+    id: `memory-pss-${n}`,
+    item: 7,
+    title: `memory: PSS of the supervision tree, ${n} service${n > 1 ? 's' : ''}`,
+    unit: 'MB',
+    subject: 'nuwa svscan',
+    peer: 's6-svscan + s6-supervise',
+    method: treeMethod('PSS'),
+  })),
+  ...SIZES.map((n): RowSpec => ({
+    id: `memory-uss-${n}`,
+    item: 7,
+    title: `memory: USS (private) of the supervision tree, ${n} service${n > 1 ? 's' : ''}`,
+    unit: 'MB',
+    subject: 'nuwa svscan',
+    peer: 's6-svscan + s6-supervise',
+    method: treeMethod('USS (Private_Clean + Private_Dirty)'),
+  })),
+  ...SIZES.map((n): RowSpec => ({
+    id: `memory-peak-${n}`,
+    item: 7,
+    title: `memory: peak RSS of the supervision tree, ${n} service${n > 1 ? 's' : ''}`,
+    unit: 'MB',
+    subject: 'nuwa svscan',
+    peer: 's6-svscan + s6-supervise',
+    method:
+      'VmHWM (the high-water mark of RSS, /proc/PID/status) summed over the tree, read with the readings above: the most ' +
+      'memory each process has held at once since it started, start-up included; reclaim cannot lower it.',
+  })),
   {
     id: 'memory-init-rss',
     item: 0,
@@ -90,7 +82,12 @@ interface Reading extends Memory {
 function sum(pids: number[]): Reading {
   return pids
     .map((pid): Reading => ({ ...memoryOf(pid), peak: peakRssOf(pid) }))
-    .reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss, uss: a.uss + b.uss, peak: a.peak + b.peak }), { rss: 0, pss: 0, uss: 0, peak: 0 });
+    .reduce((a, b) => ({ rss: a.rss + b.rss, pss: a.pss + b.pss, uss: a.uss + b.uss, peak: a.peak + b.peak }), {
+      rss: 0,
+      pss: 0,
+      uss: 0,
+      peak: 0,
+    });
 }
 
 async function readings(ctx: Context, pids: () => number[]): Promise<Reading[]> {
@@ -145,10 +142,16 @@ export const memoryScenario: Scenario = {
             const tree = await startTree(ctx, sup, n);
             try {
               const got = await readings(ctx, () => tree.supervisorPids());
-              rec[side](`memory-rss-${n}`, measured(got.map((m) => m.rss / 1024), `${tree.supervisorPids().length} process(es)`));
+              rec[side](
+                `memory-rss-${n}`,
+                measured(
+                  got.map((m) => m.rss / 1024),
+                  `${tree.supervisorPids().length} process(es)`,
+                ),
+              );
               rec[side](`memory-pss-${n}`, measured(got.map((m) => m.pss / 1024)));
               rec[side](`memory-uss-${n}`, measured(got.map((m) => m.uss / 1024)));
-            rec[side](`memory-peak-${n}`, measured(got.map((m) => m.peak / 1024)));
+              rec[side](`memory-peak-${n}`, measured(got.map((m) => m.peak / 1024)));
             } finally {
               await tree.stop();
             }

@@ -17,15 +17,36 @@ const method =
   'Several rounds per PID 1, the first discarded as warm-up.';
 
 const rows: RowSpec[] = [
-  { id: 'reap-tini', item: 4, title: `reaping: ${ORPHANS} orphans at once → all reaped`, unit: 'ms', subject: 'nuwa init', peer: 'tini', method },
-  { id: 'reap-dumb-init', item: 4, title: `reaping: ${ORPHANS} orphans at once → all reaped`, unit: 'ms', subject: 'nuwa init', peer: 'dumb-init', method },
+  {
+    id: 'reap-tini',
+    item: 4,
+    title: `reaping: ${ORPHANS} orphans at once → all reaped`,
+    unit: 'ms',
+    subject: 'nuwa init',
+    peer: 'tini',
+    method,
+  },
+  {
+    id: 'reap-dumb-init',
+    item: 4,
+    title: `reaping: ${ORPHANS} orphans at once → all reaped`,
+    unit: 'ms',
+    subject: 'nuwa init',
+    peer: 'dumb-init',
+    method,
+  },
 ];
 
 /** One PID 1 lifetime: a warm-up round, then `rounds` measured ones (ms). */
 async function reapRounds(ctx: Context, init: Init, rounds: number): Promise<number[]> {
-  const pid1 = await startPid1(ctx.scratch, `${init.label} reaping`, init.command([ctx.probes.orphans, String(ORPHANS), String(rounds + 1)]), {
-    pipeStdout: true,
-  });
+  const pid1 = await startPid1(
+    ctx.scratch,
+    `${init.label} reaping`,
+    init.command([ctx.probes.orphans, String(ORPHANS), String(rounds + 1)]),
+    {
+      pipeStdout: true,
+    },
+  );
   const lines: string[] = [];
   const reader = readline.createInterface({ input: pid1.stdout as NodeJS.ReadableStream });
   reader.on('line', (line) => lines.push(line));
@@ -34,7 +55,10 @@ async function reapRounds(ctx: Context, init: Init, rounds: number): Promise<num
   clearTimeout(timer);
   const timeout = lines.find((l) => l.startsWith('timeout'));
   if (timeout) throw new Error(`${init.label}: ${timeout.split(' ')[1]} orphans still not reaped after 20 s`);
-  const samples = lines.map(Number).filter((x) => Number.isFinite(x)).map((ns) => ns / 1e6);
+  const samples = lines
+    .map(Number)
+    .filter((x) => Number.isFinite(x))
+    .map((ns) => ns / 1e6);
   if (samples.length !== rounds + 1) {
     throw new Error(`${init.label}: expected ${rounds + 1} rounds, got ${samples.length}: ${pid1.output().trim().slice(-300)}`);
   }

@@ -138,10 +138,14 @@ async function sample(ctx: Context, variant: Variant): Promise<void> {
   const before = lastExec(service);
   const t0 = await variant.cause(tree, index);
   const ready = await tree.listener.next(index, 'U', t0, 5000);
-  const exec = await until(`the new instance of ${service}`, () => {
-    const now = lastExec(service);
-    return now && now.pid !== before?.pid ? now : undefined;
-  }, 5000);
+  const exec = await until(
+    `the new instance of ${service}`,
+    () => {
+      const now = lastExec(service);
+      return now && now.pid !== before?.pid ? now : undefined;
+    },
+    5000,
+  );
   if (variant.warmup > 0) {
     variant.warmup--;
   } else {
@@ -213,7 +217,14 @@ async function s6Variants(setup: Setup, s6: Supervisor): Promise<Variant[]> {
     const tree = await start(setup, s6);
     return [
       variant(setup, 's6 crash', tree, crash, S6_TARGETS.crash, setup.crashes),
-      variant(setup, 's6 s6-svc -r', tree, svcRestart(ctx, (dir) => s6.svc(['-r'], dir)), S6_TARGETS.svc, setup.commands),
+      variant(
+        setup,
+        's6 s6-svc -r',
+        tree,
+        svcRestart(ctx, (dir) => s6.svc(['-r'], dir)),
+        S6_TARGETS.svc,
+        setup.commands,
+      ),
     ];
   } catch (err) {
     failAll(rec, [...S6_TARGETS.crash, ...S6_TARGETS.svc], err);
@@ -236,9 +247,29 @@ async function nuwaVariants(setup: Setup, nuwa: Supervisor, s6: Supervisor): Pro
     variants.push(variant(setup, 'nuwa crash', tree, crash, NUWA_TARGETS.crash, setup.crashes));
     const svcLacks = ctx.nuwa.applets.has('svc') ? undefined : "nuwa has no 'svc' applet yet (not in `nuwa --help`)";
     if (svcLacks) unavailable(rec, NUWA_TARGETS.svc, svcLacks);
-    else variants.push(variant(setup, 'nuwa nuwa-svc -r', tree, svcRestart(ctx, (dir) => nuwa.svc(['-r'], dir)), NUWA_TARGETS.svc, setup.commands));
+    else
+      variants.push(
+        variant(
+          setup,
+          'nuwa nuwa-svc -r',
+          tree,
+          svcRestart(ctx, (dir) => nuwa.svc(['-r'], dir)),
+          NUWA_TARGETS.svc,
+          setup.commands,
+        ),
+      );
     if (s6.lacks) unavailable(rec, NUWA_TARGETS.s6svc, s6.lacks);
-    else variants.push(variant(setup, 'nuwa s6-svc -r', tree, svcRestart(ctx, (dir) => s6.svc(['-r'], dir)), NUWA_TARGETS.s6svc, setup.commands));
+    else
+      variants.push(
+        variant(
+          setup,
+          'nuwa s6-svc -r',
+          tree,
+          svcRestart(ctx, (dir) => s6.svc(['-r'], dir)),
+          NUWA_TARGETS.s6svc,
+          setup.commands,
+        ),
+      );
   } catch (err) {
     failAll(rec, all, err);
   }

@@ -19,8 +19,24 @@ const method =
   `pidfd until PID 1 has exited. A fresh namespace per sample; the first is a warm-up.`;
 
 const rows: RowSpec[] = [
-  { id: 'shutdown-tini', item: 6, title: `shutdown: SIGTERM to PID 1 → exit (main + ${HELPERS} children)`, unit: 'ms', subject: 'nuwa init', peer: 'tini', method },
-  { id: 'shutdown-dumb-init', item: 6, title: `shutdown: SIGTERM to PID 1 → exit (main + ${HELPERS} children)`, unit: 'ms', subject: 'nuwa init', peer: 'dumb-init', method },
+  {
+    id: 'shutdown-tini',
+    item: 6,
+    title: `shutdown: SIGTERM to PID 1 → exit (main + ${HELPERS} children)`,
+    unit: 'ms',
+    subject: 'nuwa init',
+    peer: 'tini',
+    method,
+  },
+  {
+    id: 'shutdown-dumb-init',
+    item: 6,
+    title: `shutdown: SIGTERM to PID 1 → exit (main + ${HELPERS} children)`,
+    unit: 'ms',
+    subject: 'nuwa init',
+    peer: 'dumb-init',
+    method,
+  },
 ];
 
 let serial = 0;

@@ -21,8 +21,8 @@ import { nowNs, sleep, until } from '../lib/wait';
 const method = (n: string, what: string) =>
   `${what} of the supervision tree (PID 1 and s6-supervise; nuwa: its one process) after ${n} crash-restarts minus before ` +
   'them (after a warm-up of 200 restarts, 20 in --quick). Both readings are taken at rest: the service is switched to ' +
-  'stay up and read 1 s after its last start. Both trees run side by side; restarts are counted from the supervisor\'s ' +
-  'own \'u\' events.';
+  "stay up and read 1 s after its last start. Both trees run side by side; restarts are counted from the supervisor's " +
+  "own 'u' events.";
 
 const ANON =
   'Anonymous RSS (RssAnon: heap, stacks, private data, summed over the tree) is what a leak grows; unlike the whole ' +
@@ -50,7 +50,15 @@ const rows = (n: string): RowSpec[] => [
       `${method(n, 'Anonymous RSS')} Here: the reading at the end minus one taken half-way, also at rest. A garbage-collected ` +
       'process sizes its heap during the first thousands of restarts; a leak keeps growing in the second half too.',
   },
-  { id: 'soak-fds', item: 9, title: `soak: open-fd growth over ${n} crash-restarts (200 in --quick)`, unit: 'fds', subject: 'nuwa svscan', peer: 's6-svscan + s6-supervise', method: method(n, 'Open file descriptors (/proc/PID/fd)') },
+  {
+    id: 'soak-fds',
+    item: 9,
+    title: `soak: open-fd growth over ${n} crash-restarts (200 in --quick)`,
+    unit: 'fds',
+    subject: 'nuwa svscan',
+    peer: 's6-svscan + s6-supervise',
+    method: method(n, 'Open file descriptors (/proc/PID/fd)'),
+  },
 ];
 
 interface Snapshot {
@@ -106,7 +114,8 @@ async function restarts(tree: Tree, target: number, deadline: number): Promise<n
   let lastChange = Date.now();
   let pokes = 0;
   while (tree.listener.count(0, 'u') < target) {
-    if (Date.now() > deadline) throw new Error(`${tree.sup.label}: only ${tree.listener.count(0, 'u')} of ${target} starts before the deadline`);
+    if (Date.now() > deadline)
+      throw new Error(`${tree.sup.label}: only ${tree.listener.count(0, 'u')} of ${target} starts before the deadline`);
     await sleep(50);
     const now = tree.listener.count(0, 'u');
     if (now !== seen) {

@@ -14,7 +14,15 @@ const method =
   'that alternate between the two tools; two warm-up runs first. Every run must exit 0.';
 
 const rows: RowSpec[] = [
-  { id: 'tool-svstat', item: 10, title: 'tool start-up: svstat of one service', unit: 'ms', subject: 'nuwa svstat', peer: 's6-svstat', method },
+  {
+    id: 'tool-svstat',
+    item: 10,
+    title: 'tool start-up: svstat of one service',
+    unit: 'ms',
+    subject: 'nuwa svstat',
+    peer: 's6-svstat',
+    method,
+  },
   {
     id: 'tool-floor',
     item: 0,
@@ -107,8 +115,12 @@ export const toolsScenario: Scenario = {
       rec.peer('tool-svstat', b);
 
       const { tini } = inits(ctx.nuwa);
-      const floorNuwa: Contender = ctx.nuwa.missing ? { lacks: ctx.nuwa.missing, samples: [] } : { command: [ctx.nuwa.path, '--version'], samples: [] };
-      const floorPeer: Contender = tini.lacks ? { lacks: tini.lacks, samples: [] } : { command: [which('tini') ?? 'tini', '--version'], samples: [] };
+      const floorNuwa: Contender = ctx.nuwa.missing
+        ? { lacks: ctx.nuwa.missing, samples: [] }
+        : { command: [ctx.nuwa.path, '--version'], samples: [] };
+      const floorPeer: Contender = tini.lacks
+        ? { lacks: tini.lacks, samples: [] }
+        : { command: [which('tini') ?? 'tini', '--version'], samples: [] };
       ctx.progress('version floor, alternating batches');
       const [c, d] = await duel(ctx, floorNuwa, floorPeer);
       rec.nuwa('tool-floor', c);

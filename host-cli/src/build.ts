@@ -59,7 +59,13 @@ function containerfile(dir: string): string {
 }
 
 /** `podman build` with its output shown line by line behind `[label]`; `tag` undefined leaves the image untagged. */
-async function podmanBuild(label: string, file: string, context: string, tag: string | undefined, buildArgs: Record<string, string>): Promise<BuiltImage> {
+async function podmanBuild(
+  label: string,
+  file: string,
+  context: string,
+  tag: string | undefined,
+  buildArgs: Record<string, string>,
+): Promise<BuiltImage> {
   const iidfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nuwa-iid-')), 'iid');
   const args = ['build', '--layers', '--file', file, '--iidfile', iidfile];
   if (tag) args.push('--tag', tag);
@@ -69,7 +75,10 @@ async function podmanBuild(label: string, file: string, context: string, tag: st
     const result = await run('podman', args, { output: 'prefix', prefix: `[${label}] ` });
     if (result.code !== 0) throw new Error(`podman build of ${label} failed (exit ${result.code}); its output is above`);
     const output = result.stdout + result.stderr;
-    const id = fs.readFileSync(iidfile, 'utf8').trim().replace(/^sha256:/, '');
+    const id = fs
+      .readFileSync(iidfile, 'utf8')
+      .trim()
+      .replace(/^sha256:/, '');
     // FROM steps are never "from cache"; count the steps that are.
     const steps = (output.match(/^STEP \d+\/\d+: (?!FROM )/gm) ?? []).length;
     return { tag: tag ?? id, id, steps, cached: (output.match(/^--> Using cache/gm) ?? []).length };
@@ -129,13 +138,16 @@ async function buildChain(dir: string, options: BuildOptions): Promise<BuiltImag
   let from = options.osImage ?? (await ensureDebianImage(say));
   if (from !== DEFAULT_OS_IMAGE) say(`nuwa/base starts from ${from}`);
   const built: BuiltImage[] = [];
-  const report = (n: number, b: BuiltImage) => say(`[${n}/${total}] ${b.tag} = ${b.id.slice(0, 12)} (${b.cached} of ${b.steps} steps from cache)`);
+  const report = (n: number, b: BuiltImage) =>
+    say(`[${n}/${total}] ${b.tag} = ${b.id.slice(0, 12)} (${b.cached} of ${b.steps} steps from cache)`);
   for (const [i, layer] of layers.entries()) {
     say(`[${i + 1}/${total}] building nuwa/${layer.name} from layers/${layer.name}`);
     const isBase = layer.name === 'base';
     const context = isBase ? baseContext(share) : path.join(share, 'layers', layer.name);
     try {
-      const image = await podmanBuild(`nuwa/${layer.name}`, path.join(context, 'Containerfile'), context, layerTag(layer.name), { [layer.fromArg]: from });
+      const image = await podmanBuild(`nuwa/${layer.name}`, path.join(context, 'Containerfile'), context, layerTag(layer.name), {
+        [layer.fromArg]: from,
+      });
       report(i + 1, image);
       built.push(image);
       from = image.tag;
@@ -164,13 +176,16 @@ async function addSetupLabels(label: string, app: BuiltImage, tag: string, setup
   const ctx = fs.mkdtempSync(path.join(os.tmpdir(), 'nuwa-labels-'));
   try {
     const sha = crypto.createHash('sha256').update(setup).update('\0').update(RUN_SETUP).digest('hex');
-    fs.writeFileSync(path.join(ctx, 'Containerfile'), [
-      `FROM ${app.id}`,
-      'ARG NUWA_SETUP',
-      'ARG NUWA_RUN_SETUP',
-      `LABEL nuwa.setup.sha256="${sha}" Setup="\${NUWA_SETUP}" RunSetup="\${NUWA_RUN_SETUP}"`,
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(ctx, 'Containerfile'),
+      [
+        `FROM ${app.id}`,
+        'ARG NUWA_SETUP',
+        'ARG NUWA_RUN_SETUP',
+        `LABEL nuwa.setup.sha256="${sha}" Setup="\${NUWA_SETUP}" RunSetup="\${NUWA_RUN_SETUP}"`,
+        '',
+      ].join('\n'),
+    );
     return await podmanBuild(label, path.join(ctx, 'Containerfile'), ctx, tag, { NUWA_SETUP: setup, NUWA_RUN_SETUP: RUN_SETUP });
   } finally {
     fs.rmSync(ctx, { recursive: true, force: true });

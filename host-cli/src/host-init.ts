@@ -62,7 +62,10 @@ async function ensureTools(checkOnly: boolean): Promise<void> {
 }
 
 function readLimit(name: string): number | undefined {
-  const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith(name));
+  const line = fs
+    .readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(name));
   const hard = line?.slice(name.length).trim().split(/\s+/)[1];
   return hard === undefined || hard === 'unlimited' ? undefined : Number(hard);
 }
@@ -108,10 +111,13 @@ function writeFile(file: string, text: string, mode = 0o644): void {
 /** host.env: managed keys are (re)written, keys someone else added are kept. */
 function writeHostEnv(file: string, settings: Record<string, string>): void {
   const kept = fs.existsSync(file)
-    ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#') && !(l.split('=')[0] as string in settings))
+    ? fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() && !l.startsWith('#') && !((l.split('=')[0] as string) in settings))
     : [];
   const lines = [
-    '# nuwa host configuration, written by nuwa-host init and read by every app\'s bin/ scripts (bin/_lib.sh).',
+    "# nuwa host configuration, written by nuwa-host init and read by every app's bin/ scripts (bin/_lib.sh).",
     '# KEY=value lines, no quoting. Its presence marks this host as initialised for nuwa.',
     ...Object.entries(settings).map(([k, v]) => `${k}=${v}`),
     ...kept,
@@ -141,19 +147,27 @@ export async function init(options: InitOptions): Promise<void> {
   if (sandbox) {
     fs.mkdirSync(at('run'), { recursive: true });
     fs.mkdirSync(at('var/lib/monit'), { recursive: true });
-    writeFile(monitrc, [
-      '# monit for a nuwa sandbox host (nuwa-host init --prefix): run it as monit -I -c THIS_FILE',
-      `set daemon ${options.monitInterval}`,
-      `set pidfile ${at('run/monit.pid')}`,
-      `set idfile ${at('var/lib/monit/id')}`,
-      `set statefile ${at('var/lib/monit/state')}`,
-      `set httpd unixsocket ${at('run/monit.sock')} allow nuwa:${password}`,
-      `include ${monitDir}/*`,
-      '',
-    ].join('\n'), 0o600);
+    writeFile(
+      monitrc,
+      [
+        '# monit for a nuwa sandbox host (nuwa-host init --prefix): run it as monit -I -c THIS_FILE',
+        `set daemon ${options.monitInterval}`,
+        `set pidfile ${at('run/monit.pid')}`,
+        `set idfile ${at('var/lib/monit/id')}`,
+        `set statefile ${at('var/lib/monit/state')}`,
+        `set httpd unixsocket ${at('run/monit.sock')} allow nuwa:${password}`,
+        `include ${monitDir}/*`,
+        '',
+      ].join('\n'),
+      0o600,
+    );
   } else if (!/^\s*set\s+httpd/m.test(fs.readFileSync(monitrc, 'utf8'))) {
     // `monit status` (bin/status) talks to the daemon through its httpd; a unix socket keeps it off the network.
-    writeFile(path.join(monitDir, '00-nuwa-httpd'), `# Written by nuwa-host init: lets "monit status" reach the daemon.\nset httpd unixsocket /run/monit.sock allow nuwa:${password}\n`, 0o600);
+    writeFile(
+      path.join(monitDir, '00-nuwa-httpd'),
+      `# Written by nuwa-host init: lets "monit status" reach the daemon.\nset httpd unixsocket /run/monit.sock allow nuwa:${password}\n`,
+      0o600,
+    );
   }
 
   const systemdDir = at('etc/systemd/system');

@@ -64,9 +64,11 @@ async function runScript(script: string, args: string[]): Promise<number> {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(script)) throw new UsageError(`unknown command '${script}' (nuwa-host --help)`);
   const file = path.join(dir, 'bin', script);
   if (!fs.existsSync(file)) {
-    throw new UsageError(fs.existsSync(path.join(dir, 'bin'))
-      ? `unknown command '${script}': ${file} does not exist (nuwa-host --help)`
-      : `${dir} has no bin/: unpack it first with "nuwa-host setup IMAGE ${dir}"`);
+    throw new UsageError(
+      fs.existsSync(path.join(dir, 'bin'))
+        ? `unknown command '${script}': ${file} does not exist (nuwa-host --help)`
+        : `${dir} has no bin/: unpack it first with "nuwa-host setup IMAGE ${dir}"`,
+    );
   }
   return (await run(path.join('bin', script), rest, { cwd: path.resolve(dir), output: 'inherit' })).code;
 }

@@ -20,7 +20,8 @@ export function debianMirror(): string {
   if (process.env.NUWA_DEBIAN_MIRROR) return process.env.NUWA_DEBIAN_MIRROR;
   const files = ['/etc/apt/sources.list'];
   try {
-    for (const f of fs.readdirSync('/etc/apt/sources.list.d')) if (/\.(list|sources)$/.test(f)) files.push(path.join('/etc/apt/sources.list.d', f));
+    for (const f of fs.readdirSync('/etc/apt/sources.list.d'))
+      if (/\.(list|sources)$/.test(f)) files.push(path.join('/etc/apt/sources.list.d', f));
   } catch {
     /* no sources.list.d: fine */
   }

@@ -37,7 +37,11 @@ function hereDocument(file: BinFile): string {
   const text = file.text.endsWith('\n') ? file.text : `${file.text}\n`;
   let delimiter = `NUWA_EOF_${file.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
   while (text.split('\n').includes(delimiter)) delimiter += `_${crypto.randomBytes(3).toString('hex')}`;
-  return [`cat >"$stage/bin/${file.name}" <<'${delimiter}'`, text + delimiter, `chmod ${file.mode.toString(8)} "$stage/bin/${file.name}"`].join('\n');
+  return [
+    `cat >"$stage/bin/${file.name}" <<'${delimiter}'`,
+    text + delimiter,
+    `chmod ${file.mode.toString(8)} "$stage/bin/${file.name}"`,
+  ].join('\n');
 }
 
 /** The Setup label's script for an image built as `image`. */
@@ -49,6 +53,7 @@ export function setupScript(templates: string, image: string): string {
     .replace(/^#!.*\n/, `# nuwa Setup for ${image}: bin/ holds ${files.map((f) => f.name).join(' ')}\n`)
     .replace(PLACEHOLDER, () => files.map(hereDocument).join('\n'));
   const size = Buffer.byteLength(script);
-  if (size > MAX_SCRIPT_BYTES) throw new Error(`the Setup script is ${size} bytes; bash -c takes at most ${MAX_SCRIPT_BYTES}: make templates/bin smaller`);
+  if (size > MAX_SCRIPT_BYTES)
+    throw new Error(`the Setup script is ${size} bytes; bash -c takes at most ${MAX_SCRIPT_BYTES}: make templates/bin smaller`);
   return script;
 }

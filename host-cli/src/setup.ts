@@ -7,7 +7,10 @@ import { check, run } from './exec';
 export async function setupLabel(image: string): Promise<string> {
   let labels: Record<string, string> | null;
   try {
-    labels = JSON.parse(await check('podman', ['image', 'inspect', '-f', '{{json .Config.Labels}}', image])) as Record<string, string> | null;
+    labels = JSON.parse(await check('podman', ['image', 'inspect', '-f', '{{json .Config.Labels}}', image])) as Record<
+      string,
+      string
+    > | null;
   } catch {
     throw new Error(`no image '${image}' on this host (podman images lists them)`);
   }

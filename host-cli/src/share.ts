@@ -30,7 +30,10 @@ export function shareDir(): string {
   const starts = [__dirname, path.dirname(fs.realpathSync(process.execPath))];
   const candidates = [...starts.flatMap(ancestors), '/usr/local/share/nuwa', '/usr/share/nuwa'];
   const found = candidates.find(isShare);
-  if (!found) throw new Error(`cannot find nuwa's layers/ and host-cli/templates/ (looked above ${starts.join(', ')} and in /usr/local/share/nuwa): set NUWA_SHARE`);
+  if (!found)
+    throw new Error(
+      `cannot find nuwa's layers/ and host-cli/templates/ (looked above ${starts.join(', ')} and in /usr/local/share/nuwa): set NUWA_SHARE`,
+    );
   return found;
 }
 

@@ -20,25 +20,78 @@ interface AppletEntry {
 /** The dispatch table. Later applets register here, one line each. */
 export const applets: Record<string, AppletEntry> = {
   init: { summary: 'PID 1: reap, forward signals, run CMD and the service tree', load: () => import('./init/applet'), daemon: true },
-  'with-contenv': { summary: 'run a program with the container environment (s6-overlay)', load: () => import('./overlay/applets/with-contenv') },
-  printcontenv: { summary: 'print a variable of the container environment (s6-overlay)', load: () => import('./overlay/applets/printcontenv') },
-  halt: { summary: 'stop the container from inside (s6-overlay /run/s6/basedir/bin/halt)', load: () => import('./overlay/applets/halt'), aliases: ['poweroff', 'reboot'] },
-  setuidgid: { summary: 'run a program as another account (s6-setuidgid)', load: () => import('./tools/setuidgid'), aliases: ['s6-setuidgid'] },
-  envdir: { summary: 'run a program with variables from an envdir (s6-envdir)', load: () => import('./tools/envdir'), aliases: ['s6-envdir'] },
-  's6-rc': { summary: 'list or change the s6-rc services of a running container (s6-rc -u|-d change, -a list)', load: () => import('./overlay/applets/s6-rc') },
-  'with-retries': { summary: 'run a program until it succeeds, N tries of T ms (s6-overlay)', load: () => import('./overlay/applets/with-retries') },
-  notifyoncheck: { summary: 'readiness by polling ./data/check for daemons that cannot notify (s6-notifyoncheck)', load: () => import('./tools/notifyoncheck'), aliases: ['s6-notifyoncheck'] },
-  svscan: { summary: 'supervise every service directory of a scan dir (s6-svscan)', load: () => import('./scan/applet'), aliases: ['s6-svscan'], daemon: true },
+  'with-contenv': {
+    summary: 'run a program with the container environment (s6-overlay)',
+    load: () => import('./overlay/applets/with-contenv'),
+  },
+  printcontenv: {
+    summary: 'print a variable of the container environment (s6-overlay)',
+    load: () => import('./overlay/applets/printcontenv'),
+  },
+  halt: {
+    summary: 'stop the container from inside (s6-overlay /run/s6/basedir/bin/halt)',
+    load: () => import('./overlay/applets/halt'),
+    aliases: ['poweroff', 'reboot'],
+  },
+  setuidgid: {
+    summary: 'run a program as another account (s6-setuidgid)',
+    load: () => import('./tools/setuidgid'),
+    aliases: ['s6-setuidgid'],
+  },
+  envdir: {
+    summary: 'run a program with variables from an envdir (s6-envdir)',
+    load: () => import('./tools/envdir'),
+    aliases: ['s6-envdir'],
+  },
+  's6-rc': {
+    summary: 'list or change the s6-rc services of a running container (s6-rc -u|-d change, -a list)',
+    load: () => import('./overlay/applets/s6-rc'),
+  },
+  'with-retries': {
+    summary: 'run a program until it succeeds, N tries of T ms (s6-overlay)',
+    load: () => import('./overlay/applets/with-retries'),
+  },
+  notifyoncheck: {
+    summary: 'readiness by polling ./data/check for daemons that cannot notify (s6-notifyoncheck)',
+    load: () => import('./tools/notifyoncheck'),
+    aliases: ['s6-notifyoncheck'],
+  },
+  svscan: {
+    summary: 'supervise every service directory of a scan dir (s6-svscan)',
+    load: () => import('./scan/applet'),
+    aliases: ['s6-svscan'],
+    daemon: true,
+  },
   'supervise-lockfd': { summary: '(internal) run a service holding its lock-fd lock', load: () => import('./supervise/lock-fd') },
   svc: { summary: "control a service (s6-svc's letters; -w waits)", load: () => import('./tools/svc'), aliases: ['s6-svc'] },
   svstat: { summary: 'status of a service, or a table of all (--json)', load: () => import('./tools/svstat'), aliases: ['s6-svstat'] },
   svwait: { summary: 'wait until services are up, ready or down', load: () => import('./tools/svwait'), aliases: ['s6-svwait'] },
-  svscanctl: { summary: "control the scanner (s6-svscanctl's letters)", load: () => import('./tools/svscanctl'), aliases: ['s6-svscanctl'] },
+  svscanctl: {
+    summary: "control the scanner (s6-svscanctl's letters)",
+    load: () => import('./tools/svscanctl'),
+    aliases: ['s6-svscanctl'],
+  },
   svok: { summary: 'exit 0 if a supervisor runs the service', load: () => import('./tools/svok'), aliases: ['s6-svok'] },
-  log: { summary: "a service's logger: rotated logdirs, s6-log's script (s6-log)", load: () => import('./log/applet'), aliases: ['s6-log'], daemon: true },
-  'logutil-service': { summary: "s6-overlay's logger for log/run: S6_LOGGING_SCRIPT as nobody", load: () => import('./overlay/applets/logutil-service'), daemon: true },
-  cron: { summary: 'run crontab jobs (/etc/crontab, /etc/cron.d, spool); --check, --list', load: () => import('./cron/applet'), daemon: true },
-  'nuwa-host': { summary: 'host side: init a host, build the image chain, setup/run/kill/shell/status an app', load: () => import('../../host-cli/src/main') },
+  log: {
+    summary: "a service's logger: rotated logdirs, s6-log's script (s6-log)",
+    load: () => import('./log/applet'),
+    aliases: ['s6-log'],
+    daemon: true,
+  },
+  'logutil-service': {
+    summary: "s6-overlay's logger for log/run: S6_LOGGING_SCRIPT as nobody",
+    load: () => import('./overlay/applets/logutil-service'),
+    daemon: true,
+  },
+  cron: {
+    summary: 'run crontab jobs (/etc/crontab, /etc/cron.d, spool); --check, --list',
+    load: () => import('./cron/applet'),
+    daemon: true,
+  },
+  'nuwa-host': {
+    summary: 'host side: init a host, build the image chain, setup/run/kill/shell/status an app',
+    load: () => import('../../host-cli/src/main'),
+  },
 };
 
 export const VERSION = process.env.NUWA_VERSION ?? '0.0.0-dev';

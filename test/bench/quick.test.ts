@@ -45,7 +45,11 @@ test('bench --quick reports every row, for nuwa and its peer, with a figure or t
     results.rows.map((r) => r.id),
     declared.map((r) => r.id),
   );
-  for (let item = 1; item <= 10; item++) t.true(declared.some((r) => r.item === item), `no row for item ${item} of the issue`);
+  for (let item = 1; item <= 10; item++)
+    t.true(
+      declared.some((r) => r.item === item),
+      `no row for item ${item} of the issue`,
+    );
 
   const markdown = fs.readFileSync(path.join(out, `${stamp}.md`), 'utf8');
   const svg = fs.readFileSync(path.join(out, `${stamp}.svg`), 'utf8');

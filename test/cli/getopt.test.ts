@@ -32,10 +32,13 @@ test('a program run after the options keeps its own options, long ones included'
 
 test('long options: flags and name= arguments in the option part; anywhere before -- only for the tools that ask', (t) => {
   const init = getopt(['--check', '--root', '/img', 'cmd', '--json'], '', 'u', { longs: ['check', 'root='] });
-  t.deepEqual([...init.long], [
-    ['check', undefined],
-    ['root', '/img'],
-  ]);
+  t.deepEqual(
+    [...init.long],
+    [
+      ['check', undefined],
+      ['root', '/img'],
+    ],
+  );
   t.deepEqual(init.operands, ['cmd', '--json']);
   t.is(getopt(['--root=/a'], '', 'u', { longs: ['root='] }).long.get('root'), '/a');
   const svstat = getopt(['-u', 'gunicorn', '--json', '--', '--help'], 'u', 'u', ['json', 'help']);

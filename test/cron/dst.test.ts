@@ -54,8 +54,14 @@ test('Europe/Berlin, clocks back: a wildcard job runs in both passes of the repe
 });
 
 test('America/New_York: 02:00 on the spring day runs at 03:00; 01:30 on the autumn day runs once', (t) => {
-  t.deepEqual(runs('0 2 * * *', 'America/New_York', '2026-03-07T12:00:00Z', 2), ['2026-03-08 03:00:00 -04:00', '2026-03-09 02:00:00 -04:00']);
-  t.deepEqual(runs('30 1 * * *', 'America/New_York', '2026-10-31T12:00:00Z', 2), ['2026-11-01 01:30:00 -04:00', '2026-11-02 01:30:00 -05:00']);
+  t.deepEqual(runs('0 2 * * *', 'America/New_York', '2026-03-07T12:00:00Z', 2), [
+    '2026-03-08 03:00:00 -04:00',
+    '2026-03-09 02:00:00 -04:00',
+  ]);
+  t.deepEqual(runs('30 1 * * *', 'America/New_York', '2026-10-31T12:00:00Z', 2), [
+    '2026-11-01 01:30:00 -04:00',
+    '2026-11-02 01:30:00 -05:00',
+  ]);
   // @hourly is a wildcard job: it runs at both 01:00s.
   t.deepEqual(runs('0 * * * *', 'America/New_York', '2026-11-01T04:30:00Z', 3), [
     '2026-11-01 01:00:00 -04:00',
@@ -162,7 +168,11 @@ test('clock set forward by 1 h: the skipped fixed-time job runs at once, the ski
 test('clock set back by 1 h: a fixed-time job does not run twice, wildcard jobs follow the clock', (t) => {
   const clock = new FakeClock('2026-06-01T10:20:00Z');
   // `45 * * * *` is a wildcard job for cron (its hour field is *), like `*/30 * * * *`.
-  const { started } = runScheduler(clock, [job('30 10 * * *', 'UTC', 'fixed'), job('45 * * * *', 'UTC', 'at45'), job('*/30 * * * *', 'UTC', 'wild')]);
+  const { started } = runScheduler(clock, [
+    job('30 10 * * *', 'UTC', 'fixed'),
+    job('45 * * * *', 'UTC', 'at45'),
+    job('*/30 * * * *', 'UTC', 'wild'),
+  ]);
   clock.advance(20 * 60_000); // 10:40: fixed and wild ran at 10:30
   clock.setWall('2026-06-01T09:40:00Z');
   clock.advance(60 * 60_000); // until 10:40 again

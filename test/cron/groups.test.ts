@@ -41,7 +41,13 @@ function setup(prefix: string, crontab: (dir: string) => string): { dir: string;
   return { dir, cronD };
 }
 
-const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []);
+const lines = (file: string) =>
+  fs.existsSync(file)
+    ? fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+    : [];
 const gids = (line: string) => line.split(' ').map(Number);
 
 test('a job gets the supplementary groups /etc/group gives its user, and reads a file only that group may read', async (t) => {
@@ -104,7 +110,13 @@ test('without setpriv a job runs with its primary group only, and says so once',
   t.teardown(() => cron.stop('SIGKILL'));
   await waitFor('three runs', () => lines(path.join(dir, 'ids')).length >= 3);
   t.deepEqual(lines(path.join(dir, 'ids')).slice(0, 3), [`${NOBODY}`, `${NOBODY}`, `${NOBODY}`]);
-  const warnings = [...cron.log().matchAll(/warning: job groups:1 runs as nobody without its supplementary groups \(gid ([\d, ]+)\): setpriv \(util-linux\) is not installed/g)];
+  const warnings = [
+    ...cron
+      .log()
+      .matchAll(
+        /warning: job groups:1 runs as nobody without its supplementary groups \(gid ([\d, ]+)\): setpriv \(util-linux\) is not installed/g,
+      ),
+  ];
   t.is(warnings.length, 1, cron.log());
   t.true(warnings[0]?.[1]?.split(', ').includes(String(group.gid)), cron.log());
   t.is(await cron.stop(), 0);

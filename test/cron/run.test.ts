@@ -16,7 +16,13 @@ function write(file: string, text: string, mode = 0o644): string {
   return file;
 }
 
-const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []);
+const lines = (file: string) =>
+  fs.existsSync(file)
+    ? fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+    : [];
 
 test('per-second jobs run as their users with their environment, stdin from %, output and exit codes logged', async (t) => {
   const dir = tempDir('nuwa-t-cron-run-');
@@ -36,7 +42,13 @@ GREETING = "hello there"
   );
   const cron = startCron(['--no-watch', '--state', path.join(dir, 'state'), '--system', path.dirname(system)]);
   t.teardown(() => cron.stop('SIGKILL'));
-  await waitFor('3 runs as root and as nobody, 2 with stdin', () => lines(path.join(out, 'root')).length >= 3 && lines(path.join(out, 'nobody')).length >= 3 && lines(path.join(out, 'stdin')).length >= 4);
+  await waitFor(
+    '3 runs as root and as nobody, 2 with stdin',
+    () =>
+      lines(path.join(out, 'root')).length >= 3 &&
+      lines(path.join(out, 'nobody')).length >= 3 &&
+      lines(path.join(out, 'stdin')).length >= 4,
+  );
   t.is(lines(path.join(out, 'root'))[0], 'hello there|root|root|/root|0');
   t.is(lines(path.join(out, 'nobody'))[0], 'nobody|65534|65534');
   t.deepEqual(lines(path.join(out, 'stdin')).slice(0, 2), ['first line', 'second % line']);
@@ -164,7 +176,14 @@ test('the grace time defaults to S6_SERVICES_GRACETIME; a value that is not a nu
 
   const check = startCron(['--check', write(path.join(dir, 'good'), '@reboot echo up\n')], { env: { S6_SERVICES_GRACETIME: '3s' } });
   t.is(await check.stop('SIGCONT'), 0);
-  t.is(check.log().split('\n').filter((l) => l.includes('S6_SERVICES_GRACETIME')).join('\n'), 'nuwa cron: warning: S6_SERVICES_GRACETIME="3s" is not a number of milliseconds: using 3000');
+  t.is(
+    check
+      .log()
+      .split('\n')
+      .filter((l) => l.includes('S6_SERVICES_GRACETIME'))
+      .join('\n'),
+    'nuwa cron: warning: S6_SERVICES_GRACETIME="3s" is not a number of milliseconds: using 3000',
+  );
 });
 
 test('--check prints next runs and exits 1 naming each bad line; --list shows the schedule', async (t) => {
@@ -177,7 +196,12 @@ test('--check prints next runs and exits 1 naming each bad line; --list shows th
   };
   const ok = await run(['--check', '--runs', '2', good]);
   t.is(ok.code, 0, ok.log);
-  t.regex(ok.log, new RegExp(`${good}:2  root  30 2 \\* \\* \\*  \\(Europe/Berlin\\)  echo nightly\\n    next: \\d{4}-\\d\\d-\\d\\d 02:30:00 \\+0[12]:00, \\d{4}-\\d\\d-\\d\\d 02:30:00 \\+0[12]:00\\n`));
+  t.regex(
+    ok.log,
+    new RegExp(
+      `${good}:2  root  30 2 \\* \\* \\*  \\(Europe/Berlin\\)  echo nightly\\n    next: \\d{4}-\\d\\d-\\d\\d 02:30:00 \\+0[12]:00, \\d{4}-\\d\\d-\\d\\d 02:30:00 \\+0[12]:00\\n`,
+    ),
+  );
   t.regex(ok.log, /@reboot .*\n {4}runs once when nuwa cron first starts/);
   const ko = await run(['--check', bad]);
   t.is(ko.code, 1);
@@ -189,12 +213,16 @@ test('--check prints next runs and exits 1 naming each bad line; --list shows th
   t.regex(list.log, /nothing-here: not found/);
 });
 
-test('supervised by Debian\'s s6-svscan: jobs run, and `s6-svc -d` lets the running job finish', async (t) => {
+test("supervised by Debian's s6-svscan: jobs run, and `s6-svc -d` lets the running job finish", async (t) => {
   const svscan = requireCommand('s6-svscan', 's6');
   const dir = tempDir('nuwa-t-cron-s6-');
   const crontab = write(path.join(dir, 'crontab'), `* * * * * * echo start >> ${dir}/starts; sleep 2; echo end >> ${dir}/ends\n`);
   const service = path.join(dir, 'scan', 'cron');
-  write(path.join(service, 'run'), `#!/bin/sh\nexec ${nuwaBinary()} cron --no-watch --grace 10000 --state ${dir}/state ${crontab} 2>>${dir}/cron.log\n`, 0o755);
+  write(
+    path.join(service, 'run'),
+    `#!/bin/sh\nexec ${nuwaBinary()} cron --no-watch --grace 10000 --state ${dir}/state ${crontab} 2>>${dir}/cron.log\n`,
+    0o755,
+  );
   const scanner = spawn(svscan, [path.join(dir, 'scan')], { stdio: 'ignore', detached: true });
   t.teardown(() => {
     try {

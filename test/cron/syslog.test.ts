@@ -29,7 +29,7 @@ function cronWith(env: NodeJS.ProcessEnv) {
   };
 }
 
-test('NUWA_SYSLOG: cron\'s log reaches rsyslog with facility cron, tag nuwa and each line\'s severity', async (t) => {
+test("NUWA_SYSLOG: cron's log reaches rsyslog with facility cron, tag nuwa and each line's severity", async (t) => {
   const syslog = await startRsyslog();
   t.teardown(() => syslog.stop());
   const cron = cronWith({ NUWA_SYSLOG: `unix:${syslog.socket}` });
@@ -60,7 +60,10 @@ test('NUWA_LOG_FORMAT=json: one JSON object per line with time, level, component
   const exited = entries.find((e) => /^job crontab:1 exited 2/.test(e.message));
   t.like(exited, { level: 'warn', component: 'cron' });
   t.false(Number.isNaN(Date.parse(exited?.timestamp ?? '')), 'a timestamp');
-  t.like(entries.find((e) => e.message === 'crontab:1: hello from the job'), { level: 'info', component: 'cron' });
+  t.like(
+    entries.find((e) => e.message === 'crontab:1: hello from the job'),
+    { level: 'info', component: 'cron' },
+  );
 });
 
 test('bad log settings are said once and the log falls back to plain lines', async (t) => {

@@ -55,7 +55,10 @@ export function track<T extends ChildProcess>(child: T): T {
  * `--kill-child` kills PID 1 when unshare dies, even of SIGKILL, and the kernel then ends everything inside;
  * `setpriv --pdeathsig KILL` does the same if the ava worker itself dies.
  */
-export function spawnInPidNamespace(command: string[], env: NodeJS.ProcessEnv = process.env): ChildProcessByStdio<null, Readable, Readable> {
+export function spawnInPidNamespace(
+  command: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ChildProcessByStdio<null, Readable, Readable> {
   requireCommand('unshare', 'util-linux');
   requireCommand('setpriv', 'util-linux');
   const child = spawn('setpriv', ['--pdeathsig', 'KILL', 'unshare', '-p', '-f', '--mount-proc', '--kill-child', '--', ...command], {
@@ -79,6 +82,9 @@ export function runAsPid1(args: string[], env: NodeJS.ProcessEnv = {}): Pid1Run 
 export function runAsSubreaper(args: string[], env: NodeJS.ProcessEnv = {}): { process: ChildProcess; finished: Promise<Finished> } {
   requireCommand('setpriv', 'util-linux');
   // setpriv execs nuwa: the pid is nuwa's
-  const child = spawn('setpriv', ['--pdeathsig', 'KILL', nuwaBinary(), 'init', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('setpriv', ['--pdeathsig', 'KILL', nuwaBinary(), 'init', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return { process: track(child), finished: collect(child) };
 }

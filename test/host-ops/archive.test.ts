@@ -8,7 +8,10 @@ import { fillVolumes, makeAppFolder, snapshot, type AppFolder } from './fixtures
 import { scratchDir } from './fixtures/scratch';
 
 function borg(app: AppFolder, args: string[]) {
-  const r = spawnSync('borg', args, { encoding: 'utf8', env: { ...process.env, BORG_BASE_DIR: path.join(path.dirname(app.dir), 'borg-home') } });
+  const r = spawnSync('borg', args, {
+    encoding: 'utf8',
+    env: { ...process.env, BORG_BASE_DIR: path.join(path.dirname(app.dir), 'borg-home') },
+  });
   if (r.status !== 0) throw new Error(`borg ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }
@@ -84,9 +87,12 @@ test('a locked repository fails with a clear message naming borg break-lock, and
   t.is(app.run('archive_volumes', ['--init']).status, 0);
   const repo = path.join(app.dir, 'backups/borg');
   const holder = spawn('borg', ['with-lock', repo, 'sleep', '120'], {
-    env: { ...process.env, BORG_BASE_DIR: path.join(path.dirname(app.dir), 'borg-home') }, stdio: 'ignore',
+    env: { ...process.env, BORG_BASE_DIR: path.join(path.dirname(app.dir), 'borg-home') },
+    stdio: 'ignore',
   });
-  t.teardown(() => { holder.kill('SIGTERM'); });
+  t.teardown(() => {
+    holder.kill('SIGTERM');
+  });
   await waitFor('borg with-lock to hold the lock', () => fs.existsSync(path.join(repo, 'lock.exclusive')));
   const r = app.run('archive_volumes');
   t.is(r.status, 1);
@@ -105,7 +111,7 @@ test('a configured repository that does not exist is an error that says how to c
   const r = app.run('archive_volumes');
   t.is(r.status, 1);
   t.regex(r.stderr, /there is no borg repository at .*elsewhere .*bin\/archive_volumes --init/);
-  t.false(fs.existsSync(repo), 'nothing was created behind the user\'s back');
+  t.false(fs.existsSync(repo), "nothing was created behind the user's back");
   t.is(app.run('archive_volumes', ['--init']).status, 0);
   const ok = app.run('archive_volumes');
   t.is(ok.status, 0, ok.stderr);

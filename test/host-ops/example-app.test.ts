@@ -35,7 +35,12 @@ test.before(async () => {
   pebble = await startPebble(path.join(base, 'pebble'), HTTP_PORT, ALT_PEBBLE_PORTS);
   const host = tlsHost(base, nginx, pebble, HTTPS_PORT);
   hostConf = path.join(base, 'host.env');
-  fs.writeFileSync(hostConf, Object.entries({ ...host, NUWA_CONTAINERS_CONF: CONTAINERS_CONF }).map(([k, v]) => `${k}=${v}\n`).join(''));
+  fs.writeFileSync(
+    hostConf,
+    Object.entries({ ...host, NUWA_CONTAINERS_CONF: CONTAINERS_CONF })
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+  );
   fs.mkdirSync(path.join(base, 'srv'));
   appDir = path.join(base, 'srv', APP);
 });
@@ -49,7 +54,9 @@ test.after.always(async () => {
 /** A command line as the user types it in the app folder. */
 function sh(line: string, cwd = appDir, env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync('bash', ['-c', line], {
-    cwd, encoding: 'utf8', timeout: 10 * 60_000,
+    cwd,
+    encoding: 'utf8',
+    timeout: 10 * 60_000,
     env: {
       ...process.env,
       CONTAINERS_CONF,
@@ -63,8 +70,22 @@ function sh(line: string, cwd = appDir, env: NodeJS.ProcessEnv = {}) {
 }
 
 function page(urlPath: string): { status: number; body: string } {
-  const r = spawnSync('curl', ['-sS', '--max-time', '20', '--resolve', `${DOMAIN}:${HTTPS_PORT}:127.0.0.1`, '--cacert', pebble.rootCa,
-    '-w', '\n%{http_code}', `https://${DOMAIN}:${HTTPS_PORT}${urlPath}`], { encoding: 'utf8' });
+  const r = spawnSync(
+    'curl',
+    [
+      '-sS',
+      '--max-time',
+      '20',
+      '--resolve',
+      `${DOMAIN}:${HTTPS_PORT}:127.0.0.1`,
+      '--cacert',
+      pebble.rootCa,
+      '-w',
+      '\n%{http_code}',
+      `https://${DOMAIN}:${HTTPS_PORT}${urlPath}`,
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`curl: ${r.stderr}`);
   const cut = r.stdout.lastIndexOf('\n');
   return { status: Number(r.stdout.slice(cut + 1)), body: r.stdout.slice(0, cut) };
@@ -78,7 +99,9 @@ test.serial('the example app: build, Setup, run, install over HTTPS, uninstall, 
 
   // The tutorial, word for word, then the two lines a user adds to nuwa.env for the web.
   fs.mkdirSync(appDir);
-  let r = sh(`export BID=${bid}\nbash -c "\`podman inspect -f '{{json .Config.Labels}}' $BID | jq -r '.["Setup"]'\`"`, appDir, { NUWA_PORT: '18139' });
+  let r = sh(`export BID=${bid}\nbash -c "\`podman inspect -f '{{json .Config.Labels}}' $BID | jq -r '.["Setup"]'\`"`, appDir, {
+    NUWA_PORT: '18139',
+  });
   t.is(r.status, 0, r.stderr);
   fs.appendFileSync(path.join(appDir, 'nuwa.env'), `NUWA_DOMAIN=${DOMAIN}\nALLOWED_HOSTS=${DOMAIN}\n`);
   r = sh('bin/run');

@@ -145,7 +145,8 @@ test('nuwa-host migrate DIR runs the same script', (t) => {
   const app = makeAppFolder('nuwa-t8-hostmig', {});
   fillVolumes(app.dir, 1000);
   const r = spawnSync(nuwa, ['nuwa-host', 'migrate', app.dir, '--to', 'root@b.example.test:/srv/x/'], {
-    encoding: 'utf8', env: { ...process.env, NUWA_HOST_CONF: app.hostConf },
+    encoding: 'utf8',
+    env: { ...process.env, NUWA_HOST_CONF: app.hostConf },
   });
   t.is(r.status, 0, r.stderr);
   t.regex(r.stdout, /^scp .*volumes-nuwa-t8-hostmig\.tar\.gz\.sh root@b\.example\.test:\/srv\/x\/$/m);

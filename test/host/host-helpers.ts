@@ -50,15 +50,17 @@ export function cleanup(): void {
 
 /** `nuwa nuwa-host ARGS` (the snapshot) with podman's settings for these machines. */
 export function nuwaHost(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Ran {
-  return ran(spawnSync(nuwaSnapshot(), ['nuwa-host', ...args], {
-    cwd: options.cwd,
-    // The snapshot lives outside the checkout, so tell it where layers/ and host-cli/templates/ are.
-    // TMPDIR: what a killed build leaves (nuwa-iid-*, nuwa-labels-*) goes with this test process.
-    env: { ...process.env, CONTAINERS_CONF, NUWA_SHARE: ROOT, TMPDIR: toolTmpdir(), ...options.env },
-    encoding: 'utf8',
-    timeout: options.timeoutMs ?? 15 * 60_000,
-    maxBuffer: 256 * 1024 * 1024,
-  }));
+  return ran(
+    spawnSync(nuwaSnapshot(), ['nuwa-host', ...args], {
+      cwd: options.cwd,
+      // The snapshot lives outside the checkout, so tell it where layers/ and host-cli/templates/ are.
+      // TMPDIR: what a killed build leaves (nuwa-iid-*, nuwa-labels-*) goes with this test process.
+      env: { ...process.env, CONTAINERS_CONF, NUWA_SHARE: ROOT, TMPDIR: toolTmpdir(), ...options.env },
+      encoding: 'utf8',
+      timeout: options.timeoutMs ?? 15 * 60_000,
+      maxBuffer: 256 * 1024 * 1024,
+    }),
+  );
 }
 
 /** A bash command line, as a user types it, in `cwd`. */

@@ -28,7 +28,10 @@ const appDir = () => path.join(srv, APP);
 /** SCRIPT in a throwaway container of IMAGE (under its /init); `out` is its stdout, `err` its stderr and /init's. */
 function inContainer(image: string, script: string): { code: number; out: string; err: string } {
   // with-contenv: CMD gets s6-overlay's minimal environment; the script should see the image's (LD_PRELOAD, ...).
-  const r = spawnSync('podman', ['run', '--rm', image, 'with-contenv', '/bin/bash', '-c', script], { env: { ...process.env, CONTAINERS_CONF }, encoding: 'utf8' });
+  const r = spawnSync('podman', ['run', '--rm', image, 'with-contenv', '/bin/bash', '-c', script], {
+    env: { ...process.env, CONTAINERS_CONF },
+    encoding: 'utf8',
+  });
   return { code: r.status ?? 1, out: r.stdout, err: r.stderr };
 }
 
@@ -38,7 +41,10 @@ async function get(url: string): Promise<{ status: number; body: string }> {
 }
 
 function state(name: string): string {
-  const r = spawnSync('podman', ['container', 'inspect', '-f', '{{.State.Status}} {{.State.StartedAt}}', name], { env: { ...process.env, CONTAINERS_CONF }, encoding: 'utf8' });
+  const r = spawnSync('podman', ['container', 'inspect', '-f', '{{.State.Status}} {{.State.StartedAt}}', name], {
+    env: { ...process.env, CONTAINERS_CONF },
+    encoding: 'utf8',
+  });
   return r.status === 0 ? r.stdout.trim() : 'absent';
 }
 
@@ -51,7 +57,8 @@ function setupApp(name: string, port: number): string {
 }
 
 test.before(() => {
-  for (const command of ['podman', 'jq', 'monit', 'systemd-analyze', 'debootstrap', 'curl']) requireCommand(command, command === 'systemd-analyze' ? 'systemd' : command);
+  for (const command of ['podman', 'jq', 'monit', 'systemd-analyze', 'debootstrap', 'curl'])
+    requireCommand(command, command === 'systemd-analyze' ? 'systemd' : command);
   nuwaBinary();
   srv = scratchDir('nuwa-t7-srv-');
   host = sandboxHost(1);
@@ -59,8 +66,12 @@ test.before(() => {
 
 test.after.always(() => {
   monit?.kill('SIGTERM');
-  const names = spawnSync('podman', ['ps', '-a', '--filter', 'name=^nuwa-t7-', '--format', '{{.Names}}'], { env: { ...process.env, CONTAINERS_CONF }, encoding: 'utf8' });
-  for (const name of names.stdout.split('\n').filter(Boolean)) spawnSync('podman', ['rm', '-f', '-t', '2', name], { env: { ...process.env, CONTAINERS_CONF } });
+  const names = spawnSync('podman', ['ps', '-a', '--filter', 'name=^nuwa-t7-', '--format', '{{.Names}}'], {
+    env: { ...process.env, CONTAINERS_CONF },
+    encoding: 'utf8',
+  });
+  for (const name of names.stdout.split('\n').filter(Boolean))
+    spawnSync('podman', ['rm', '-f', '-t', '2', name], { env: { ...process.env, CONTAINERS_CONF } });
   if (srv) fs.rmSync(srv, { recursive: true, force: true });
   cleanup();
 });
@@ -75,7 +86,10 @@ test.serial('nuwa-host build makes and tags every layer, labels the app image, a
   t.is(podman(['image', 'inspect', '-f', '{{.Id}}', 'localhost/app-example:latest']).trim(), bid);
   // Progress per layer, with podman's own output behind each layer's name.
   ['nuwa/base', 'nuwa/python-base', 'nuwa/nuwa-python', 'app-example'].forEach((name, i) => {
-    t.regex(r.stderr, new RegExp(`^nuwa-host build: \\[${i + 1}/4\\] localhost/${name}:latest = [0-9a-f]{12} \\(\\d+ of \\d+ steps from cache\\)$`, 'm'));
+    t.regex(
+      r.stderr,
+      new RegExp(`^nuwa-host build: \\[${i + 1}/4\\] localhost/${name}:latest = [0-9a-f]{12} \\(\\d+ of \\d+ steps from cache\\)$`, 'm'),
+    );
     t.regex(r.stderr, new RegExp(`^\\[${name}\\] STEP 1/`, 'm'));
   });
   const labels = JSON.parse(podman(['image', 'inspect', '-f', '{{json .Config.Labels}}', bid])) as Record<string, string>;
@@ -83,7 +97,13 @@ test.serial('nuwa-host build makes and tags every layer, labels the app image, a
   t.true((labels.Setup ?? '').startsWith('# nuwa Setup for localhost/app-example:latest: bin/ holds '));
   // The chain: each image's filesystem layers start with all of the one before's.
   const layers = (image: string) => JSON.parse(podman(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', image])) as string[];
-  const chain = ['localhost/nuwa/os:debian-bookworm', 'localhost/nuwa/base:latest', 'localhost/nuwa/python-base:latest', 'localhost/nuwa/nuwa-python:latest', bid].map(layers);
+  const chain = [
+    'localhost/nuwa/os:debian-bookworm',
+    'localhost/nuwa/base:latest',
+    'localhost/nuwa/python-base:latest',
+    'localhost/nuwa/nuwa-python:latest',
+    bid,
+  ].map(layers);
   for (let i = 1; i < chain.length; i++) {
     t.deepEqual(chain[i]?.slice(0, chain[i - 1]?.length), chain[i - 1]);
     t.true((chain[i]?.length ?? 0) > (chain[i - 1]?.length ?? 0));
@@ -109,60 +129,74 @@ test.serial('two builds at once take turns (the layer tags are shared) and agree
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    return new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+    return new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
+      child.on('close', (code) => resolve({ code, out, err })),
+    );
   };
   const [a, b] = await Promise.all([start(), start()]);
   t.is(a.code, 0, a.err.slice(-1000));
   t.is(b.code, 0, b.err.slice(-1000));
   t.is(a.out.trim().split('\n').at(-1), bid);
   t.is(b.out.trim().split('\n').at(-1), bid);
-  t.true([a, b].some((r) => /waiting for another nuwa-host build to finish/.test(r.err)), 'one of them waited');
+  t.true(
+    [a, b].some((r) => /waiting for another nuwa-host build to finish/.test(r.err)),
+    'one of them waited',
+  );
 });
 
-test.serial('the layers: /init is nuwa with its tool names, rsyslog and cron; Python, gcc, mod_wsgi; venv, Django, gunicorn, jemalloc, wkhtmltopdf', (t) => {
-  t.deepEqual(JSON.parse(podman(['image', 'inspect', '-f', '{{json .Config.Entrypoint}}', 'localhost/nuwa/base:latest'])), ['/init']);
-  const help = spawnSync(nuwaSnapshot(), ['--help'], { encoding: 'utf8' }).stdout;
-  const applets = [...help.matchAll(/^ {2}(\S+) {2}/gm)].map((m) => m[1] as string).filter((n) => n !== 'init' && n !== 'nuwa-host');
-  t.true(applets.length > 0);
-  const base = inContainer('localhost/nuwa/base:latest', [
-    'sha256sum /init | cut -c1-64',
-    `for n in ${applets.join(' ')}; do echo "$n $(readlink /command/$n) $(readlink -f /usr/bin/$n)"; done`,
-    'echo "PATH=$PATH"',
-    'rsyslogd -N1 -f /etc/rsyslog.conf >/dev/null 2>&1 && echo rsyslog-config-ok',
-    'command -v cron',
-    'nuwa --version',
-  ].join('; '));
-  t.is(base.code, 0, base.err);
-  const sha = spawnSync('sha256sum', [nuwaSnapshot()], { encoding: 'utf8' }).stdout.slice(0, 64);
-  t.true(base.out.startsWith(`${sha}\n`), `the image's /init is the nuwa that built it: ${base.out}`);
-  for (const n of applets) t.true(base.out.includes(`\n${n} ../init /init\n`), `${n} is linked: ${base.out}`);
-  t.regex(base.out, /^PATH=\/command:/m);
-  t.regex(base.out, /^rsyslog-config-ok$/m);
-  t.regex(base.out, /^\/command\/cron$/m, 'cron is nuwa\'s');
-  t.regex(base.out, /^nuwa \d+\.\d+\.\d+/m);
+test.serial(
+  'the layers: /init is nuwa with its tool names, rsyslog and cron; Python, gcc, mod_wsgi; venv, Django, gunicorn, jemalloc, wkhtmltopdf',
+  (t) => {
+    t.deepEqual(JSON.parse(podman(['image', 'inspect', '-f', '{{json .Config.Entrypoint}}', 'localhost/nuwa/base:latest'])), ['/init']);
+    const help = spawnSync(nuwaSnapshot(), ['--help'], { encoding: 'utf8' }).stdout;
+    const applets = [...help.matchAll(/^ {2}(\S+) {2}/gm)].map((m) => m[1] as string).filter((n) => n !== 'init' && n !== 'nuwa-host');
+    t.true(applets.length > 0);
+    const base = inContainer(
+      'localhost/nuwa/base:latest',
+      [
+        'sha256sum /init | cut -c1-64',
+        `for n in ${applets.join(' ')}; do echo "$n $(readlink /command/$n) $(readlink -f /usr/bin/$n)"; done`,
+        'echo "PATH=$PATH"',
+        'rsyslogd -N1 -f /etc/rsyslog.conf >/dev/null 2>&1 && echo rsyslog-config-ok',
+        'command -v cron',
+        'nuwa --version',
+      ].join('; '),
+    );
+    t.is(base.code, 0, base.err);
+    const sha = spawnSync('sha256sum', [nuwaSnapshot()], { encoding: 'utf8' }).stdout.slice(0, 64);
+    t.true(base.out.startsWith(`${sha}\n`), `the image's /init is the nuwa that built it: ${base.out}`);
+    for (const n of applets) t.true(base.out.includes(`\n${n} ../init /init\n`), `${n} is linked: ${base.out}`);
+    t.regex(base.out, /^PATH=\/command:/m);
+    t.regex(base.out, /^rsyslog-config-ok$/m);
+    t.regex(base.out, /^\/command\/cron$/m, "cron is nuwa's");
+    t.regex(base.out, /^nuwa \d+\.\d+\.\d+/m);
 
-  const py = inContainer('localhost/nuwa/python-base:latest', 'python3 --version; gcc --version | head -n 1; a2query -m wsgi');
-  t.is(py.code, 0, py.err);
-  t.regex(py.out, /^Python 3\.11\./m);
-  t.regex(py.out, /^gcc /m);
-  t.regex(py.out, /^wsgi \(enabled/m);
+    const py = inContainer('localhost/nuwa/python-base:latest', 'python3 --version; gcc --version | head -n 1; a2query -m wsgi');
+    t.is(py.code, 0, py.err);
+    t.regex(py.out, /^Python 3\.11\./m);
+    t.regex(py.out, /^gcc /m);
+    t.regex(py.out, /^wsgi \(enabled/m);
 
-  const np = inContainer('localhost/nuwa/nuwa-python:latest', [
-    'python -c "import sys, django, gunicorn; print(sys.prefix, django.get_version(), gunicorn.__version__)"',
-    'grep include-system-site-packages /opt/venv/pyvenv.cfg',
-    'grep -c jemalloc /proc/self/maps',
-    'command -v gunicorn',
-    'wkhtmltopdf --version',
-  ].join('; '));
-  t.is(np.code, 0, np.err);
-  t.regex(np.out, /^\/opt\/venv 3\.2\.\d+ 20\.1\.0$/m);
-  t.regex(np.out, /^include-system-site-packages = true$/m);
-  t.regex(np.out, /^[1-9]\d*$/m, 'jemalloc is mapped into every process (LD_PRELOAD)');
-  t.regex(np.out, /^\/opt\/venv\/bin\/gunicorn$/m);
-  t.regex(np.out, /^wkhtmltopdf 0\.12\./m);
-});
+    const np = inContainer(
+      'localhost/nuwa/nuwa-python:latest',
+      [
+        'python -c "import sys, django, gunicorn; print(sys.prefix, django.get_version(), gunicorn.__version__)"',
+        'grep include-system-site-packages /opt/venv/pyvenv.cfg',
+        'grep -c jemalloc /proc/self/maps',
+        'command -v gunicorn',
+        'wkhtmltopdf --version',
+      ].join('; '),
+    );
+    t.is(np.code, 0, np.err);
+    t.regex(np.out, /^\/opt\/venv 3\.2\.\d+ 20\.1\.0$/m);
+    t.regex(np.out, /^include-system-site-packages = true$/m);
+    t.regex(np.out, /^[1-9]\d*$/m, 'jemalloc is mapped into every process (LD_PRELOAD)');
+    t.regex(np.out, /^\/opt\/venv\/bin\/gunicorn$/m);
+    t.regex(np.out, /^wkhtmltopdf 0\.12\./m);
+  },
+);
 
-test.serial('the tutorial, word for word: Setup unpacks bin/, bin/run serves the app with gunicorn as /init\'s child', async (t) => {
+test.serial("the tutorial, word for word: Setup unpacks bin/, bin/run serves the app with gunicorn as /init's child", async (t) => {
   t.timeout(5 * 60_000);
   t.truthy(bid, 'the build test ran first');
   // The issue's tutorial with /srv/myapp in a scratch folder; the sandbox host's NUWA_HOST_CONF and this machine's
@@ -185,30 +219,55 @@ test.serial('the tutorial, word for word: Setup unpacks bin/, bin/run serves the
 
   // PID 1 is nuwa's /init; gunicorn's master is its child (CMD); the workers are the master's, as www-data;
   // rsyslogd and cron run beside it, started by the service tree from nuwa/base's s6-rc.d.
-  const top = podman(['top', APP, 'pid', 'ppid', 'user', 'args']).trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+  const top = podman(['top', APP, 'pid', 'ppid', 'user', 'args'])
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/));
   const pid1 = top.find((c) => c[0] === '1');
   t.deepEqual(pid1?.slice(3, 6), ['/init', 'with-contenv', 'gunicorn']);
   const master = top.find((c) => c[1] === '1' && c.join(' ').includes('/opt/venv/bin/gunicorn'));
   t.truthy(master, JSON.stringify(top));
   t.true(top.filter((c) => c[1] === master?.[0] && c[2] === 'www-data').length >= 2, JSON.stringify(top));
-  t.truthy(top.find((c) => c[3] === 'rsyslogd'), JSON.stringify(top));
-  t.truthy(top.find((c) => c[3] === '/command/cron'), JSON.stringify(top));
+  t.truthy(
+    top.find((c) => c[3] === 'rsyslogd'),
+    JSON.stringify(top),
+  );
+  t.truthy(
+    top.find((c) => c[3] === '/command/cron'),
+    JSON.stringify(top),
+  );
   t.regex(podman(['exec', APP, 'grep', '-c', 'libjemalloc', `/proc/${master?.[0]}/maps`]), /^[1-9]/, 'gunicorn runs with jemalloc');
   podman(['exec', APP, 'logger', '-t', 'nuwa-t7', 'hello through /dev/log']);
-  await waitFor('the line in /var/log/syslog', () => podman(['exec', APP, 'cat', '/var/log/syslog']).includes('nuwa-t7: hello through /dev/log'));
+  await waitFor('the line in /var/log/syslog', () =>
+    podman(['exec', APP, 'cat', '/var/log/syslog']).includes('nuwa-t7: hello through /dev/log'),
+  );
   const cron = podman(['exec', APP, 'cron', '--check']);
-  t.regex(cron, /count_visits/, 'the app\'s cron job is read and valid');
+  t.regex(cron, /count_visits/, "the app's cron job is read and valid");
 
   // The volume came out of the image with its owner and modes, and is what the container uses.
-  const inImage = spawnSync('podman', ['run', '--rm', '--entrypoint', 'stat', bid, '-c', '%u:%g %a', '/var/lib/exampleapp', '/var/lib/exampleapp/db.sqlite3'], { env: { ...process.env, CONTAINERS_CONF }, encoding: 'utf8' }).stdout;
-  const onHost = spawnSync('stat', ['-c', '%u:%g %a', 'volumes/var/lib/exampleapp', 'volumes/var/lib/exampleapp/db.sqlite3'], { cwd: appDir(), encoding: 'utf8' }).stdout;
+  const inImage = spawnSync(
+    'podman',
+    ['run', '--rm', '--entrypoint', 'stat', bid, '-c', '%u:%g %a', '/var/lib/exampleapp', '/var/lib/exampleapp/db.sqlite3'],
+    { env: { ...process.env, CONTAINERS_CONF }, encoding: 'utf8' },
+  ).stdout;
+  const onHost = spawnSync('stat', ['-c', '%u:%g %a', 'volumes/var/lib/exampleapp', 'volumes/var/lib/exampleapp/db.sqlite3'], {
+    cwd: appDir(),
+    encoding: 'utf8',
+  }).stdout;
   t.is(onHost, inImage);
   t.regex(onHost, /^33:33 750\n33:33 640\n$/);
   const mounts = JSON.parse(podman(['container', 'inspect', '-f', '{{json .Mounts}}', APP])) as { Source: string; Destination: string }[];
-  t.deepEqual(mounts.map((m) => [m.Source, m.Destination]), [[path.join(fs.realpathSync(appDir()), 'volumes/var/lib/exampleapp'), '/var/lib/exampleapp']]);
+  t.deepEqual(
+    mounts.map((m) => [m.Source, m.Destination]),
+    [[path.join(fs.realpathSync(appDir()), 'volumes/var/lib/exampleapp'), '/var/lib/exampleapp']],
+  );
 
   // Name, labels, published port, and nuwa.env's database connection in the container's environment.
-  t.is(podman(['container', 'inspect', '-f', '{{index .Config.Labels "nuwa.app"}} {{index .Config.Labels "nuwa.dir"}}', APP]).trim(), `${APP} ${fs.realpathSync(appDir())}`);
+  t.is(
+    podman(['container', 'inspect', '-f', '{{index .Config.Labels "nuwa.app"}} {{index .Config.Labels "nuwa.dir"}}', APP]).trim(),
+    `${APP} ${fs.realpathSync(appDir())}`,
+  );
   t.regex(podman(['port', APP]), new RegExp(`^8000/tcp -> 127\\.0\\.0\\.1:${PORT}$`, 'm'));
   t.is(podman(['exec', APP, 'printenv', 'DATABASE_URL']).trim(), 'sqlite:////var/lib/exampleapp/db.sqlite3');
 
@@ -222,7 +281,7 @@ test.serial('the tutorial, word for word: Setup unpacks bin/, bin/run serves the
   t.is((JSON.parse(viaHost.stdout) as { container: { state: string } }).container.state, 'running');
   t.is(bash('bin/get_bid', appDir(), host.env).stdout, `${bid}\n`);
   t.is(bash('bin/get_cid', appDir(), host.env).stdout.trim(), podman(['container', 'inspect', '-f', '{{.Id}}', APP]).trim());
-  const shell = bash("bin/shell /bin/bash -c 'echo \"$(id -un)@$(hostname): $(tr \"\\0\" \" \" </proc/1/cmdline)\"'", appDir(), host.env);
+  const shell = bash('bin/shell /bin/bash -c \'echo "$(id -un)@$(hostname): $(tr "\\0" " " </proc/1/cmdline)"\'', appDir(), host.env);
   t.is(shell.code, 0, shell.stderr);
   t.regex(shell.stdout, new RegExp(`^root@${APP}: /init with-contenv gunicorn `));
 });
@@ -265,7 +324,10 @@ test.serial('bad input beside a running app: its name, its port, a busy port, a 
 
   const server = net.createServer().listen(PORT + 3, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
-  fs.writeFileSync(path.join(second, 'nuwa.env'), fs.readFileSync(path.join(second, 'nuwa.env'), 'utf8').replace(`NUWA_PORT=${PORT}`, `NUWA_PORT=${PORT + 3}`));
+  fs.writeFileSync(
+    path.join(second, 'nuwa.env'),
+    fs.readFileSync(path.join(second, 'nuwa.env'), 'utf8').replace(`NUWA_PORT=${PORT}`, `NUWA_PORT=${PORT + 3}`),
+  );
   const busy = bash('bin/run', second, host.env);
   server.close();
   t.is(busy.code, 1);
@@ -291,7 +353,7 @@ test.serial('a start that fails is rolled back: no container, unit, monit check 
   t.is(r.code, 1);
   // podman says "stopped" while it is still cleaning the exited container up, "exited" after
   t.regex(r.stderr, /container nuwa-t7-broken is (exited|stopped) instead of running/);
-  t.regex(r.stderr, /DATABASE_URL: unsupported scheme 'bogus'/, 'the container\'s last log lines are shown');
+  t.regex(r.stderr, /DATABASE_URL: unsupported scheme 'bogus'/, "the container's last log lines are shown");
   t.regex(r.stderr, /failed; undoing the steps already done/);
   t.is(state('nuwa-t7-broken'), 'absent');
   t.false(fs.existsSync(path.join(host.systemdDir, 'nuwa-nuwa-t7-broken.service')));
@@ -300,33 +362,48 @@ test.serial('a start that fails is rolled back: no container, unit, monit check 
   t.deepEqual(fs.readdirSync(host.systemdDir), [`nuwa-${APP}.service`]);
 });
 
-test.serial('monit (in the foreground, with the sandbox monitrc) restarts the container after it was stopped behind its back', async (t) => {
-  t.timeout(3 * 60_000);
-  monit = spawn('monit', ['-I', '-c', host.monitrc], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  monit.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-  monit.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  await waitFor('monit to report the app OK', () => {
-    const s = JSON.parse(bash('bin/status --json', appDir(), host.env).stdout) as { monit: { status: string } };
-    return s.monit.status === 'OK';
-  }, { timeoutMs: 60_000, intervalMs: 500 });
-  const before = state(APP);
-  podman(['stop', '-t', '5', APP]);
-  const after = await waitFor('monit to start the container again', () => {
-    const s = state(APP);
-    return s.startsWith('running ') && s !== before ? s : undefined;
-  }, { timeoutMs: 90_000, intervalMs: 250 });
-  t.not(after, before);
-  t.regex(log, new RegExp(`'nuwa-${APP}' (process is not running|trying to restart)`));
-  const health = await waitFor('the app to answer again', async () => {
-    try {
-      return (await get(`http://127.0.0.1:${PORT}/healthz`)).body;
-    } catch {
-      return undefined;
-    }
-  }, { timeoutMs: 60_000, intervalMs: 250 });
-  t.is(health, 'ok\n');
-});
+test.serial(
+  'monit (in the foreground, with the sandbox monitrc) restarts the container after it was stopped behind its back',
+  async (t) => {
+    t.timeout(3 * 60_000);
+    monit = spawn('monit', ['-I', '-c', host.monitrc], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    monit.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+    monit.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+    await waitFor(
+      'monit to report the app OK',
+      () => {
+        const s = JSON.parse(bash('bin/status --json', appDir(), host.env).stdout) as { monit: { status: string } };
+        return s.monit.status === 'OK';
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    const before = state(APP);
+    podman(['stop', '-t', '5', APP]);
+    const after = await waitFor(
+      'monit to start the container again',
+      () => {
+        const s = state(APP);
+        return s.startsWith('running ') && s !== before ? s : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 250 },
+    );
+    t.not(after, before);
+    t.regex(log, new RegExp(`'nuwa-${APP}' (process is not running|trying to restart)`));
+    const health = await waitFor(
+      'the app to answer again',
+      async () => {
+        try {
+          return (await get(`http://127.0.0.1:${PORT}/healthz`)).body;
+        } catch {
+          return undefined;
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    t.is(health, 'ok\n');
+  },
+);
 
 test.serial('bin/kill after a stop removes the container, unit and monit check; the data stays for the next bin/run', async (t) => {
   t.timeout(3 * 60_000);

@@ -9,7 +9,18 @@ import * as path from 'node:path';
 import { setupScript } from '../../host-cli/src/setup-label';
 import { CONTAINERS_CONF, ROOT, requireCommand } from '../helpers';
 import { minimalImage } from '../helpers/minimal-image';
-import { BIN_TEMPLATES, TEMPLATES, appFolder, bash, cleanup, listTree, nuwaHost, nuwaSnapshot, sandboxHost, scratchDir } from './host-helpers';
+import {
+  BIN_TEMPLATES,
+  TEMPLATES,
+  appFolder,
+  bash,
+  cleanup,
+  listTree,
+  nuwaHost,
+  nuwaSnapshot,
+  sandboxHost,
+  scratchDir,
+} from './host-helpers';
 
 test.after.always(() => cleanup());
 
@@ -28,7 +39,10 @@ test('every bin/ script, the Setup script as generated, and the rootfs scripts p
     path.join(ROOT, 'rootfs/etc/s6-overlay/s6-rc.d/cron/run'),
   ];
   // -x follows `. _lib.sh`; -P tells it where the sourced files are for the generated script.
-  const r = spawnSync('shellcheck', ['-x', '-P', `SCRIPTDIR:${BIN_TEMPLATES}:${TEMPLATES}`, ...files], { cwd: TEMPLATES, encoding: 'utf8' });
+  const r = spawnSync('shellcheck', ['-x', '-P', `SCRIPTDIR:${BIN_TEMPLATES}:${TEMPLATES}`, ...files], {
+    cwd: TEMPLATES,
+    encoding: 'utf8',
+  });
   t.is(r.status, 0, r.stdout + r.stderr);
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -43,7 +57,11 @@ test('the Setup script carries every file of templates/bin with its mode', (t) =
   for (const f of fs.readdirSync(BIN_TEMPLATES)) {
     const want = fs.readFileSync(path.join(BIN_TEMPLATES, f), 'utf8');
     t.is(fs.readFileSync(path.join(dir, 'bin', f), 'utf8'), want.endsWith('\n') ? want : `${want}\n`, f);
-    t.is(fs.statSync(path.join(dir, 'bin', f)).mode & 0o111 ? 'x' : '-', fs.statSync(path.join(BIN_TEMPLATES, f)).mode & 0o111 ? 'x' : '-', f);
+    t.is(
+      fs.statSync(path.join(dir, 'bin', f)).mode & 0o111 ? 'x' : '-',
+      fs.statSync(path.join(BIN_TEMPLATES, f)).mode & 0o111 ? 'x' : '-',
+      f,
+    );
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -130,7 +148,8 @@ test('bin/ scripts on a host that is not initialised, or without podman, say wha
   const noPodman = path.join(parent, 'path');
   fs.mkdirSync(noPodman);
   for (const d of ['/usr/bin', '/bin']) {
-    for (const f of fs.readdirSync(d)) if (f !== 'podman' && !fs.existsSync(path.join(noPodman, f))) fs.symlinkSync(path.join(d, f), path.join(noPodman, f));
+    for (const f of fs.readdirSync(d))
+      if (f !== 'podman' && !fs.existsSync(path.join(noPodman, f))) fs.symlinkSync(path.join(d, f), path.join(noPodman, f));
   }
   const p = spawnSync('/bin/bash', ['-c', 'bin/status'], { cwd: dir, env: { ...host.env, PATH: noPodman }, encoding: 'utf8' });
   t.is(p.status, 1);
@@ -205,7 +224,10 @@ test('nuwa-host answers to its own name through a symlink, and refuses a hostile
   const app = path.join(dir, 'app');
   fs.mkdirSync(app);
   fs.writeFileSync(path.join(app, 'Containerfile'), 'FROM scratch\n');
-  const r = spawnSync(link, ['build', '--tag', 'a;b', app], { encoding: 'utf8', env: { ...process.env, CONTAINERS_CONF, NUWA_SHARE: ROOT, NUWA_CACHE_DIR: dir } });
+  const r = spawnSync(link, ['build', '--tag', 'a;b', app], {
+    encoding: 'utf8',
+    env: { ...process.env, CONTAINERS_CONF, NUWA_SHARE: ROOT, NUWA_CACHE_DIR: dir },
+  });
   t.is(r.status, 1);
   t.is(r.stderr, "nuwa-host: image name 'a;b' is not allowed: lowercase letters, digits, '_', '.', '-' (or pass --tag NAME)\n");
   fs.rmSync(dir, { recursive: true, force: true });
@@ -216,9 +238,13 @@ test('nuwa-host init --check names the programs this host lacks and installs not
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin);
   for (const d of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
-    for (const f of fs.readdirSync(d)) if (!['jq', 'monit'].includes(f) && !fs.existsSync(path.join(bin, f))) fs.symlinkSync(path.join(d, f), path.join(bin, f));
+    for (const f of fs.readdirSync(d))
+      if (!['jq', 'monit'].includes(f) && !fs.existsSync(path.join(bin, f))) fs.symlinkSync(path.join(d, f), path.join(bin, f));
   }
-  const r = spawnSync(nuwaSnapshot(), ['nuwa-host', 'init', '--check', '--prefix', path.join(dir, 'host')], { encoding: 'utf8', env: { ...process.env, PATH: bin } });
+  const r = spawnSync(nuwaSnapshot(), ['nuwa-host', 'init', '--check', '--prefix', path.join(dir, 'host')], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: bin },
+  });
   t.is(r.status, 1);
   t.is(r.stderr, 'nuwa-host: missing on this host: jq, monit (run nuwa-host init without --check to install them)\n');
   t.false(fs.existsSync(path.join(dir, 'host')));

@@ -30,7 +30,11 @@ test.after.always(() => {
 });
 
 test.serial('exit codes pass through podman run', async (t) => {
-  for (const [script, code] of [['exit 0', 0], ['exit 3', 3], ['kill -TERM $$', 143]] as const) {
+  for (const [script, code] of [
+    ['exit 0', 0],
+    ['exit 3', 3],
+    ['kill -TERM $$', 143],
+  ] as const) {
     const name = start(`code${code}`, ['sh', '-c', script]);
     await waitFor(`${name} to exit`, () => inspect(name, '{{.State.Status}}') === 'exited');
     t.is(Number(inspect(name, '{{.State.ExitCode}}')), code, script);
@@ -41,7 +45,7 @@ test.serial('exit codes pass through podman run', async (t) => {
   t.regex(logs(missing), /cannot run '\/no\/such\/program': not found/);
 });
 
-test.serial('nuwa is PID 1 and `podman stop` ends the container with the main program\'s code', async (t) => {
+test.serial("nuwa is PID 1 and `podman stop` ends the container with the main program's code", async (t) => {
   const name = start('stop', ['sh', '-c', 'trap "exit 42" TERM; echo "main pid $$ parent $PPID"; while :; do sleep 1 & wait $!; done']);
   await waitFor('the main program to start', () => logs(name).includes('main pid'));
   t.regex(logs(name), /main pid \d+ parent 1\n/);
@@ -67,7 +71,13 @@ i=0; while [ $i -lt 1000 ]; do sleep 0.3 & i=$((i+1)); done
   // PID 1's children, and how many of them are zombies. Only those are nuwa's to reap: a finished `podman exec` session
   // waits for conmon, outside the container, and the main program's own `sleep 1` for the main program.
   const children = () => {
-    const out = podman(['exec', name, 'sh', '-c', 'c=0; z=0; for f in /proc/[0-9]*/stat; do read -r l < "$f" 2>/dev/null || continue; case "$l" in *") "?" 1 "*) c=$((c+1));; esac; case "$l" in *") Z 1 "*) z=$((z+1));; esac; done; echo $c $z']);
+    const out = podman([
+      'exec',
+      name,
+      'sh',
+      '-c',
+      'c=0; z=0; for f in /proc/[0-9]*/stat; do read -r l < "$f" 2>/dev/null || continue; case "$l" in *") "?" 1 "*) c=$((c+1));; esac; case "$l" in *") Z 1 "*) z=$((z+1));; esac; done; echo $c $z',
+    ]);
     const [all, zombies] = out.trim().split(' ').map(Number) as [number, number];
     return { all, zombies };
   };
@@ -79,7 +89,11 @@ i=0; while [ $i -lt 1000 ]; do sleep 0.3 & i=$((i+1)); done
 });
 
 test.serial('a read-only root with a writable /run works (the native addon unpacks under /run)', async (t) => {
-  const name = start('readonly', ['sh', '-c', 'touch /x 2>/dev/null && echo writable || echo read-only; ls /run/nuwa; exit 4'], ['--read-only']);
+  const name = start(
+    'readonly',
+    ['sh', '-c', 'touch /x 2>/dev/null && echo writable || echo read-only; ls /run/nuwa; exit 4'],
+    ['--read-only'],
+  );
   await waitFor(`${name} to exit`, () => inspect(name, '{{.State.Status}}') === 'exited');
   t.is(Number(inspect(name, '{{.State.ExitCode}}')), 4, logs(name));
   t.regex(logs(name), /^read-only\nnuwa_native-[0-9a-f]+\.node\n$/);

@@ -82,7 +82,10 @@ for (const [mode, run] of Object.entries({ 'as PID 1': runAsPid1, 'as a subreape
       const file = path.join(scandir, `s${i}`, 'code');
       return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : 'no finish';
     });
-    t.deepEqual(codes, Array.from({ length: SERVICES }, (_, i) => String(i)));
+    t.deepEqual(
+      codes,
+      Array.from({ length: SERVICES }, (_, i) => String(i)),
+    );
     if (mode === 'as PID 1') t.is(seen.parent, '1');
   });
 }

@@ -12,7 +12,10 @@ test('runs in a chroot holding only the executable and glibc, and dispatches on 
   fs.symlinkSync('nuwa', `${root}/init`);
   // What is in there: the executable, the dynamic loader and C/C++ runtime libraries — no node, no shell.
   const files = execFileSync('find', [root, '-type', 'f'], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  t.false(files.some((f) => /\/node$|\/sh$|\/bash$/.test(f)), files.join('\n'));
+  t.false(
+    files.some((f) => /\/node$|\/sh$|\/bash$/.test(f)),
+    files.join('\n'),
+  );
 
   const version = spawnSync('chroot', [root, '/nuwa', '--version'], { encoding: 'utf8' });
   t.is(version.status, 0, version.stderr);
@@ -38,7 +41,10 @@ test('--help lists the applets; an unknown applet is refused with exit 100', (t)
 test("an image's NODE_OPTIONS is for its app: the running PID 1 is free of it, and the main program gets it as it was", async (t) => {
   const dir = tempDir();
   // a preload as an app's tracing setup would be: it records each process that loads it
-  fs.writeFileSync(path.join(dir, 'preload.js'), `require('fs').appendFileSync(${JSON.stringify(path.join(dir, 'loads'))}, process.pid + '\\n');\n`);
+  fs.writeFileSync(
+    path.join(dir, 'preload.js'),
+    `require('fs').appendFileSync(${JSON.stringify(path.join(dir, 'loads'))}, process.pid + '\\n');\n`,
+  );
   const options = `--require ${path.join(dir, 'preload.js')} --max-old-space-size=100`;
   const init = runAsSubreaper(['sh', '-c', 'echo "NODE_OPTIONS=$NODE_OPTIONS"; exec sleep 30'], { NODE_OPTIONS: options });
   t.teardown(() => init.process.kill('SIGKILL'));
@@ -50,7 +56,10 @@ test("an image's NODE_OPTIONS is for its app: the running PID 1 is free of it, a
   // without it, so the preload ran once, in that first start, and the process that stays PID 1 has none of it.
   t.is(fs.readFileSync(path.join(dir, 'loads'), 'utf8').split('\n').filter(Boolean).length, 1);
   const environ = fs.readFileSync(`/proc/${init.process.pid}/environ`, 'latin1').split('\0');
-  t.false(environ.some((v) => v.startsWith('NODE_OPTIONS=')), 'nuwa init runs without the app\'s NODE_OPTIONS');
+  t.false(
+    environ.some((v) => v.startsWith('NODE_OPTIONS=')),
+    "nuwa init runs without the app's NODE_OPTIONS",
+  );
   init.process.kill('SIGTERM');
   t.is((await init.finished).code, 143);
 });

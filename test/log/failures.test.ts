@@ -47,9 +47,13 @@ umount "$D"
   t.is(fs.readFileSync(path.join(work, 'logger-status'), 'utf8').trim(), 'logger=0');
 
   const copy = path.join(work, 'copy');
-  const files = fs.readdirSync(copy).filter((f) => /^@[0-9a-f]{24}\.s$/.test(f)).sort();
+  const files = fs
+    .readdirSync(copy)
+    .filter((f) => /^@[0-9a-f]{24}\.s$/.test(f))
+    .sort();
   const logged = [...files, 'current'].map((f) => fs.readFileSync(path.join(copy, f), 'utf8')).join('');
-  const expected = Array.from({ length: lines }, (_, i) => `line ${i} of the service, with some padding text\n`).join('') + 'after recovery\n';
+  const expected =
+    Array.from({ length: lines }, (_, i) => `line ${i} of the service, with some padding text\n`).join('') + 'after recovery\n';
   t.is(logged, expected, 'every line, in order, none twice');
   const loggerErr = fs.readFileSync(path.join(work, 'stderr'), 'utf8');
   t.is(loggerErr.match(/cannot write/g)?.length, 1, `said once: ${loggerErr}`);

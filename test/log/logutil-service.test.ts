@@ -20,7 +20,7 @@ test('logutil-service: S6_LOGGING_SCRIPT into the logdir, as nobody', (t) => {
   t.is(fs.statSync(path.join(dir, 'current')).uid, 65534, 'written by nobody');
 });
 
-test('logutil-service keeps NUWA_SYSLOG: `@` in S6_LOGGING_SCRIPT sends the service\'s lines to syslog, tagged', async (t) => {
+test("logutil-service keeps NUWA_SYSLOG: `@` in S6_LOGGING_SCRIPT sends the service's lines to syslog, tagged", async (t) => {
   const syslogDir = tempDir('nuwa-t-log-util-sl-');
   fs.chmodSync(syslogDir, 0o755); // nobody must reach the socket
   const syslog = await startRsyslog(syslogDir);

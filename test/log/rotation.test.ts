@@ -20,7 +20,11 @@ function writeExecutable(file: string, text: string): void {
 function loggedLines(dir: string): string[] {
   let text: string | undefined;
   // A rotation may rename current between the listing and the reading: then list again.
-  const list = () => fs.readdirSync(dir).filter((f) => ARCHIVE.test(f)).sort();
+  const list = () =>
+    fs
+      .readdirSync(dir)
+      .filter((f) => ARCHIVE.test(f))
+      .sort();
   for (let attempt = 0; text === undefined; attempt++) {
     const files = list();
     try {
@@ -99,10 +103,15 @@ exec sleep 0.2
   await waitFor('s6-supervise of the logger', () => fs.existsSync(path.join(service, 'log', 'supervise', 'status')));
   execFileSync(requireCommand('s6-svwait', 's6'), ['-U', '-t', '20000', path.join(service, 'log')]);
   // (the service is writing already, so current may be between a rotation's rename and its re-creation)
-  t.true(fs.readdirSync(logdir).some((f) => f === 'current' || ARCHIVE.test(f)), 'ready means the logdir is open');
+  t.true(
+    fs.readdirSync(logdir).some((f) => f === 'current' || ARCHIVE.test(f)),
+    'ready means the logdir is open',
+  );
 
   // Rotation and trimming: after a few runs there are exactly 3 archives, all ".s", and the lines are unbroken.
-  await waitFor('4 runs of the service', () => runs() >= 4 && fs.readdirSync(logdir).filter((f) => ARCHIVE.test(f)).length >= 3, { timeoutMs: 30_000 });
+  await waitFor('4 runs of the service', () => runs() >= 4 && fs.readdirSync(logdir).filter((f) => ARCHIVE.test(f)).length >= 3, {
+    timeoutMs: 30_000,
+  });
   await waitFor('run 4 logged', () => loggedLines(logdir).includes(`run 4 line ${LINES_PER_RUN - 1}`));
   assertContiguous(loggedLines(logdir));
   const archives = fs.readdirSync(logdir).filter((f) => ARCHIVE.test(f));
@@ -114,12 +123,20 @@ exec sleep 0.2
   // A killed logger leaves current unfinished: its successor archives it as ".u" and loses no line.
   const before = runs();
   execFileSync(svc, ['-k', path.join(service, 'log')]);
-  await waitFor('the restarted logger to archive the unfinished current as .u', () => fs.readdirSync(logdir).some((f) => f.endsWith('.u')), {
-    timeoutMs: 30_000,
-  });
-  await waitFor('two more runs logged', () => runs() >= before + 2 && loggedLines(logdir).includes(`run ${before + 2} line ${LINES_PER_RUN - 1}`), {
-    timeoutMs: 30_000,
-  });
+  await waitFor(
+    'the restarted logger to archive the unfinished current as .u',
+    () => fs.readdirSync(logdir).some((f) => f.endsWith('.u')),
+    {
+      timeoutMs: 30_000,
+    },
+  );
+  await waitFor(
+    'two more runs logged',
+    () => runs() >= before + 2 && loggedLines(logdir).includes(`run ${before + 2} line ${LINES_PER_RUN - 1}`),
+    {
+      timeoutMs: 30_000,
+    },
+  );
 
   // A clean stop: the logger reads end of file, finalizes current (x bit) and exits.
   execFileSync(svc, ['-d', service]);

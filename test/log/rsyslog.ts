@@ -62,7 +62,9 @@ template(name="fields" type="string" string="%syslogtag%|%syslogseverity-text%|%
 *.* action(type="omfile" file="${out}" template="fields")
 `,
   );
-  const child: ChildProcess = spawn(rsyslogd, ['-n', '-f', conf, '-i', path.join(dir, 'rsyslogd.pid')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child: ChildProcess = spawn(rsyslogd, ['-n', '-f', conf, '-i', path.join(dir, 'rsyslogd.pid')], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   let exited = false;
   child.once('exit', () => {
     exited = true;

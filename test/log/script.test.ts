@@ -30,7 +30,24 @@ const INPUT = [
 test('selection, status file, alerts, stdout, prefix: the same results as s6-log', (t) => {
   const s6log = requireCommand('s6-log', 's6');
   const nuwa = nuwaBinary();
-  const script = ['E12', '-', '+fatal:', '2', '-', '+^STAT', '^20', '=status', 'f', '-^debug:', 's4096', 'pAPP:', './dir', '+.', '-^STAT', '1'];
+  const script = [
+    'E12',
+    '-',
+    '+fatal:',
+    '2',
+    '-',
+    '+^STAT',
+    '^20',
+    '=status',
+    'f',
+    '-^debug:',
+    's4096',
+    'pAPP:',
+    './dir',
+    '+.',
+    '-^STAT',
+    '1',
+  ];
   const results = [
     { name: 's6-log', program: s6log, args: script },
     { name: 'nuwa log', program: nuwa, args: ['log', ...script] },
@@ -60,11 +77,14 @@ test('selection, status file, alerts, stdout, prefix: the same results as s6-log
   t.deepEqual(ours.alerts, ['alert: fatal: disk ...', 'alert: fatal: again']);
 });
 
-test('t and T stamp the next action only, in s6-log\'s formats', (t) => {
+test("t and T stamp the next action only, in s6-log's formats", (t) => {
   const cwd = tempDir('nuwa-t-log-stamps-');
   const r = run(nuwaBinary(), ['log', 't', 'T', './stamped', './plain'], 'hello\n', cwd);
   t.is(r.status, 0, r.stderr);
-  t.regex(fs.readFileSync(path.join(cwd, 'stamped', 'current'), 'utf8'), /^@4[0-9a-f]{23} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} {2}hello\n$/);
+  t.regex(
+    fs.readFileSync(path.join(cwd, 'stamped', 'current'), 'utf8'),
+    /^@4[0-9a-f]{23} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9} {2}hello\n$/,
+  );
   t.is(fs.readFileSync(path.join(cwd, 'plain', 'current'), 'utf8'), 'hello\n');
 });
 
@@ -78,19 +98,32 @@ test('a processor gets each rotated file on stdin, its output is archived, and s
   let stderr = '';
   logger.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => logger.once('exit', resolve));
-  const archives = () => fs.readdirSync(dir).filter((f) => /^@[0-9a-f]{24}\.s$/.test(f)).sort();
+  const archives = () =>
+    fs
+      .readdirSync(dir)
+      .filter((f) => /^@[0-9a-f]{24}\.s$/.test(f))
+      .sort();
   const lines: string[] = [];
   // Three batches of ~4.4 kB, each waited for: a rotation happens while no other one is being processed.
   for (let batch = 1; batch <= 3; batch++) {
     const these = Array.from({ length: 100 }, (_, i) => `batch ${batch} line ${String(i).padStart(3, '0')} ${'x'.repeat(24)}`);
     lines.push(...these);
     logger.stdin.write(`${these.join('\n')}\n`);
-    await waitFor(`rotation ${batch} processed`, () => fs.existsSync(dir) && archives().length === batch && !fs.existsSync(path.join(dir, 'previous')));
+    await waitFor(
+      `rotation ${batch} processed`,
+      () => fs.existsSync(dir) && archives().length === batch && !fs.existsSync(path.join(dir, 'previous')),
+    );
   }
   logger.stdin.end('the end\n');
   t.is(await exited, 0, stderr);
-  const unpacked = archives().map((f) => zlib.gunzipSync(fs.readFileSync(path.join(dir, f))).toString()).join('');
-  t.is(unpacked + fs.readFileSync(path.join(dir, 'current'), 'utf8'), `${lines.join('\n')}\nthe end\n`, 'every line, in order, across gzipped archives and current');
+  const unpacked = archives()
+    .map((f) => zlib.gunzipSync(fs.readFileSync(path.join(dir, f))).toString())
+    .join('');
+  t.is(
+    unpacked + fs.readFileSync(path.join(dir, 'current'), 'utf8'),
+    `${lines.join('\n')}\nthe end\n`,
+    'every line, in order, across gzipped archives and current',
+  );
   t.is(fs.readFileSync(path.join(dir, 'state'), 'utf8').trim(), '3', 'state counted every processed rotation');
   t.false(fs.existsSync(path.join(dir, 'processed')));
   t.false(fs.existsSync(path.join(dir, 'newstate')));
@@ -103,7 +136,10 @@ test('a line longer than -l is cut in two, said once, and nothing is lost', (t) 
   t.is(r.status, 0, r.stderr);
   const current = fs.readFileSync(path.join(cwd, 'dir', 'current'), 'utf8');
   t.is(current.replace(/\n/g, ''), `${long}short${long}`, 'every byte kept');
-  t.deepEqual(current.split('\n').map((l) => l.length), [100, 100, 50, 5, 100, 100, 50, 0]);
+  t.deepEqual(
+    current.split('\n').map((l) => l.length),
+    [100, 100, 50, 5, 100, 100, 50, 0],
+  );
   t.is(r.stderr.match(/cut in two/g)?.length, 2, `one warning, then one count at exit: ${r.stderr}`);
   t.regex(r.stderr, /4 lines longer than 100 bytes were cut/);
 });

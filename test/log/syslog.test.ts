@@ -17,14 +17,18 @@ function logThrough(env: NodeJS.ProcessEnv, script: string[], input: string, cwd
 
 const strip = (m: Message) => ({ ...m, tag: m.tag.replace(/\[\d+\]:$/, '') });
 
-test('a service\'s lines reach rsyslog over /dev/log-style unix socket, tagged, with their severities', async (t) => {
+test("a service's lines reach rsyslog over /dev/log-style unix socket, tagged, with their severities", async (t) => {
   const syslog = await startRsyslog();
   t.teardown(() => syslog.stop());
   // `@` alone: the tag is the service's name, from the log/run's working directory <service>/log.
   const serviceLog = path.join(tempDir('nuwa-t-log-sl-'), 'webapp', 'log');
   fs.mkdirSync(serviceLog, { recursive: true });
   logThrough({ NUWA_SYSLOG: `unix:${syslog.socket}` }, ['@', './main'], '<3>database unreachable\nGET / 200\n<7>cache miss\n', serviceLog);
-  logThrough({ NUWA_SYSLOG: syslog.socket, NUWA_SYSLOG_FACILITY: 'local3' }, ['-', '+^audit', '@auditor'], 'audit: login\nnot for syslog\n');
+  logThrough(
+    { NUWA_SYSLOG: syslog.socket, NUWA_SYSLOG_FACILITY: 'local3' },
+    ['-', '+^audit', '@auditor'],
+    'audit: login\nnot for syslog\n',
+  );
   await waitFor('4 messages in rsyslog', () => syslog.messages().length >= 4);
   t.deepEqual(syslog.messages().map(strip), [
     { tag: 'webapp', severity: 'err', facility: 'user', message: 'database unreachable' },
@@ -78,5 +82,8 @@ test('a syslogd that starts after the logger still gets the earlier lines, and t
 test('a bad NUWA_SYSLOG is refused in one line naming it', (t) => {
   const r = spawnSync(nuwaBinary(), ['log', '@x'], { input: '', env: { ...process.env, NUWA_SYSLOG: 'http://example' }, encoding: 'utf8' });
   t.is(r.status, 100);
-  t.regex(r.stderr, /^nuwa log: @x: syslog target 'http:\/\/example': expected \/dev\/log, unix:\/path, udp:\/\/host\[:port\] or tcp:\/\/host\[:port\]\n$/);
+  t.regex(
+    r.stderr,
+    /^nuwa log: @x: syslog target 'http:\/\/example': expected \/dev\/log, unix:\/path, udp:\/\/host\[:port\] or tcp:\/\/host\[:port\]\n$/,
+  );
 });

@@ -10,9 +10,17 @@ import { lineIndex } from './harness';
  * Shell that waits (20 s at most) until worker and the legacy logger have printed their lines (marker files in /run):
  * "up" only means they were started, and a CMD that exits at once stops them, maybe before their first line.
  */
-export const UNTIL_SERVICES_SPOKE = 'i=0; while { [ ! -e /run/worker-started ] || [ ! -e /run/legacy-logged ]; } && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done';
+export const UNTIL_SERVICES_SPOKE =
+  'i=0; while { [ ! -e /run/worker-started ] || [ ! -e /run/legacy-logged ]; } && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done';
 /** CMD for the app tree: once they spoke, prints its arguments and whether it sees the container environment, exits 3. */
-export const APP_CMD = ['sh', '-c', `${UNTIL_SERVICES_SPOKE}; echo "CMD: $# args: $* (GREETING=\${GREETING:-unset})"; exit 3`, 'sh', 'one', 'two words'];
+export const APP_CMD = [
+  'sh',
+  '-c',
+  `${UNTIL_SERVICES_SPOKE}; echo "CMD: $# args: $* (GREETING=\${GREETING:-unset})"; exit 3`,
+  'sh',
+  'one',
+  'two words',
+];
 
 export function before(t: ExecutionContext, output: string, earlier: string, later: string): void {
   t.true(lineIndex(output, earlier) < lineIndex(output, later), `"${earlier}" should come before "${later}"\n${output}`);

@@ -14,7 +14,10 @@ const PROBLEMS: [file: string, what: RegExp][] = [
   ['/etc/s6-overlay/s6-rc.d/lonely/dependencies.d/ghost', /'lonely' depends on 'ghost', which is not defined anywhere/],
   ['/etc/s6-overlay/s6-rc.d/noexec/run', /is not executable \(mode 0644\): chmod \+x it/],
   ['/etc/s6-overlay/s6-rc.d/weird/type', /unknown type "daemon": expected oneshot, longrun or bundle/],
-  ['/etc/s6-overlay/s6-rc.d/shelly/up', /looks like a shell script \(line 1 is a #! line \(#!\/bin\/bash\).*put the script in an executable file/],
+  [
+    '/etc/s6-overlay/s6-rc.d/shelly/up',
+    /looks like a shell script \(line 1 is a #! line \(#!\/bin\/bash\).*put the script in an executable file/,
+  ],
   ['/etc/s6-overlay/s6-rc.d/crlf/run', /has Windows \(CRLF\) line endings/],
   ['/etc/services.d/noshebang/run', /has no #! line/],
 ];
@@ -37,7 +40,9 @@ test('every problem is reported before anything starts, one line each; the rest 
 });
 
 test('the same tree under S6_BEHAVIOUR_IF_STAGE2_FAILS=2 stops before CMD with exit code 1', async (t) => {
-  const { code, output } = await boot(makeRoot('broken'), ['sh', '-c', 'echo "CMD ran"; exit 4'], { env: { S6_BEHAVIOUR_IF_STAGE2_FAILS: '2' } }).finished;
+  const { code, output } = await boot(makeRoot('broken'), ['sh', '-c', 'echo "CMD ran"; exit 4'], {
+    env: { S6_BEHAVIOUR_IF_STAGE2_FAILS: '2' },
+  }).finished;
   t.is(code, 1, output);
   t.regex(output, /stopping the container/);
   t.notRegex(output, /CMD ran/);
@@ -48,12 +53,18 @@ test('nuwa init --check prints every problem at once and exits 1; a sound tree p
   t.is(code, 1, output);
   for (const [file, what] of PROBLEMS) t.regex(output, new RegExp(`error: ${file.replace(/[.]/g, '\\.')}: ${what.source}`), output);
   t.regex(output, /error: \/etc\/cont-init\.d\/01-noexec: is not executable/);
-  t.regex(output, /nuwa init --check: 10 s6-rc service\(s\), 2 cont-init\.d, 0 cont-finish\.d, 1 services\.d: 8 error\(s\), 1 warning\(s\)\n/);
+  t.regex(
+    output,
+    /nuwa init --check: 10 s6-rc service\(s\), 2 cont-init\.d, 0 cont-finish\.d, 1 services\.d: 8 error\(s\), 1 warning\(s\)\n/,
+  );
   t.notRegex(output, /starting|CMD/); // nothing was started
 
   const sound = await boot(makeRoot('app'), ['--check']).finished;
   t.is(sound.code, 0, sound.output);
-  t.regex(sound.output, /nuwa init --check: 5 s6-rc service\(s\), 2 cont-init\.d, 1 cont-finish\.d, 1 services\.d: 0 error\(s\), 0 warning\(s\)\n/);
+  t.regex(
+    sound.output,
+    /nuwa init --check: 5 s6-rc service\(s\), 2 cont-init\.d, 1 cont-finish\.d, 1 services\.d: 0 error\(s\), 0 warning\(s\)\n/,
+  );
 });
 
 test("a run script whose #! names s6-overlay's /command/execlineb: the check says the image has execlineb elsewhere and how to link it", async (t) => {
@@ -62,5 +73,8 @@ test("a run script whose #! names s6-overlay's /command/execlineb: the check say
   });
   const { code, output } = await boot(root, ['--check']).finished;
   t.is(code, 1, output);
-  t.regex(output, /error: \/etc\/services\.d\/daemon\/run: #! interpreter \/command\/execlineb does not exist in this image \(the image has \/usr\/bin\/execlineb: link it there, e\.g\. ln -s \/usr\/bin\/execlineb \/command\/execlineb\)\n/);
+  t.regex(
+    output,
+    /error: \/etc\/services\.d\/daemon\/run: #! interpreter \/command\/execlineb does not exist in this image \(the image has \/usr\/bin\/execlineb: link it there, e\.g\. ln -s \/usr\/bin\/execlineb \/command\/execlineb\)\n/,
+  );
 });

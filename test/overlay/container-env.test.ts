@@ -35,7 +35,13 @@ test('envdir reading matches Debian s6-envdir, option by option', (t) => {
   const dir = tempDir('nuwa-envdir-');
   for (const [name, content] of Object.entries(FILES)) fs.writeFileSync(path.join(dir, name), content);
   const base = { EMPTY: 'was set', PATH: process.env.PATH ?? '/usr/bin:/bin' };
-  for (const [flags, options] of [[[], {}], [['-f'], { full: true }], [['-n'], { verbatim: true }], [['-fn'], { full: true, verbatim: true }], [['-Lf'], { full: true }]] as const) {
+  for (const [flags, options] of [
+    [[], {}],
+    [['-f'], { full: true }],
+    [['-n'], { verbatim: true }],
+    [['-fn'], { full: true, verbatim: true }],
+    [['-Lf'], { full: true }],
+  ] as const) {
     const real = spawnSync('s6-envdir', [...flags, dir, 'env', '-0'], { env: base, encoding: 'utf8' });
     t.is(real.status, 0, real.stderr);
     t.deepEqual(applyEnvdir(base, readEnvdir(dir, options)), envOf(real.stdout), `s6-envdir ${flags.join(' ')}`);
@@ -47,7 +53,7 @@ test('the dump round-trips: what with-contenv reads back is the environment that
   const env = { PATH: '/command:/usr/bin:/bin', GREETING: 'hello world', MULTI: 'a\nb', SPACES: '  padded  ' };
   dumpEnvironment(path.join(dir, 'container_environment'), env);
   t.deepEqual(applyEnvdir({}, readEnvdir(path.join(dir, 'container_environment'), { full: true })), env);
-  t.is((fs.statSync(path.join(dir, 'container_environment')).mode & 0o777), 0o755);
+  t.is(fs.statSync(path.join(dir, 'container_environment')).mode & 0o777, 0o755);
 });
 
 test("PATH gets /command, /usr/bin and /bin in front when missing, as s6-overlay's /init does", (t) => {

@@ -37,7 +37,10 @@ test('without execlineb: the single command line still runs; execline blocks are
   const { code, output } = await boot(root, ['true'], { withoutExecline: true }).finished;
   t.is(code, 0, output);
   t.regex(output, /plain: quoted words\nplain: second\n/);
-  t.regex(output, /\/etc\/s6-overlay\/s6-rc\.d\/block\/up: uses execline blocks \('\{' on line 1\), which need execlineb, and this image has none/);
+  t.regex(
+    output,
+    /\/etc\/s6-overlay\/s6-rc\.d\/block\/up: uses execline blocks \('\{' on line 1\), which need execlineb, and this image has none/,
+  );
   t.notRegex(output, /block: first/);
 });
 
@@ -56,7 +59,11 @@ test('timeout-up: a oneshot that takes longer fails, and what depends on it does
 
 test('the container environment: minimal by default, printcontenv reads the dump; S6_KEEP_ENV=1 passes everything on', async (t) => {
   const files: Files = {
-    'etc/cont-init.d/01-show': { content: '#!/bin/sh\necho "plain NAME=${NAME:-unset} printcontenv=$(printcontenv NAME) missing=$(printcontenv NOPE || echo exit$?)"\n', mode: 0o755 },
+    'etc/cont-init.d/01-show': {
+      content:
+        '#!/bin/sh\necho "plain NAME=${NAME:-unset} printcontenv=$(printcontenv NAME) missing=$(printcontenv NOPE || echo exit$?)"\n',
+      mode: 0o755,
+    },
   };
   const cmd = ['sh', '-c', 'echo "CMD NAME=${NAME:-unset} dump=$(test -d /run/s6/container_environment && echo yes || echo no)"'];
   const minimal = await boot(makeRoot(undefined, files), cmd, { env: { NAME: 'world' } }).finished;
@@ -87,7 +94,9 @@ test('the 3.2.3.2 layout: the user bundle in user-bundles.d; S6_RUNTIME_PROFILE 
   const bundles = await boot(makeRoot(undefined, service('etc')), ['true']).finished;
   t.is(bundles.code, 0, bundles.output);
   t.regex(bundles.output, /hello from etc\n/);
-  const profile = await boot(makeRoot(undefined, { ...service('etc'), ...service('etc/cont-profile.d/dev') }), ['true'], { env: { S6_RUNTIME_PROFILE: 'dev' } }).finished;
+  const profile = await boot(makeRoot(undefined, { ...service('etc'), ...service('etc/cont-profile.d/dev') }), ['true'], {
+    env: { S6_RUNTIME_PROFILE: 'dev' },
+  }).finished;
   t.is(profile.code, 0, profile.output);
   t.regex(profile.output, /cont-init from etc\/cont-profile\.d\/dev\n/);
   t.regex(profile.output, /hello from etc\/cont-profile\.d\/dev\n/);
@@ -99,13 +108,16 @@ test('S6_CMD_WAIT_FOR_SERVICES=1: CMD starts once the services.d services are re
     'etc/services.d/slowready/run': { content: '#!/bin/sh\nsleep 1\necho "slowready: ready"\necho >&3\nexec sleep 1000\n', mode: 0o755 },
     'etc/services.d/slowready/notification-fd': { content: '3\n' },
   };
-  const { code, output } = await boot(makeRoot(undefined, files), ['sh', '-c', 'echo CMD ran'], { env: { S6_CMD_WAIT_FOR_SERVICES: '1' } }).finished;
+  const { code, output } = await boot(makeRoot(undefined, files), ['sh', '-c', 'echo CMD ran'], { env: { S6_CMD_WAIT_FOR_SERVICES: '1' } })
+    .finished;
   t.is(code, 0, output);
   t.true(lineIndex(output, 'slowready: ready') < lineIndex(output, 'CMD ran'));
 });
 
 test('S6_LOGGING=2: everything, CMD included, goes to the catch-all logger in /run/uncaught-logs, up to the last line', async (t) => {
-  const booted = boot(makeRoot('app'), ['sh', '-c', `${UNTIL_SERVICES_SPOKE}; echo "CMD line"; exit 3`], { env: { NAME: 'world', S6_LOGGING: '2' } });
+  const booted = boot(makeRoot('app'), ['sh', '-c', `${UNTIL_SERVICES_SPOKE}; echo "CMD line"; exit 3`], {
+    env: { NAME: 'world', S6_LOGGING: '2' },
+  });
   const { code, output } = await booted.finished;
   t.is(code, 3, output);
   t.is(output, '');
@@ -119,7 +131,9 @@ test('S6_LOGGING=2: everything, CMD included, goes to the catch-all logger in /r
 });
 
 test('S6_LOGGING=1: the catch-all logger keeps everything and copies it to the console; CMD writes to the console only', async (t) => {
-  const booted = boot(makeRoot('app'), ['sh', '-c', `${UNTIL_SERVICES_SPOKE}; echo "CMD line"; exit 3`], { env: { NAME: 'world', S6_LOGGING: '1' } });
+  const booted = boot(makeRoot('app'), ['sh', '-c', `${UNTIL_SERVICES_SPOKE}; echo "CMD line"; exit 3`], {
+    env: { NAME: 'world', S6_LOGGING: '1' },
+  });
   const { code, output } = await booted.finished;
   t.is(code, 3, output);
   const current = fs.readFileSync(path.join(booted.run, 'uncaught-logs/current'), 'utf8');
@@ -136,7 +150,11 @@ test('s6-notifyoncheck: a daemon that cannot notify is ready when data/check pas
   const root = makeRoot(undefined, {
     [`${svc}/type`]: { content: 'longrun\n' },
     [`${svc}/notification-fd`]: { content: '3\n' },
-    [`${svc}/run`]: { content: '#!/bin/sh\nexec s6-notifyoncheck -n 0 -w 100 sh -c "sleep 1; echo polled: listening; touch /run/polled.sock; exec sleep 1000"\n', mode: 0o755 },
+    [`${svc}/run`]: {
+      content:
+        '#!/bin/sh\nexec s6-notifyoncheck -n 0 -w 100 sh -c "sleep 1; echo polled: listening; touch /run/polled.sock; exec sleep 1000"\n',
+      mode: 0o755,
+    },
     [`${svc}/data/check`]: { content: '#!/bin/sh\ntest -e /run/polled.sock\n', mode: 0o755 },
     'etc/s6-overlay/s6-rc.d/user/contents.d/polled': { content: '' },
   });
@@ -148,7 +166,10 @@ test('s6-notifyoncheck: a daemon that cannot notify is ready when data/check pas
 
 test('fix-attrs.d (deprecated, still honoured): owners and modes applied before cont-init.d, with the deprecation warning', async (t) => {
   const root = makeRoot(undefined, {
-    'etc/fix-attrs.d/01-data': { content: '# path recurse account fmode dmode\n/data true app:app,1000:1000 0640 0750\n/srv/missing false nobody:nogroup,65534:65534 0600 0700\n' },
+    'etc/fix-attrs.d/01-data': {
+      content:
+        '# path recurse account fmode dmode\n/data true app:app,1000:1000 0640 0750\n/srv/missing false nobody:nogroup,65534:65534 0600 0700\n',
+    },
     'data/sub/file': { content: 'x', mode: 0o644 },
     'etc/cont-init.d/01-show': { content: '#!/bin/sh\nls -ln /data/sub/file\n', mode: 0o755 },
   });

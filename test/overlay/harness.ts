@@ -61,10 +61,14 @@ export interface BootOptions {
 export function makeRoot(fixture: string | undefined, extra: Record<string, { content: string; mode?: number }> = {}): string {
   const root = tempDir('nuwa-overlay-');
   fs.chmodSync(root, 0o755);
-  for (const dir of ['proc', 'dev', 'run', 'tmp', 'usr', 'etc', 'var', 'command', 'root', 'home/app']) fs.mkdirSync(path.join(root, dir), { recursive: true });
+  for (const dir of ['proc', 'dev', 'run', 'tmp', 'usr', 'etc', 'var', 'command', 'root', 'home/app'])
+    fs.mkdirSync(path.join(root, dir), { recursive: true });
   for (const link of ['bin', 'sbin', 'lib', 'lib64']) fs.symlinkSync(`usr/${link}`, path.join(root, link));
   fs.symlinkSync('/run', path.join(root, 'var/run'));
-  fs.writeFileSync(path.join(root, 'etc/passwd'), `root:x:0:0:root:/root:/bin/sh\napp:x:${APP_UID}:${APP_UID}:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`);
+  fs.writeFileSync(
+    path.join(root, 'etc/passwd'),
+    `root:x:0:0:root:/root:/bin/sh\napp:x:${APP_UID}:${APP_UID}:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`,
+  );
   fs.writeFileSync(path.join(root, 'etc/group'), `root:x:0:\napp:x:${APP_UID}:\nnogroup:x:65534:\n`);
   fs.writeFileSync(path.join(root, 'init'), '');
   for (const name of COMMAND_NAMES) fs.symlinkSync('../init', path.join(root, 'command', name));
@@ -154,7 +158,9 @@ export function boot(root: string, args: string[], options: BootOptions = {}): B
     output: () => output,
     hostPid: () => {
       if (options.terminal) return Promise.reject(new Error('hostPid: not known for a boot on a terminal'));
-      return options.notPid1 ? Promise.resolve(child.pid as number) : waitFor('nuwa to start as PID 1', () => childrenOf(child.pid as number)[0]);
+      return options.notPid1
+        ? Promise.resolve(child.pid as number)
+        : waitFor('nuwa to start as PID 1', () => childrenOf(child.pid as number)[0]);
     },
     finished,
   };

@@ -11,7 +11,20 @@ import { nuwaBinary, podman, removeOnExit, requireCommand } from '../helpers';
 import { makeRootfs } from '../helpers/minimal-image';
 import { APP_UID, COMMAND_NAMES, FIXTURES } from './harness';
 
-const TOOLS = ['/bin/sh', '/bin/sleep', '/bin/cat', '/bin/ls', '/bin/true', '/bin/kill', '/bin/id', '/bin/touch', '/bin/rm', '/bin/mkdir', '/bin/echo', '/usr/bin/s6-log'];
+const TOOLS = [
+  '/bin/sh',
+  '/bin/sleep',
+  '/bin/cat',
+  '/bin/ls',
+  '/bin/true',
+  '/bin/kill',
+  '/bin/id',
+  '/bin/touch',
+  '/bin/rm',
+  '/bin/mkdir',
+  '/bin/echo',
+  '/usr/bin/s6-log',
+];
 
 const built = new Map<string, string>();
 

@@ -34,7 +34,7 @@ test('CMD running and SIGTERM (docker stop): services stop first, CMD goes with 
   t.true(lineIndex(output, 'cont-finish 01-bye') < lineIndex(output, 'CMD got TERM'));
 });
 
-test('S6_CMD_RECEIVE_SIGNALS=1: SIGTERM goes to CMD, whose exit code becomes the container\'s', async (t) => {
+test("S6_CMD_RECEIVE_SIGNALS=1: SIGTERM goes to CMD, whose exit code becomes the container's", async (t) => {
   const booted = boot(makeRoot('app'), WAITING_CMD, { env: { S6_CMD_RECEIVE_SIGNALS: '1' } });
   await waitFor('CMD to run', () => booted.output().includes('CMD waiting'));
   process.kill(await booted.hostPid(), 'SIGTERM');
@@ -71,13 +71,20 @@ test('CMD killed by a signal: 128+n; CMD that does not exist: 127 and one line n
 });
 
 test('halt from CMD stops the container with the recorded code (0 unless written)', async (t) => {
-  const { code, output } = await boot(makeRoot('app'), ['sh', '-c', 'echo 6 > /run/s6-linux-init-container-results/exitcode; /run/s6/basedir/bin/halt; sleep 100']).finished;
+  const { code, output } = await boot(makeRoot('app'), [
+    'sh',
+    '-c',
+    'echo 6 > /run/s6-linux-init-container-results/exitcode; /run/s6/basedir/bin/halt; sleep 100',
+  ]).finished;
   t.is(code, 6, output);
   t.regex(output, /cont-finish 01-bye\n/);
 });
 
 test('SIGUSR1 powers off, SIGINT reboots: PID 1 ends as the kernel ends a namespace init (130, 129)', async (t) => {
-  for (const [signal, expected] of [['SIGUSR1', 130], ['SIGINT', 129]] as const) {
+  for (const [signal, expected] of [
+    ['SIGUSR1', 130],
+    ['SIGINT', 129],
+  ] as const) {
     const booted = boot(makeRoot('app'), WAITING_CMD);
     await waitFor('CMD to run', () => booted.output().includes('CMD waiting'));
     process.kill(await booted.hostPid(), signal);

@@ -66,7 +66,12 @@ test.serial('podman stop on a container without CMD: services stop in reverse, c
 });
 
 test.serial('podman: a failing cont-init under S6_BEHAVIOUR_IF_STAGE2_FAILS=2 stops the container with exit code 1', (t) => {
-  const { code, output } = run('stage2', overlayImage('failing-init'), ['-e', 'S6_BEHAVIOUR_IF_STAGE2_FAILS=2'], ['sh', '-c', 'echo CMD ran; exit 5']);
+  const { code, output } = run(
+    'stage2',
+    overlayImage('failing-init'),
+    ['-e', 'S6_BEHAVIOUR_IF_STAGE2_FAILS=2'],
+    ['sh', '-c', 'echo CMD ran; exit 5'],
+  );
   t.is(code, 1, output);
   t.regex(output, /stopping the container/);
   t.notRegex(output, /CMD ran/);
@@ -77,5 +82,8 @@ test.serial('podman: a failing cont-init under S6_BEHAVIOUR_IF_STAGE2_FAILS=2 st
 test.serial('podman --user 1000 --read-only without a /run of its own: one line saying how to fix it, exit 100', (t) => {
   const { code, output } = run('user-ro-norun', overlayImage('app'), ['--user', '1000:1000', '--read-only'], APP_CMD);
   t.is(code, 100, output);
-  t.is(output, 'nuwa init: error: /run belongs to uid 0 (mode 0755) and uid 1000 cannot write to it: give the container a /run its user can write: `podman run --tmpfs /run:U`, `docker run --tmpfs /run:uid=UID,gid=GID`, or `RUN chown USER /run` in the image\n');
+  t.is(
+    output,
+    'nuwa init: error: /run belongs to uid 0 (mode 0755) and uid 1000 cannot write to it: give the container a /run its user can write: `podman run --tmpfs /run:U`, `docker run --tmpfs /run:uid=UID,gid=GID`, or `RUN chown USER /run` in the image\n',
+  );
 });

@@ -21,7 +21,18 @@ setVerbosity(0);
 function graphOf(needs: Record<string, string[]>, essential: string[] = []): Graph {
   const atoms = new Map<string, Atom>();
   for (const [name, deps] of Object.entries(needs)) {
-    const def = { name, type: 'oneshot', dir: `/x/${name}`, contents: [], dependencies: deps, timeoutUp: 0, timeoutDown: 0, essential: essential.includes(name), consumerFor: [], notifies: false } as ServiceDefinition;
+    const def = {
+      name,
+      type: 'oneshot',
+      dir: `/x/${name}`,
+      contents: [],
+      dependencies: deps,
+      timeoutUp: 0,
+      timeoutDown: 0,
+      essential: essential.includes(name),
+      consumerFor: [],
+      notifies: false,
+    } as ServiceDefinition;
     atoms.set(name, { def, needs: new Set(deps), direct: new Set(deps), pipeFrom: false });
   }
   return { atoms, bundles: new Map([['all', new Set(Object.keys(needs))]]) };
@@ -43,7 +54,13 @@ test('engine down(names): what needs them stops first, the rest stays up; essent
   const at = (e: string) => events.indexOf(e);
   t.deepEqual(events.filter((e) => e.endsWith(':end')).sort(), ['down api:end', 'down db:end', 'down web:end']);
   t.true(at('down web:end') < at('down db:begin') && at('down api:end') < at('down db:begin'));
-  t.deepEqual([...manager.state].filter(([, s]) => s === 'up').map(([n]) => n).sort(), ['base', 'keep', 'other']);
+  t.deepEqual(
+    [...manager.state]
+      .filter(([, s]) => s === 'up')
+      .map(([n]) => n)
+      .sort(),
+    ['base', 'keep', 'other'],
+  );
   events.length = 0;
   t.is(await manager.down(['keep']), 0);
   t.deepEqual(events, [], 'down(names) leaves an essential service up');

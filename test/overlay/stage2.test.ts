@@ -10,7 +10,11 @@ import { boot, lineIndex, makeRoot } from './harness';
 
 const CMD = ['sh', '-c', 'echo "CMD ran"; exit 5'];
 /** The same once svc has printed its line (up means started, and CMD's exit stops it, maybe before that line). */
-const CMD_AFTER_SVC = ['sh', '-c', 'i=0; while [ ! -e /run/svc-up ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; echo "CMD ran"; exit 5'];
+const CMD_AFTER_SVC = [
+  'sh',
+  '-c',
+  'i=0; while [ ! -e /run/svc-up ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; echo "CMD ran"; exit 5',
+];
 
 test('S6_BEHAVIOUR_IF_STAGE2_FAILS=0 (default): a failing cont-init script is ignored; the rest boots, CMD decides the exit code', async (t) => {
   const { code, output } = await boot(makeRoot('failing-init'), CMD_AFTER_SVC).finished;
@@ -49,7 +53,8 @@ test('S6_CMD_WAIT_FOR_SERVICES_MAXTIME: a hung cont-init script times the startu
   const root = makeRoot(undefined, {
     'etc/cont-init.d/01-hangs': { content: '#!/bin/sh\necho "hanging"\nexec sleep 1000\n', mode: 0o755 },
   });
-  const { code, output } = await boot(root, CMD, { env: { S6_CMD_WAIT_FOR_SERVICES_MAXTIME: '1500', S6_BEHAVIOUR_IF_STAGE2_FAILS: '2' } }).finished;
+  const { code, output } = await boot(root, CMD, { env: { S6_CMD_WAIT_FOR_SERVICES_MAXTIME: '1500', S6_BEHAVIOUR_IF_STAGE2_FAILS: '2' } })
+    .finished;
   t.is(code, 2, output);
   t.regex(output, /timed out after 1500 ms \(S6_CMD_WAIT_FOR_SERVICES_MAXTIME\); not up yet: .*legacy-cont-init/);
   t.notRegex(output, /CMD ran/);
@@ -69,7 +74,9 @@ test('S6_STAGE2_HOOK runs first; under policy 2 its failure ends the container w
     'etc/cont-init.d/01-init': { content: '#!/bin/sh\necho "cont-init ran"\n', mode: 0o755 },
     'etc/s6-overlay/hook': { content: '#!/bin/sh\necho "hook: $1"\nexit 4\n', mode: 0o755 },
   };
-  const failing = await boot(makeRoot(undefined, files), CMD, { env: { S6_STAGE2_HOOK: '/etc/s6-overlay/hook arg', S6_BEHAVIOUR_IF_STAGE2_FAILS: '2' } }).finished;
+  const failing = await boot(makeRoot(undefined, files), CMD, {
+    env: { S6_STAGE2_HOOK: '/etc/s6-overlay/hook arg', S6_BEHAVIOUR_IF_STAGE2_FAILS: '2' },
+  }).finished;
   t.is(failing.code, 4, failing.output);
   t.regex(failing.output, /hook: arg\n/);
   t.notRegex(failing.output, /cont-init ran|CMD ran/);

@@ -62,7 +62,10 @@ test('S6_CATCHALL_USER=app: the catch-all logger runs as that account, and the l
   const logger = await waitFor('the catch-all logger', () => catchAllLogger(nuwa));
   t.is(uidOf(logger), APP_UID);
   const current = path.join(booted.run, 'uncaught-logs/current');
-  await waitFor('the boot in the catch-all log', () => fs.existsSync(current) && fs.readFileSync(current, 'utf8').includes('cont-init hello\n'));
+  await waitFor(
+    'the boot in the catch-all log',
+    () => fs.existsSync(current) && fs.readFileSync(current, 'utf8').includes('cont-init hello\n'),
+  );
   t.is(fs.statSync(current).uid, APP_UID);
   process.kill(nuwa, 'SIGTERM');
   const { code, output } = await booted.finished;
@@ -87,7 +90,12 @@ test('S6_CATCHALL_USER naming an account that cannot enter /run (mode 700): a wa
   const nuwa = await booted.hostPid();
   const logger = await waitFor('the catch-all logger', () => catchAllLogger(nuwa));
   t.is(uidOf(logger), 0);
-  await waitFor('the boot in the log', () => fs.existsSync(path.join(booted.run, 'uncaught-logs/current')) && fs.readFileSync(path.join(booted.run, 'uncaught-logs/current'), 'utf8').includes('cont-init hello'));
+  await waitFor(
+    'the boot in the log',
+    () =>
+      fs.existsSync(path.join(booted.run, 'uncaught-logs/current')) &&
+      fs.readFileSync(path.join(booted.run, 'uncaught-logs/current'), 'utf8').includes('cont-init hello'),
+  );
   process.kill(nuwa, 'SIGTERM');
   const { code, output } = await booted.finished;
   t.is(code, 0, output);
@@ -115,7 +123,9 @@ test('S6_CMD_USE_TERMINAL=1 with S6_LOGGING=2 on a terminal: CMD writes to the t
 });
 
 test('S6_CMD_USE_TERMINAL=1 without a terminal: CMD still goes to the logger (s6-overlay only redirects to a tty on stdin)', async (t) => {
-  const booted = boot(makeRoot(undefined, HELLO), ['sh', '-c', 'echo "CMD line"; exit 3'], { env: { S6_LOGGING: '2', S6_CMD_USE_TERMINAL: '1' } });
+  const booted = boot(makeRoot(undefined, HELLO), ['sh', '-c', 'echo "CMD line"; exit 3'], {
+    env: { S6_LOGGING: '2', S6_CMD_USE_TERMINAL: '1' },
+  });
   const { code, output } = await booted.finished;
   t.is(code, 3, output);
   t.is(output, '');

@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { nuwaBinary, requireCommand, tempDir } from '../helpers';
 
-const run = (file: string, args: string[], env: NodeJS.ProcessEnv = { PATH: process.env.PATH }) => spawnSync(file, args, { encoding: 'utf8', env });
+const run = (file: string, args: string[], env: NodeJS.ProcessEnv = { PATH: process.env.PATH }) =>
+  spawnSync(file, args, { encoding: 'utf8', env });
 
 test('s6-setuidgid: the same identity as Debian s6-setuidgid, by name and by uid:gid', (t) => {
   const real = requireCommand('s6-setuidgid', 's6');

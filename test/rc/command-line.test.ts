@@ -25,7 +25,13 @@ test('the lexer splits words exactly as execlineb does', (t) => {
     // printf prints each word it is given between brackets: what execlineb passed it, as nuwa's lexer would.
     const real = spawnSync(execlineb, ['-P', '-c', `/usr/bin/printf "[%s]" ${line}`], { encoding: 'utf8' });
     t.is(real.status, 0, `${line}: ${real.stderr}`);
-    t.is(lex(line).words.map((w) => `[${w}]`).join(''), real.stdout, JSON.stringify(line));
+    t.is(
+      lex(line)
+        .words.map((w) => `[${w}]`)
+        .join(''),
+      real.stdout,
+      JSON.stringify(line),
+    );
   }
 });
 

@@ -90,7 +90,9 @@ test('pipelines: the producer needs its consumer; pipeline-name makes a bundle; 
     'app-log': { type: 'longrun', files: { 'consumer-for': 'app\n' } },
     lonely: { type: 'longrun', files: { 'producer-for': 'app-log\n' } },
   });
-  t.deepEqual(messages(problems), ["app-log/consumer-for: 'lonely' says it produces for 'app-log', but app-log/consumer-for does not name it"]);
+  t.deepEqual(messages(problems), [
+    "app-log/consumer-for: 'lonely' says it produces for 'app-log', but app-log/consumer-for does not name it",
+  ]);
   t.true(graph.atoms.get('app')?.needs.has('app-log'));
   t.is(graph.atoms.get('app')?.pipeTo, 'app-log');
   t.true(graph.atoms.get('app-log')?.pipeFrom);
@@ -161,7 +163,12 @@ test('the engine starts independent services together, each after its needs, and
 
 test('a failure stops only what depends on it; s6-rc exit code 1; what never started is not stopped', async (t) => {
   const { events, upCode } = await change(
-    { base: { type: 'oneshot' }, db: { type: 'longrun', deps: ['base'] }, web: { type: 'longrun', deps: ['db'] }, other: { type: 'oneshot' } },
+    {
+      base: { type: 'oneshot' },
+      db: { type: 'longrun', deps: ['base'] },
+      web: { type: 'longrun', deps: ['db'] },
+      other: { type: 'oneshot' },
+    },
     ['db'],
   );
   t.is(upCode, 1);

@@ -21,8 +21,9 @@ test('start: a plain service, a service with a down file, a logged service', asy
     },
     loggers: ['logged'],
     async steps(trial) {
-      await trial.until('plain, logged and its logger up; held supervised', () =>
-        ['plain', 'logged', 'logged/log'].every((s) => trial.count(s, 'u') === 1) && trial.events('held') === 's',
+      await trial.until(
+        'plain, logged and its logger up; held supervised',
+        () => ['plain', 'logged', 'logged/log'].every((s) => trial.count(s, 'u') === 1) && trial.events('held') === 's',
       );
       await trial.until('the logger got the first line', () => trial.logged('logged') !== '');
       await trial.snapshot('started');
@@ -90,7 +91,10 @@ test('the down file: -u -d -U -D -Q -O and what s6-svstat says about "normally u
       trial.svc('held', '-U');
       await trial.until('held up again', () => trial.count('held', 'u') === 3);
       trial.svc('held', '-Q');
-      await trial.until('-Q recorded', () => trial.fields('held')['normallyup'] === 'false' && trial.fields('held')['wantedup'] === 'false');
+      await trial.until(
+        '-Q recorded',
+        () => trial.fields('held')['normallyup'] === 'false' && trial.fields('held')['wantedup'] === 'false',
+      );
       await trial.snapshot('-Q: still up, want down, down file created');
       trial.svc('held', '-U');
       await trial.until('-U recorded', () => trial.fields('held')['wantedup'] === 'true');

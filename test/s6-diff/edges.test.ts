@@ -122,7 +122,11 @@ test('readiness: bytes before the newline are ignored; EOF without a newline nev
 test('svscanctl -t: services and loggers stopped, the logger gets the last line, .s6-svscan/finish runs', async (t) => {
   const result = await differential({
     services: {
-      talker: { run: journaled(`trap 'echo "talker: bye"; exit 0' TERM\necho "talker: hello"\nwhile :; do sleep 1; done`), finish: journaledFinish(), log: catLogger('talker') },
+      talker: {
+        run: journaled(`trap 'echo "talker: bye"; exit 0' TERM\necho "talker: hello"\nwhile :; do sleep 1; done`),
+        finish: journaledFinish(),
+        log: catLogger('talker'),
+      },
     },
     loggers: ['talker'],
     shellServices: ['talker'],

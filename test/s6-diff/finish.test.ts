@@ -54,7 +54,9 @@ test('a finish that hangs past timeout-finish is killed, and the service restart
 test('max-death-tally keeps the newest deaths only; finish sees the exit code', async (t) => {
   // run fails three times, then stays up: the tally must hold the last two failures (and s6-svdt must read it).
   const count = rootPath('crashy-count');
-  const run = journaled(`n=$(cat ${count} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${count}\n[ $n -le 3 ] && exit 7\nexec sleep 100051`);
+  const run = journaled(
+    `n=$(cat ${count} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${count}\n[ $n -le 3 ] && exit 7\nexec sleep 100051`,
+  );
   const result = await differential({
     services: { crashy: { run, finish: journaledFinish(), files: { 'max-death-tally': '2\n' } } },
     async steps(trial) {

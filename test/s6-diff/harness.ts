@@ -249,7 +249,11 @@ export class Trial {
 
   line(service: string): string {
     const r = run('s6-svstat', [this.dir(service)]);
-    return (r.status === 0 ? r.stdout : r.stderr).trim().replace(/\(pid \d+\)/, '(pid N)').replace(/\d+ seconds/g, 'N seconds').replaceAll(this.root, '<root>');
+    return (r.status === 0 ? r.stdout : r.stderr)
+      .trim()
+      .replace(/\(pid \d+\)/, '(pid N)')
+      .replace(/\d+ seconds/g, 'N seconds')
+      .replaceAll(this.root, '<root>');
   }
 
   events(service: string): string {
@@ -266,7 +270,10 @@ export class Trial {
 
   journal(service: string): string[] {
     try {
-      return fs.readFileSync(this.journalFile(service), 'utf8').split('\n').filter((l) => l !== '');
+      return fs
+        .readFileSync(this.journalFile(service), 'utf8')
+        .split('\n')
+        .filter((l) => l !== '');
     } catch {
       return [];
     }
@@ -294,7 +301,10 @@ export class Trial {
     for (const pid of this.scanner?.tree() ?? []) {
       let argv: string[];
       try {
-        argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').filter((a) => a !== '');
+        argv = fs
+          .readFileSync(`/proc/${pid}/cmdline`, 'latin1')
+          .split('\0')
+          .filter((a) => a !== '');
       } catch {
         continue;
       }
@@ -306,11 +316,7 @@ export class Trial {
 
   /** Waits for a condition on what the user sees; the message names the trial so a failure says which side hung. */
   until(what: string, check: () => boolean): Promise<boolean> {
-    return waitFor(
-      `${this.kind} (driven by ${this.driver} tools): ${what}`,
-      check,
-      { timeoutMs: 30_000 },
-    );
+    return waitFor(`${this.kind} (driven by ${this.driver} tools): ${what}`, check, { timeoutMs: 30_000 });
   }
 
   /**
@@ -318,8 +324,9 @@ export class Trial {
    * `u` only means run was spawned: a signal sent before the script's first line would kill it unjournaled.
    */
   untilStarted(service: string, starts: number): Promise<boolean> {
-    return this.until(`${service} started ${starts} times, each journaled`, () =>
-      this.count(service, 'u') === starts && this.journal(service).filter((l) => l.startsWith('run ')).length === starts,
+    return this.until(
+      `${service} started ${starts} times, each journaled`,
+      () => this.count(service, 'u') === starts && this.journal(service).filter((l) => l.startsWith('run ')).length === starts,
     );
   }
 
@@ -347,11 +354,22 @@ export class Trial {
    * Records every observable of every listed service (default: all) under `label`, once they are settled.
    * `inRunScript` names services legitimately still inside their run script at this point (blocked on a trigger).
    */
-  async snapshot(label: string, notes: Record<string, string> = {}, services = [...this.listeners.keys()], inRunScript: string[] = []): Promise<Snapshot> {
+  async snapshot(
+    label: string,
+    notes: Record<string, string> = {},
+    services = [...this.listeners.keys()],
+    inRunScript: string[] = [],
+  ): Promise<Snapshot> {
     await this.settle(services.filter((s) => !inRunScript.includes(s)));
     const snap: Snapshot = { label, services: {}, processes: this.processes(), logged: {}, notes };
     for (const name of services) {
-      snap.services[name] = { fields: this.fields(name), line: this.line(name), events: this.events(name), journal: this.journal(name), deaths: this.deaths(name) };
+      snap.services[name] = {
+        fields: this.fields(name),
+        line: this.line(name),
+        events: this.events(name),
+        journal: this.journal(name),
+        deaths: this.deaths(name),
+      };
     }
     for (const name of this.scenario.loggers ?? []) snap.logged[name] = this.logged(name);
     this.snapshots.push(snap);
@@ -367,13 +385,19 @@ export interface DiffResult {
 }
 
 /** Runs one trial; a failure carries the scanner's output and the snapshots taken so far. */
-export async function runTrial(kind: ScannerKind, driver: Driver, scenario: Scenario): Promise<{ snapshots: Snapshot[]; output: string } | Error> {
+export async function runTrial(
+  kind: ScannerKind,
+  driver: Driver,
+  scenario: Scenario,
+): Promise<{ snapshots: Snapshot[]; output: string } | Error> {
   const trial = new Trial(kind, driver, scenario);
   try {
     return { snapshots: await trial.runSteps(), output: trial.output() };
   } catch (err) {
     const e = err as Error;
-    return new Error(`${e.message}\n--- ${kind} scanner output ---\n${trial.output()}\n--- snapshots so far ---\n${JSON.stringify(trial.snapshots, null, 1)}`);
+    return new Error(
+      `${e.message}\n--- ${kind} scanner output ---\n${trial.output()}\n--- snapshots so far ---\n${JSON.stringify(trial.snapshots, null, 1)}`,
+    );
   }
 }
 
@@ -381,7 +405,8 @@ export async function runTrial(kind: ScannerKind, driver: Driver, scenario: Scen
 export async function differential(scenario: Scenario, driver: Driver = 's6'): Promise<DiffResult> {
   const [a, b] = await Promise.all([runTrial('s6', driver, scenario), runTrial('nuwa', driver, scenario)]);
   if (a instanceof Error) throw new Error(`the s6 side of the scenario failed (a harness bug, or the scenario is wrong): ${a.message}`);
-  if (b instanceof Error) throw new Error(`nuwa diverged (s6 side completed): ${b.message}\n--- s6 snapshots ---\n${JSON.stringify(a.snapshots, null, 1)}`);
+  if (b instanceof Error)
+    throw new Error(`nuwa diverged (s6 side completed): ${b.message}\n--- s6 snapshots ---\n${JSON.stringify(a.snapshots, null, 1)}`);
   return { s6: a.snapshots, nuwa: b.snapshots, outputs: { s6: a.output, nuwa: b.output } };
 }
 
@@ -400,7 +425,8 @@ export function nuwaExpected(s6: Snapshot): Snapshot {
 
 export function normalizeNuwa(nuwa: Snapshot): Snapshot {
   const copy = structuredClone(nuwa);
-  for (const obs of Object.values(copy.services)) obs.journal = obs.journal.map((l) => l.replace(/^(finish \S+ \S+ \S+) \d+$/, '$1 <pgid>'));
+  for (const obs of Object.values(copy.services))
+    obs.journal = obs.journal.map((l) => l.replace(/^(finish \S+ \S+ \S+) \d+$/, '$1 <pgid>'));
   copy.processes = copy.processes.map((p) => p.replace(/(\.\/finish \S+ \S+ \S+) \d+$/, '$1 <pgid>'));
   return copy;
 }

@@ -41,7 +41,9 @@ test('notification-fd: up, then ready when run writes a newline; s6-svwait -U an
 
 test('the logger pipe survives restarts of the service and of the logger, and keeps what was written meanwhile', async (t) => {
   const count = rootPath('talker-count');
-  const run = journaled(`n=$(( $(cat ${count} 2>/dev/null || echo 0) + 1 )); echo $n > ${count}\necho "talker start $n"\nexec sleep 100071`);
+  const run = journaled(
+    `n=$(( $(cat ${count} 2>/dev/null || echo 0) + 1 )); echo $n > ${count}\necho "talker start $n"\nexec sleep 100071`,
+  );
   const result = await differential({
     services: { talker: { run, log: catLogger('talker') } },
     loggers: ['talker'],
@@ -58,7 +60,10 @@ test('the logger pipe survives restarts of the service and of the logger, and ke
       trial.svc('talker', '-k');
       await trial.until(
         'talker restarted while its logger is down, and done writing',
-        () => trial.count('talker', 'u') === 3 && trial.processes().includes('sleep 100071') && !trial.processes().includes('/bin/sh ./run talker'),
+        () =>
+          trial.count('talker', 'u') === 3 &&
+          trial.processes().includes('sleep 100071') &&
+          !trial.processes().includes('/bin/sh ./run talker'),
       );
       await trial.snapshot('a line waits in the pipe');
       trial.svc('talker/log', '-u');

@@ -31,7 +31,10 @@ async function gapAfterDeath(kind: ScannerKind, how: 'svc -k' | 'exits by itself
     services: { a: { run: journaled('read x < @ROOT@/go\nexit 3') } },
     prepare: (t) => t.makeTrigger('go'),
     async steps(t) {
-      await t.until('a up for a second', () => t.count('a', 'u') === 1 && Number(svstatFields(t.dir('a'), ['updownfor'])['updownfor']) >= 1);
+      await t.until(
+        'a up for a second',
+        () => t.count('a', 'u') === 1 && Number(svstatFields(t.dir('a'), ['updownfor'])['updownfor']) >= 1,
+      );
       if (how === 'svc -k') t.svc('a', '-k');
       else t.trigger('go');
       await t.until('a restarted', () => t.count('a', 'u') === 2);
@@ -66,7 +69,10 @@ test('a crash loop: nuwa backs off 1 s, 2 s, 4 s between starts (s6: 1 s each ti
     }).runSteps();
   await Promise.all([loop('s6'), loop('nuwa')]);
   t.log(`time between deaths: s6 ${gaps.s6.join(', ')} ms; nuwa ${gaps.nuwa.join(', ')} ms`);
-  t.true(gaps.s6.every((g) => g >= 1000), 's6 waits at least 1 s each time');
+  t.true(
+    gaps.s6.every((g) => g >= 1000),
+    's6 waits at least 1 s each time',
+  );
   const [first, second, third] = gaps.nuwa as [number, number, number];
   t.true(first >= 1000 && second >= 2000 && third >= 4000, `nuwa backs off 1 s, 2 s, 4 s (measured ${gaps.nuwa.join(', ')} ms)`);
 });

@@ -24,16 +24,26 @@ test('a service added while running starts after a rescan; one removed is stoppe
       // written elsewhere, then moved in whole: nuwa's watcher must not find it half-written (no log/ yet, or before
       // our event listener subscribed)
       const staged = path.join(trial.root, 'second.staged');
-      trial.addService('second', { run: journaled('echo second says hi\nexec sleep 100082'), finish: journaledFinish(), log: catLogger('second') }, staged);
+      trial.addService(
+        'second',
+        { run: journaled('echo second says hi\nexec sleep 100082'), finish: journaledFinish(), log: catLogger('second') },
+        staged,
+      );
       fs.renameSync(staged, trial.dir('second'));
       trial.svscanctl('-a');
-      await trial.until('second and its logger up, its line logged', () => trial.count('second', 'u') === 1 && trial.logged('second') !== '');
+      await trial.until(
+        'second and its logger up, its line logged',
+        () => trial.count('second', 'u') === 1 && trial.logged('second') !== '',
+      );
       await trial.snapshot('second added: it and its logger run');
 
       // A name starting with '.' is not a service: the scanner sees second gone (the dir, and our listeners, stay).
       trial.moveService('second', '.second-removed');
       trial.svscanctl('-a', '-n');
-      await trial.until('second and its logger stopped, their supervisors gone', () => trial.count('second', 'x') === 1 && trial.count('second/log', 'x') === 1);
+      await trial.until(
+        'second and its logger stopped, their supervisors gone',
+        () => trial.count('second', 'x') === 1 && trial.count('second/log', 'x') === 1,
+      );
       await trial.snapshot('second removed: stopped, finish ran, supervisors exited', {}, ['first', 'second', 'second/log']);
     },
   });

@@ -58,7 +58,10 @@ export const EVERY_LETTER: Scenario = {
 
     trial.svc('a', '-x');
     trial.svc('a', '-d');
-    await trial.until('the supervisor of a exited and was started again', () => trial.count('a', 'x') === 1 && trial.count('a', 'u') === starts + 1);
+    await trial.until(
+      'the supervisor of a exited and was started again',
+      () => trial.count('a', 'x') === 1 && trial.count('a', 'u') === starts + 1,
+    );
     await trial.snapshot('-x then -d: supervisor exits once a is down, the scanner starts a new one');
   },
 };

@@ -75,7 +75,16 @@ test('nuwa svstat --json and the table of a scan dir agree with s6-svstat', asyn
   const tree = await s6Tree(t);
   const one = JSON.parse(nuwa(['svstat', '--json', tree.dir('notif')]).stdout) as Record<string, unknown>;
   const s6 = svstatFields(tree.dir('notif'), ['up', 'wantedup', 'normallyup', 'ready', 'paused', 'pid']);
-  t.like(one, { service: tree.dir('notif'), supervised: true, up: true, wantedUp: true, normallyUp: true, ready: true, paused: false, pid: Number(s6['pid']) });
+  t.like(one, {
+    service: tree.dir('notif'),
+    supervised: true,
+    up: true,
+    wantedUp: true,
+    normallyUp: true,
+    ready: true,
+    paused: false,
+    pid: Number(s6['pid']),
+  });
 
   // NUWA_SCANDIR and no argument: the table of every service and logger.
   const table = nuwa(['svstat'], { NUWA_SCANDIR: tree.scandir });
@@ -91,7 +100,10 @@ test('nuwa svstat --json and the table of a scan dir agree with s6-svstat', asyn
 
   // The scan dir as an argument, as JSON: one object per service, as s6-svstat sees each.
   const all = JSON.parse(nuwa(['svstat', '--json', tree.scandir]).stdout) as Array<{ service: string; up: boolean; pid: number | null }>;
-  t.deepEqual(all.map((s) => s.service), ['held', 'notif', 'paused', 'plain', 'plain/log', 'stopped']);
+  t.deepEqual(
+    all.map((s) => s.service),
+    ['held', 'notif', 'paused', 'plain', 'plain/log', 'stopped'],
+  );
   for (const entry of all) {
     const fields = svstatFields(tree.dir(entry.service), ['up', 'pid']);
     t.is(fields.up, String(entry.up), `${entry.service} up`);
@@ -170,7 +182,10 @@ test('nuwa svwait: the exit codes of s6-svwait on the same situations', async (t
   const listeners = () => fs.readdirSync(path.join(tree.dir('perm'), 'event')).filter((f) => f.startsWith('ftrig1')).length;
   const restart = both(['-t', '30000', '-r', tree.dir('notif')]);
   const failure = both(['-t', '30000', '-U', tree.dir('perm')]);
-  await waitFor('four waiters subscribed', () => listeners() === 2 && fs.readdirSync(path.join(tree.dir('notif'), 'event')).filter((f) => f.startsWith('ftrig1')).length === 2);
+  await waitFor(
+    'four waiters subscribed',
+    () => listeners() === 2 && fs.readdirSync(path.join(tree.dir('notif'), 'event')).filter((f) => f.startsWith('ftrig1')).length === 2,
+  );
   run('s6-svc', ['-r', tree.dir('notif')]);
   run('s6-svc', ['-u', tree.dir('perm')]);
   t.deepEqual(await Promise.all(restart), ['0', '0'], '-r: down, then up again');
@@ -182,10 +197,14 @@ test('nuwa svwait: the exit codes of s6-svwait on the same situations', async (t
   ]) {
     t.is(nuwa(['svc', ...args]).status, run('s6-svc', args).status, `svc ${args.join(' ')}`);
   }
-  t.deepEqual(await Promise.all(failure), [
-    '1 s6-svwait: fatal: some services reported permanent failure or their supervisor died',
-    '1 nuwa svwait: 1 service(s) reported permanent failure or their supervisor died',
-  ], '-U on a service whose finish exits 125: one permanent failure');
+  t.deepEqual(
+    await Promise.all(failure),
+    [
+      '1 s6-svwait: fatal: some services reported permanent failure or their supervisor died',
+      '1 nuwa svwait: 1 service(s) reported permanent failure or their supervisor died',
+    ],
+    '-U on a service whose finish exits 125: one permanent failure',
+  );
 });
 
 test('bad input: one clear line and the exit codes of the s6 tools', async (t) => {
@@ -230,7 +249,10 @@ test('bad input: one clear line and the exit codes of the s6 tools', async (t) =
   const ours = nuwa(['svstat', tree.dir('held')]);
   t.is(ours.status, 111);
   t.is(run('s6-svstat', [tree.dir('held')]).status, 111);
-  t.regex(ours.stderr.trim(), /^nuwa svstat: unable to read status for \S+held: \S+held\/supervise\/status: status is 7 bytes, expected 35$/);
+  t.regex(
+    ours.stderr.trim(),
+    /^nuwa svstat: unable to read status for \S+held: \S+held\/supervise\/status: status is 7 bytes, expected 35$/,
+  );
   // 50 bytes: s6-svstat reads the first 35 and prints nonsense; nuwa refuses (deliberate: a torn or foreign file).
   fs.writeFileSync(status, Buffer.alloc(50, 0x41));
   t.is(nuwa(['svstat', tree.dir('held')]).status, 111);

@@ -32,7 +32,10 @@ test('a service-state listener that throws costs nothing: the service still star
     t.is(await within(scanner.stop('terminate'), 20_000), 'done');
     stopped = true;
     t.true(calls >= 3, `listener called ${calls} times`);
-    t.true(logged.some((line) => /svc: internal error during announce, survived: Error: a bug in a listener/.test(line)), logged.join('\n'));
+    t.true(
+      logged.some((line) => /svc: internal error during announce, survived: Error: a bug in a listener/.test(line)),
+      logged.join('\n'),
+    );
   } finally {
     if (!stopped) await within(scanner.stop('quit'), 20_000);
   }

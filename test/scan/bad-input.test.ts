@@ -70,7 +70,10 @@ test('garbage notification-fd: one warning, the service runs without readiness',
   try {
     await waitUp(path.join(scandir, 'g'), true);
     t.is(run('s6-svc', ['-r', path.join(scandir, 'g')]).status, 0);
-    await waitFor('a restart', () => readDeathTally(path.join(scandir, 'g')).length === 1 && svstatFields(path.join(scandir, 'g'), ['up'])['up'] === 'true');
+    await waitFor(
+      'a restart',
+      () => readDeathTally(path.join(scandir, 'g')).length === 1 && svstatFields(path.join(scandir, 'g'), ['up'])['up'] === 'true',
+    );
     t.is(linesMatching(await settledOutput(scanner), /g: invalid notification-fd "three"/).length, 1, scanner.output());
   } finally {
     await scanner.stop();
@@ -112,7 +115,10 @@ test('a service directory deleted under a running service: that service is stopp
     const doomedPid = Number(svstatFields(path.join(scandir, 'doomed'), ['pid'])['pid']);
     const otherPid = svstatFields(path.join(scandir, 'other'), ['pid'])['pid'];
     fs.rmSync(path.join(scandir, 'doomed'), { recursive: true, force: true });
-    await waitFor('the deleted service to be stopped', () => !fs.existsSync(`/proc/${doomedPid}/stat`) || fs.readFileSync(`/proc/${doomedPid}/stat`, 'latin1').includes(') Z'));
+    await waitFor(
+      'the deleted service to be stopped',
+      () => !fs.existsSync(`/proc/${doomedPid}/stat`) || fs.readFileSync(`/proc/${doomedPid}/stat`, 'latin1').includes(') Z'),
+    );
     await waitFor('the log line', () => /doomed: .* is no longer in the scan dir: stopping it/.test(scanner.output()));
     t.is(linesMatching(await settledOutput(scanner), /doomed/).length, 1, scanner.output());
     t.is(svstatFields(path.join(scandir, 'other'), ['pid'])['pid'], otherPid);

@@ -42,7 +42,11 @@ test('logger pipe: lines wait in the pipe while the logger restarts, and survive
     t.true(byInstance.size >= 2);
     for (const [pid, seq] of byInstance) {
       // in order, none lost, none twice — across every logger restart
-      t.deepEqual(seq, Array.from({ length: seq.length }, (_, i) => i + 1), `instance ${pid}`);
+      t.deepEqual(
+        seq,
+        Array.from({ length: seq.length }, (_, i) => i + 1),
+        `instance ${pid}`,
+      );
       const wrote = Number(fs.readFileSync(path.join(scratch, `count.${pid}`), 'utf8'));
       t.true(seq.length >= wrote - 1, `instance ${pid}: received ${seq.length} of ${wrote}`); // a kill may fall between the two echos
     }
@@ -167,7 +171,12 @@ test('a watcher that cannot be set up (no inotify instance left): one warning sa
   t.teardown(() => killTree(scanner.pid as number));
   await waitUp(path.join(scandir, 'a'), true);
   await waitFor('the warning', () => stderr.includes('cannot watch'));
-  t.regex(stderr, new RegExp(`warning: cannot watch ${scandir} \\(EMFILE[^)]*\\): new and removed services are picked up only on s6-svscanctl -a/-n, SIGALRM, SIGHUP or svscan -t\\n`));
+  t.regex(
+    stderr,
+    new RegExp(
+      `warning: cannot watch ${scandir} \\(EMFILE[^)]*\\): new and removed services are picked up only on s6-svscanctl -a/-n, SIGALRM, SIGHUP or svscan -t\\n`,
+    ),
+  );
   writeService(path.join(scandir, 'b'), { run: 'exec sleep 1000' });
   t.is(run('s6-svscanctl', ['-a', scandir]).status, 0);
   await waitUp(path.join(scandir, 'b'), true);

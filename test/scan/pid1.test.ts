@@ -26,7 +26,9 @@ test('nuwa svscan as PID 1: services run, orphans they leave are reaped, s6-svc 
   const scandir = tempDir('nuwa-pid1-');
   const scratch = tempDir();
   // each start leaves 20 orphans behind (re-parented to PID 1, which must reap them)
-  writeService(path.join(scandir, 'orphaner'), { run: `for i in $(seq 20); do sh -c 'sleep 0.05 &'; done\necho started >> ${scratch}/starts\nexec sleep 1000` });
+  writeService(path.join(scandir, 'orphaner'), {
+    run: `for i in $(seq 20); do sh -c 'sleep 0.05 &'; done\necho started >> ${scratch}/starts\nexec sleep 1000`,
+  });
   writeService(path.join(scandir, 'steady'), { run: 'exec sleep 1000' });
   const child = spawnInPidNamespace([nuwaBinary(), 'svscan', scandir]);
   let output = '';
@@ -71,7 +73,7 @@ test('nuwa init without CMD as PID 1 supervises $NUWA_SCANDIR; SIGTERM takes ser
   t.is(fs.readFileSync(path.join(scratch, 'finish'), 'utf8'), 'finish 256 15\n');
 });
 
-test('nuwa init CMD with $NUWA_SCANDIR: services run beside CMD; CMD\'s exit stops them (and their loggers drain) and is the exit code', async (t) => {
+test("nuwa init CMD with $NUWA_SCANDIR: services run beside CMD; CMD's exit stops them (and their loggers drain) and is the exit code", async (t) => {
   const scandir = tempDir('nuwa-pid1-');
   const scratch = tempDir();
   writeService(path.join(scandir, 'worker'), {
@@ -115,7 +117,7 @@ test('nuwa init without CMD as PID 1: a service that ignores SIGTERM does not ho
   }
 });
 
-test('nuwa init --plain with $NUWA_SCANDIR: tini\'s job only; the scan dir is left alone and CMD\'s code is the exit code', async (t) => {
+test("nuwa init --plain with $NUWA_SCANDIR: tini's job only; the scan dir is left alone and CMD's code is the exit code", async (t) => {
   const scandir = tempDir('nuwa-pid1-');
   const scratch = tempDir();
   writeService(path.join(scandir, 'web'), { run: `echo started >> ${scratch}/starts\nexec sleep 1000` });

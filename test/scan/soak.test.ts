@@ -50,7 +50,10 @@ test(`${RESTARTS} crash-restarts of a logged service with readiness and finish: 
     const from = count();
     await waitFor(`${RESTARTS} more restarts`, () => count() >= from + RESTARTS, { timeoutMs: 10 * 60_000, intervalMs: 250 });
     const after = await settledFds();
-    t.true(after.length <= before.length, `before (${before.length}): ${before.sort().join(' ')}\nafter (${after.length}): ${after.sort().join(' ')}`);
+    t.true(
+      after.length <= before.length,
+      `before (${before.length}): ${before.sort().join(' ')}\nafter (${after.length}): ${after.sort().join(' ')}`,
+    );
     t.is(scanner.process.exitCode, null);
   } finally {
     await scanner.stop();

@@ -13,7 +13,10 @@ import { readDeathTally } from '../../supervisor/src/wire/death-tally';
 import { killTree, nuwaBinary, tempDir, waitFor } from '../helpers';
 import { run, s6svok, startScanner, svstatFields, waitUp, writeService, type Scanner } from '../helpers/s6';
 
-async function withScanner(services: Record<string, Parameters<typeof writeService>[1]>, body: (s: Scanner, dir: (name: string) => string) => Promise<void>) {
+async function withScanner(
+  services: Record<string, Parameters<typeof writeService>[1]>,
+  body: (s: Scanner, dir: (name: string) => string) => Promise<void>,
+) {
   const scandir = tempDir('nuwa-svscan-');
   for (const [name, spec] of Object.entries(services)) writeService(path.join(scandir, name), spec);
   const scanner = await startScanner('nuwa', scandir);
@@ -30,7 +33,12 @@ test('start, s6-svok, s6-svstat fields; -d, -u, -o and the down file as s6-svsta
   await withScanner({ a: { run: 'exec sleep 1000' }, b: { run: 'exec sleep 1000', files: { down: '' } } }, async (_s, dir) => {
     await waitUp(dir('a'), true);
     t.true(s6svok(dir('a')));
-    t.deepEqual(svstatFields(dir('a'), ['up', 'wantedup', 'normallyup', 'ready']), { up: 'true', wantedup: 'true', normallyup: 'true', ready: 'false' });
+    t.deepEqual(svstatFields(dir('a'), ['up', 'wantedup', 'normallyup', 'ready']), {
+      up: 'true',
+      wantedup: 'true',
+      normallyup: 'true',
+      ready: 'false',
+    });
     t.deepEqual(svstatFields(dir('b'), ['up', 'wantedup', 'normallyup']), { up: 'false', wantedup: 'false', normallyup: 'false' });
     t.regex(run('s6-svstat', [dir('b')]).stdout, /^down \(exitcode 0\) \d+ seconds, ready \d+ seconds\n$/); // s6 2.11's very words
 
@@ -67,7 +75,10 @@ test('-r and -k restart a long-running service; the new instance is a new proces
       return pid > 0 && pid !== second;
     });
     t.deepEqual(
-      run('s6-svdt', [dir('a')]).stdout.trim().split('\n').map((l) => l.replace(/^@\S+ /, '')),
+      run('s6-svdt', [dir('a')])
+        .stdout.trim()
+        .split('\n')
+        .map((l) => l.replace(/^@\S+ /, '')),
       ['signal SIGTERM', 'signal SIGKILL'],
     );
   });
@@ -109,7 +120,10 @@ test('a finish that hangs past timeout-finish is SIGKILLed, with one warning, an
         const s = readStatus(dir('slow'));
         return s.finishing && s.pid !== 0 ? s.pid : 0;
       });
-      await waitFor('finish to be killed', () => !fs.existsSync(`/proc/${finishPid}/cmdline`) || fs.readFileSync(`/proc/${finishPid}/stat`, 'latin1').includes(') Z'));
+      await waitFor(
+        'finish to be killed',
+        () => !fs.existsSync(`/proc/${finishPid}/cmdline`) || fs.readFileSync(`/proc/${finishPid}/stat`, 'latin1').includes(') Z'),
+      );
       await waitFor('run to start again', () => fs.readFileSync(starts, 'utf8').split('\n').length >= 3);
       await waitFor('the warning', () => /slow: finish still running after timeout-finish \(300 ms\): SIGKILL/.test(scanner.output()));
       t.pass();
@@ -143,35 +157,44 @@ test('max-death-tally bounds supervise/death_tally (s6-svdt shows the newest rec
     // up 1.1 s per run, so that nuwa restarts at once (no back-off) and the test stays short
     { d: { run: `echo start >> ${starts}\nsleep 1.1; exit 3`, files: { 'max-death-tally': '2\n' } } },
     async (_s, dir) => {
-      await waitFor('three deaths', () => fs.existsSync(starts) && fs.readFileSync(starts, 'utf8').split('\n').length >= 5, { timeoutMs: 30_000 });
-      t.deepEqual(run('s6-svdt', [dir('d')]).stdout.trim().split('\n').map((l) => l.replace(/^@\S+ /, '')), ['exitcode 3', 'exitcode 3']);
+      await waitFor('three deaths', () => fs.existsSync(starts) && fs.readFileSync(starts, 'utf8').split('\n').length >= 5, {
+        timeoutMs: 30_000,
+      });
+      t.deepEqual(
+        run('s6-svdt', [dir('d')])
+          .stdout.trim()
+          .split('\n')
+          .map((l) => l.replace(/^@\S+ /, '')),
+        ['exitcode 3', 'exitcode 3'],
+      );
       t.is(fs.statSync(path.join(dir('d'), 'supervise/death_tally')).size, 28);
     },
   );
 });
 
 test('restart policy: a service that was up ≥ 1 s restarts at once (s6 waits 1 s); a crash loop backs off 1 s, 2 s, 4 s', async (t) => {
-  await withScanner(
-    { long: { run: 'exec sleep 1000' }, loop: { run: 'exit 1' } },
-    async (_s, dir) => {
-      await waitUp(dir('long'), true);
-      await new Promise((resolve) => setTimeout(resolve, 1100)); // let it be up for more than a second
-      t.is(run('s6-svc', ['-k', dir('long')]).status, 0);
-      const tally = await waitFor('the death of long', () => readDeathTally(dir('long'))[0]);
-      const restarted = await waitFor('long to be up again', () => {
-        const s = readStatus(dir('long'));
-        return s.pid !== 0 && s.stamp > tally.at ? s : undefined;
-      });
-      // s6 would wait 1000 ms; nuwa restarts at once (generous bound: well under s6's second)
-      t.true(toMilliseconds(restarted.stamp - tally.at) < 900, `restart took ${toMilliseconds(restarted.stamp - tally.at)} ms`);
+  await withScanner({ long: { run: 'exec sleep 1000' }, loop: { run: 'exit 1' } }, async (_s, dir) => {
+    await waitUp(dir('long'), true);
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // let it be up for more than a second
+    t.is(run('s6-svc', ['-k', dir('long')]).status, 0);
+    const tally = await waitFor('the death of long', () => readDeathTally(dir('long'))[0]);
+    const restarted = await waitFor('long to be up again', () => {
+      const s = readStatus(dir('long'));
+      return s.pid !== 0 && s.stamp > tally.at ? s : undefined;
+    });
+    // s6 would wait 1000 ms; nuwa restarts at once (generous bound: well under s6's second)
+    t.true(toMilliseconds(restarted.stamp - tally.at) < 900, `restart took ${toMilliseconds(restarted.stamp - tally.at)} ms`);
 
-      const deaths = await waitFor('four deaths of loop', () => (readDeathTally(dir('loop')).length >= 4 ? readDeathTally(dir('loop')) : undefined), {
+    const deaths = await waitFor(
+      'four deaths of loop',
+      () => (readDeathTally(dir('loop')).length >= 4 ? readDeathTally(dir('loop')) : undefined),
+      {
         timeoutMs: 30_000,
-      });
-      const gaps = deaths.slice(1, 4).map((d, i) => toMilliseconds(d.at - (deaths[i] as { at: bigint }).at));
-      t.true((gaps[0] as number) >= 1000 && (gaps[1] as number) >= 2000 && (gaps[2] as number) >= 4000, `gaps ${gaps.join(', ')}`);
-    },
-  );
+      },
+    );
+    const gaps = deaths.slice(1, 4).map((d, i) => toMilliseconds(d.at - (deaths[i] as { at: bigint }).at));
+    t.true((gaps[0] as number) >= 1000 && (gaps[1] as number) >= 2000 && (gaps[2] as number) >= 4000, `gaps ${gaps.join(', ')}`);
+  });
 });
 
 test('s6-svc -xd: the supervisor exits once the service is down, and the scanner starts a new supervisor for the still-present service, which starts it again', async (t) => {
@@ -181,12 +204,16 @@ test('s6-svc -xd: the supervisor exits once the service is down, and the scanner
     const listener = run('sh', ['-c', 's6-svc -x -d "$1"', 'sh', dir('a')]);
     t.is(listener.status, 0);
     // a new pid: until -xd is handled, the old supervisor still answers "up" for the old instance
-    await waitFor('a new supervisor that restarts the service', () => s6svok(dir('a')) && svstatFields(dir('a'), ['up'])['up'] === 'true' && pidOf(dir('a')) !== before, { timeoutMs: 20_000 });
+    await waitFor(
+      'a new supervisor that restarts the service',
+      () => s6svok(dir('a')) && svstatFields(dir('a'), ['up'])['up'] === 'true' && pidOf(dir('a')) !== before,
+      { timeoutMs: 20_000 },
+    );
     t.pass();
   });
 });
 
-test('s6-svscanctl -t: services get their down signal, .s6-svscan/finish is exec\'d, nothing is left running', async (t) => {
+test("s6-svscanctl -t: services get their down signal, .s6-svscan/finish is exec'd, nothing is left running", async (t) => {
   const scandir = tempDir('nuwa-svscan-');
   const marker = path.join(scandir, 'finished');
   writeService(path.join(scandir, 'a'), { run: 'exec sleep 1000' });

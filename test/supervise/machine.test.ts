@@ -3,7 +3,15 @@
  * event letters reach event/ listeners, what finish is told, and nuwa's restart delays.
  */
 import test from 'ava';
-import { initialState, statusOf, transition, type Action, type MachineEvent, type MachineState, type Now } from '../../supervisor/src/supervise/machine';
+import {
+  initialState,
+  statusOf,
+  transition,
+  type Action,
+  type MachineEvent,
+  type MachineState,
+  type Now,
+} from '../../supervisor/src/supervise/machine';
 import { afterDeath, backoffDelay, DEFAULT_RESTART_POLICY } from '../../supervisor/src/supervise/restart-policy';
 import { DEFAULT_SETTINGS, type ServiceSettings } from '../../supervisor/src/supervise/settings';
 
@@ -73,7 +81,10 @@ test('run dies: death recorded, finish gets exit code, signal number, and its pi
   t.deepEqual(announced(finishing.actions), ['d']);
   t.true(statusOf(finishing.state).finishing);
   t.is(statusOf(finishing.state).pid, 200);
-  t.deepEqual(finishing.actions.find((a) => a.type === 'deadline'), { type: 'deadline', ms: 5000 });
+  t.deepEqual(
+    finishing.actions.find((a) => a.type === 'deadline'),
+    { type: 'deadline', ms: 5000 },
+  );
   const done = drive([{ type: 'finish-died', pid: 200, wstat: exitStatus(0), now: at(2100) }], finishing.state);
   t.deepEqual(announced(done.actions), ['D']);
   t.is(done.state.phase, 'down');
@@ -84,7 +95,10 @@ test('run dies: death recorded, finish gets exit code, signal number, and its pi
 
 test('run killed by a signal: finish gets 256 and the raw signal number', (t) => {
   const died = drive([{ type: 'run-died', pid: 100, wstat: killedBy(9), settings: settings(), now: at(2000) }], upAt());
-  t.deepEqual(died.actions.find((a) => a.type === 'spawn-finish'), { type: 'spawn-finish', args: ['256', '9', '100'] });
+  t.deepEqual(
+    died.actions.find((a) => a.type === 'spawn-finish'),
+    { type: 'spawn-finish', args: ['256', '9', '100'] },
+  );
 });
 
 test('no finish: one event dD, down and ready at once', (t) => {
@@ -122,9 +136,15 @@ test('finish that outlives timeout-finish is SIGKILLed, then again every 5 s', (
     ],
     upAt(),
   );
-  t.deepEqual(finishing.actions.find((a) => a.type === 'deadline' && a.ms !== null), { type: 'deadline', ms: 300 });
+  t.deepEqual(
+    finishing.actions.find((a) => a.type === 'deadline' && a.ms !== null),
+    { type: 'deadline', ms: 300 },
+  );
   const timeout = drive([{ type: 'timeout', now: at(5300) }], finishing.state);
-  t.deepEqual(timeout.actions.filter((a) => a.type === 'kill'), [{ type: 'kill', signal: 'SIGKILL' }]);
+  t.deepEqual(
+    timeout.actions.filter((a) => a.type === 'kill'),
+    [{ type: 'kill', signal: 'SIGKILL' }],
+  );
   t.deepEqual(timeout.actions.at(-1), { type: 'deadline', ms: 5000 });
 });
 
@@ -140,7 +160,10 @@ test('d: down-signal then SIGCONT, want up cleared, timeout-kill armed; the deat
   t.false(d.state.wantUp);
   t.deepEqual(d.actions.at(-1), { type: 'deadline', ms: 700 });
   const killAfter = drive([{ type: 'timeout', now: at(800) }], d.state);
-  t.deepEqual(killAfter.actions.filter((a) => a.type === 'kill'), [{ type: 'kill', signal: 'SIGKILL' }]);
+  t.deepEqual(
+    killAfter.actions.filter((a) => a.type === 'kill'),
+    [{ type: 'kill', signal: 'SIGKILL' }],
+  );
   const down = drive(
     [
       { type: 'run-died', pid: 100, wstat: killedBy(1), settings: settings(), now: at(900) },
@@ -233,7 +256,10 @@ test('a death of a run we stopped supervising (stale pid) is ignored', (t) => {
 
 test('restart policy: quick deaths back off 1, 2, 4 … 30 s; ≥1 s of uptime restarts at once; 60 s up forgets', (t) => {
   const policy = DEFAULT_RESTART_POLICY;
-  t.deepEqual([1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n, policy)), [1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+  t.deepEqual(
+    [1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n, policy)),
+    [1000, 2000, 4000, 8000, 16000, 30000, 30000],
+  );
   t.deepEqual(afterDeath(0, 1500, false, policy), { failures: 0, delayMs: 0, failed: false });
   t.deepEqual(afterDeath(0, 10, false, policy), { failures: 1, delayMs: 1000, failed: true });
   t.deepEqual(afterDeath(3, 10, false, policy), { failures: 4, delayMs: 8000, failed: true });
@@ -268,7 +294,13 @@ test('a run that cannot be spawned backs off the same way and stays down', (t) =
   const first = drive([{ type: 'run-spawn-failed', now: at(0) }], boot);
   t.is(first.state.phase, 'down');
   t.deepEqual(first.actions.at(-1), { type: 'deadline', ms: 1000 });
-  const second = drive([{ type: 'timeout', now: at(1000) }, { type: 'run-spawn-failed', now: at(1000) }], first.state);
+  const second = drive(
+    [
+      { type: 'timeout', now: at(1000) },
+      { type: 'run-spawn-failed', now: at(1000) },
+    ],
+    first.state,
+  );
   t.deepEqual(second.actions.at(-1), { type: 'deadline', ms: 2000 });
 });
 
@@ -282,6 +314,12 @@ test('a run that cannot be spawned is retried no sooner than 1 s, even with nuwa
   }
   // deaths of a run that did start still follow the user's delay: 0 means at once
   const up = upAt(0, { restart: zero });
-  const died = drive([{ type: 'run-died', pid: 100, wstat: exitStatus(1), settings: up.settings, now: at(10) }, { type: 'finish-absent', now: at(10) }], up);
+  const died = drive(
+    [
+      { type: 'run-died', pid: 100, wstat: exitStatus(1), settings: up.settings, now: at(10) },
+      { type: 'finish-absent', now: at(10) },
+    ],
+    up,
+  );
   t.deepEqual(died.actions.at(-1), { type: 'deadline', ms: 0 });
 });

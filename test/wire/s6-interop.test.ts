@@ -95,7 +95,10 @@ test('nuwa reads what a real s6-supervise writes: lock, status, events, control,
   );
   t.deepEqual(packDeaths(deaths), fs.readFileSync(deathTallyPath(svc)));
   const svdt = run('s6-svdt', [svc]).stdout.trim().split('\n');
-  t.deepEqual(svdt, deaths.map((d) => `${formatTain(d.at)} signal ${signalName(d.signal)}`));
+  t.deepEqual(
+    svdt,
+    deaths.map((d) => `${formatTain(d.at)} signal ${signalName(d.signal)}`),
+  );
 
   t.throws(() => sendControl(unsupervised, 'u'), { instanceOf: NotSupervisedError });
 });
@@ -124,11 +127,26 @@ test('the real s6 tools read what nuwa writes: status, lock, events, and s6-svc 
 
   const t0 = now() - 5_000_000_000n;
   const statuses: Array<[SupervisorStatus, string]> = [
-    [{ stamp: t0, readyStamp: t0, pid: 4242, wstat: 0, paused: false, finishing: false, wantUp: true, ready: false }, 'up (pid 4242) 5 seconds'],
-    [{ stamp: t0, readyStamp: t0, pid: 4242, wstat: 0, paused: true, finishing: false, wantUp: false, ready: true }, 'up (pid 4242) 5 seconds, paused, want down, ready 5 seconds'],
-    [{ stamp: t0, readyStamp: t0, pid: 0, wstat: 3 << 8, paused: false, finishing: false, wantUp: true, ready: true }, 'down (exitcode 3) 5 seconds, normally up, want up, ready 5 seconds'],
-    [{ stamp: t0, readyStamp: t0, pid: 0, wstat: 9, paused: false, finishing: false, wantUp: false, ready: false }, 'down (signal SIGKILL) 5 seconds, normally up'],
-    [{ stamp: t0, readyStamp: t0, pid: 777, wstat: 15, paused: false, finishing: true, wantUp: true, ready: false }, 'down (signal SIGTERM) 5 seconds, normally up, want up'],
+    [
+      { stamp: t0, readyStamp: t0, pid: 4242, wstat: 0, paused: false, finishing: false, wantUp: true, ready: false },
+      'up (pid 4242) 5 seconds',
+    ],
+    [
+      { stamp: t0, readyStamp: t0, pid: 4242, wstat: 0, paused: true, finishing: false, wantUp: false, ready: true },
+      'up (pid 4242) 5 seconds, paused, want down, ready 5 seconds',
+    ],
+    [
+      { stamp: t0, readyStamp: t0, pid: 0, wstat: 3 << 8, paused: false, finishing: false, wantUp: true, ready: true },
+      'down (exitcode 3) 5 seconds, normally up, want up, ready 5 seconds',
+    ],
+    [
+      { stamp: t0, readyStamp: t0, pid: 0, wstat: 9, paused: false, finishing: false, wantUp: false, ready: false },
+      'down (signal SIGKILL) 5 seconds, normally up',
+    ],
+    [
+      { stamp: t0, readyStamp: t0, pid: 777, wstat: 15, paused: false, finishing: true, wantUp: true, ready: false },
+      'down (signal SIGTERM) 5 seconds, normally up, want up',
+    ],
   ];
   for (const [status, line] of statuses) {
     writeStatus(dir, status);

@@ -15,7 +15,8 @@ import { formatInZone, localZone } from './zone';
 
 const log = logger('cron');
 
-const USAGE = 'nuwa cron [--check | --list] [--system PATH]... [--spool DIR]... [--runs N] [--grace MS] [--state DIR] [--no-watch] [CRONTAB...]';
+const USAGE =
+  'nuwa cron [--check | --list] [--system PATH]... [--spool DIR]... [--runs N] [--grace MS] [--state DIR] [--no-watch] [CRONTAB...]';
 
 const HELP = `usage: ${USAGE}
 
@@ -129,7 +130,8 @@ export async function main(argv: string[]): Promise<number> {
   const zone = localZone();
   if (options.mode !== 'run') {
     const loaded = loadSources(options.sources, zone);
-    for (const problem of loaded.problems) process.stderr.write(`nuwa cron: ${problem.warning ? 'warning: ' : ''}${formatProblem(problem)}\n`);
+    for (const problem of loaded.problems)
+      process.stderr.write(`nuwa cron: ${problem.warning ? 'warning: ' : ''}${formatProblem(problem)}\n`);
     printSchedule(loaded, options.runs);
     return loaded.problems.some((p) => !p.warning) ? 1 : 0;
   }
@@ -232,4 +234,3 @@ async function watchSources(sources: readonly Source[], onChange: () => void): P
     },
   };
 }
-

@@ -52,7 +52,10 @@ export interface Parsed {
 const ENV_LINE = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/;
 const DAY = '(?:[0-7]|sun|mon|tue|wed|thu|fri|sat)';
 /** A day-of-week field: `*`, `?`, days, ranges, lists, steps, `5L`, `5#3`. */
-const DOW_FIELD = new RegExp(`^(?:\\*|\\?|${DAY}(?:-${DAY})?(?:L|#[1-5])?)(?:/\\d+)?(?:,(?:\\*|${DAY}(?:-${DAY})?(?:L|#[1-5])?)(?:/\\d+)?)*$`, 'i');
+const DOW_FIELD = new RegExp(
+  `^(?:\\*|\\?|${DAY}(?:-${DAY})?(?:L|#[1-5])?)(?:/\\d+)?(?:,(?:\\*|${DAY}(?:-${DAY})?(?:L|#[1-5])?)(?:/\\d+)?)*$`,
+  'i',
+);
 
 function unquote(value: string): string {
   const q = value[0];
@@ -97,7 +100,12 @@ export function parseCrontab(file: string, text: string, kind: CrontabKind, defa
   const lines = text.split('\n');
   if (text !== '' && !text.endsWith('\n')) {
     // Vixie cron ignores a last line without its newline; saying so is kinder than silently skipping it.
-    problems.push({ file, line: lines.length, message: 'the last line has no newline at the end (cron would ignore it); it is read anyway', warning: true });
+    problems.push({
+      file,
+      line: lines.length,
+      message: 'the last line has no newline at the end (cron would ignore it); it is read anyway',
+      warning: true,
+    });
   }
   lines.forEach((raw, index) => {
     const line = index + 1;

@@ -101,7 +101,10 @@ export class Launcher {
       const envProgram = findProgram('env', this.searchPath);
       if (!envProgram) {
         const names = heldBack.map((a) => a.slice(0, a.indexOf('='))).join(', ');
-        return { ...direct, without: { groups: extra, reason: `env(1) is not installed, and it is needed to set ${names} after the switch to the user` } };
+        return {
+          ...direct,
+          without: { groups: extra, reason: `env(1) is not installed, and it is needed to set ${names} after the switch to the user` },
+        };
       }
       prefix = [envProgram, ...heldBack];
     }
@@ -117,7 +120,10 @@ export class Launcher {
     const path = findProgram('setpriv', this.searchPath);
     if (!path) return { reason: 'setpriv (util-linux) is not installed' };
     try {
-      const trial = await spawn(path, ['--reuid=0', '--regid=0', '--init-groups', '--', path, '--version'], { env: {}, stdio: ['ignore', 'ignore', 'pipe'] });
+      const trial = await spawn(path, ['--reuid=0', '--regid=0', '--init-groups', '--', path, '--version'], {
+        env: {},
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let stderr = '';
       const said = new Promise<void>((resolve) => {
         const stream = trial.child.stderr;

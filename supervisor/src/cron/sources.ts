@@ -98,7 +98,12 @@ function listFiles(source: Source, problems: Problem[], paths: string[]): Cronta
     if (source.kind === 'system') {
       if (name.startsWith('.')) continue;
       if (!CRON_D_NAME.test(name)) {
-        problems.push({ file, line: 0, message: 'ignored: cron.d file names may only use A-Z a-z 0-9 _ - (as Debian\'s cron)', warning: true });
+        problems.push({
+          file,
+          line: 0,
+          message: "ignored: cron.d file names may only use A-Z a-z 0-9 _ - (as Debian's cron)",
+          warning: true,
+        });
         continue;
       }
       files.push({ file, kind: 'system', owner: undefined });

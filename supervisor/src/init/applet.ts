@@ -42,7 +42,11 @@ ${VARIABLES.map(([name, fallback, meaning]) => `  ${name}${fallback ? `=${fallba
 
 export async function main(argv: string[]): Promise<number> {
   holdSignals();
-  const { options, long, operands: command } = getopt(argv, 'h', HELP, { longs: ['help', 'check', 'plain', 'root='], hint: 'nuwa init --help' });
+  const {
+    options,
+    long,
+    operands: command,
+  } = getopt(argv, 'h', HELP, { longs: ['help', 'check', 'plain', 'root='], hint: 'nuwa init --help' });
   if (options.length > 0 || long.has('help')) {
     process.stdout.write(`${HELP}\n`);
     return 0;
@@ -50,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
   const check = long.has('check');
   const plain = long.has('plain');
   const root = long.get('root') ?? '/';
-  if (long.has('root') && !check) throw new UsageError("--root goes with --check (nuwa init --help)");
+  if (long.has('root') && !check) throw new UsageError('--root goes with --check (nuwa init --help)');
   if (root === '') throw new UsageError('--root needs a directory');
   if (check) return runCheck(root);
   if (!plain && hasOverlayTree()) {

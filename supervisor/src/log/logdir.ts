@@ -136,7 +136,10 @@ export class Logdir {
 
   /** Keeps at most `n` archives and, with `S`, at most that many bytes of them: the oldest go first. */
   private trim(): void {
-    const archives = fs.readdirSync(this.dir).filter((name) => ARCHIVE.test(name)).sort();
+    const archives = fs
+      .readdirSync(this.dir)
+      .filter((name) => ARCHIVE.test(name))
+      .sort();
     const sizes = archives.map((name) => statOrUndefined(this.file(name))?.size ?? 0);
     let total = sizes.reduce((a, b) => a + b, 0);
     let count = archives.length;

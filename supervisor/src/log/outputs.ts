@@ -98,7 +98,12 @@ export class SyslogOutput implements Output {
     });
     transport.on('error', () => undefined);
     this.transport = transport;
-    this.logger = winston.createLogger({ levels: winston.config.syslog.levels, level: 'debug', transports: [transport], exitOnError: false });
+    this.logger = winston.createLogger({
+      levels: winston.config.syslog.levels,
+      level: 'debug',
+      transports: [transport],
+      exitOnError: false,
+    });
     this.logger.on('error', () => undefined);
   }
 

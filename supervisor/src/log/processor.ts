@@ -35,7 +35,14 @@ export async function runProcessor(dir: string, processor: Processor): Promise<s
   };
   try {
     if (!fs.existsSync(file('state'))) fs.writeFileSync(file('state'), '');
-    const stdio = [open('previous', 'r'), open('processed', 'w'), 'inherit' as const, 'ignore' as const, open('state', 'r'), open('newstate', 'w')];
+    const stdio = [
+      open('previous', 'r'),
+      open('processed', 'w'),
+      'inherit' as const,
+      'ignore' as const,
+      open('state', 'r'),
+      open('newstate', 'w'),
+    ];
     const [program, ...args] = processorArgv(processor) as [string, ...string[]];
     const child = await spawn(program, args, { cwd: dir, stdio });
     for (const fd of fds.splice(0)) fs.closeSync(fd);

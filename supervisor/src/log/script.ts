@@ -187,7 +187,10 @@ function controlDirective(state: ParseState, directive: string): boolean {
       return true;
     case '!':
     case '?':
-      state.settings = { ...state.settings, processor: rest === '' ? undefined : { interpreter: head === '!' ? 'execline' : 'sh', command: rest } };
+      state.settings = {
+        ...state.settings,
+        processor: rest === '' ? undefined : { interpreter: head === '!' ? 'execline' : 'sh', command: rest },
+      };
       return true;
     case 't':
     case 'T':
@@ -221,7 +224,9 @@ function actionDirective(state: ParseState, directive: string): boolean {
     case '.':
       // s6-log refuses a tolerance above half the size when the logdir is declared; so do we.
       if (state.settings.tolerance > state.settings.maxSize / 2) {
-        throw new UsageError(`logdir '${directive}': tolerance l${state.settings.tolerance} is more than half of s${state.settings.maxSize}`);
+        throw new UsageError(
+          `logdir '${directive}': tolerance l${state.settings.tolerance} is more than half of s${state.settings.maxSize}`,
+        );
       }
       act(state, { kind: 'logdir', dir: directive, settings: state.settings });
       return true;

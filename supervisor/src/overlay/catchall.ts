@@ -49,15 +49,22 @@ function loggerCommand(pathValue: string | undefined): { file: string; prefix: s
   return { file: self.file, prefix: [...self.prefix, 'log'], argv0: self.argv0 };
 }
 
-export async function startCatchAll(settings: OverlaySettings, rawScript: string | undefined, env: NodeJS.ProcessEnv): Promise<CatchAll | undefined> {
+export async function startCatchAll(
+  settings: OverlaySettings,
+  rawScript: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<CatchAll | undefined> {
   if (settings.logging === 0) return undefined;
   const asRoot = (process.getuid?.() ?? 0) === 0;
   let account = asRoot && settings.catchallUser ? findUser(settings.catchallUser) : undefined;
-  if (asRoot && settings.catchallUser && !account) log.warn(`S6_CATCHALL_USER=${settings.catchallUser} is not in /etc/passwd: the catch-all logger runs as root`);
+  if (asRoot && settings.catchallUser && !account)
+    log.warn(`S6_CATCHALL_USER=${settings.catchallUser} is not in /etc/passwd: the catch-all logger runs as root`);
   const run = account ? fs.statSync(RUN) : undefined;
   if (account && run && !canEnter(run, account)) {
     // s6-log would die at once on EACCES, and every line after it would be lost
-    log.warn(`S6_CATCHALL_USER=${settings.catchallUser} cannot enter /run (mode ${(run.mode & 0o7777).toString(8)}): the catch-all logger runs as root`);
+    log.warn(
+      `S6_CATCHALL_USER=${settings.catchallUser} cannot enter /run (mode ${(run.mode & 0o7777).toString(8)}): the catch-all logger runs as root`,
+    );
     account = undefined;
   }
   fs.mkdirSync(UNCAUGHT_LOGS, { recursive: true, mode: 0o2750 });

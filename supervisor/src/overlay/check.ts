@@ -30,7 +30,11 @@ export function bootProblems(tree: Tree, dirs: ConfigDirs, root = '/'): Problem[
   const list = [...tree.problems.list, ...legacyServiceProblems(dirs.services, root).list];
   const piped = [...tree.graph.atoms.values()].find((a) => a.pipeTo !== undefined || a.pipeFrom);
   if (piped && !fs.existsSync(path.join(root, 'bin/sh'))) {
-    list.push({ file: path.join(piped.def.dir, 'producer-for'), message: 'pipelines need /bin/sh in the image (it opens the pipe FIFOs)', service: piped.def.name });
+    list.push({
+      file: path.join(piped.def.dir, 'producer-for'),
+      message: 'pipelines need /bin/sh in the image (it opens the pipe FIFOs)',
+      service: piped.def.name,
+    });
   }
   return list;
 }
@@ -41,7 +45,8 @@ export function checkTree(root: string, env: NodeJS.ProcessEnv = process.env): {
   const tree = loadTree(dirs, imageExeclineb(root, overlayPath(env.PATH)), root);
   const problems: Problem[] = bootProblems(tree, dirs, root);
   const scripts = new Problems();
-  for (const dir of [dirs.contInit, dirs.contFinish]) for (const name of scriptsIn(dir)) checkExecutable(path.join(dir, name), scripts, undefined, root);
+  for (const dir of [dirs.contInit, dirs.contFinish])
+    for (const name of scriptsIn(dir)) checkExecutable(path.join(dir, name), scripts, undefined, root);
   problems.push(...scripts.list);
   const services = [...tree.defs.values()].filter((d) => d.type !== 'bundle' && !d.internal).length + tree.invalid.size;
   const summary = `${services} s6-rc service(s), ${scriptsIn(dirs.contInit).length} cont-init.d, ${scriptsIn(dirs.contFinish).length} cont-finish.d, ${scriptsIn(dirs.services).length} services.d`;
@@ -50,7 +55,9 @@ export function checkTree(root: string, env: NodeJS.ProcessEnv = process.env): {
 
 export function runCheck(root: string): number {
   if (!hasOverlayTree(root)) {
-    process.stdout.write(`nuwa init --check: no s6-overlay tree under ${root} (no /etc/s6-overlay, cont-init.d, services.d, …): nuwa init runs CMD as tini would\n`);
+    process.stdout.write(
+      `nuwa init --check: no s6-overlay tree under ${root} (no /etc/s6-overlay, cont-init.d, services.d, …): nuwa init runs CMD as tini would\n`,
+    );
     return 0;
   }
   const { problems, summary } = checkTree(root);

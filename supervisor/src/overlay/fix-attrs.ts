@@ -30,7 +30,12 @@ function expandGlob(pattern: string): string[] {
   const base = path.basename(pattern);
   if (!/[*?]/.test(base)) return [pattern];
   const dir = path.dirname(pattern);
-  const re = new RegExp(`^${base.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${base
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   try {
     const matches = fs.readdirSync(dir).filter((n) => !n.startsWith('.') && re.test(n));
     return matches.length > 0 ? matches.sort().map((n) => path.join(dir, n)) : [pattern];

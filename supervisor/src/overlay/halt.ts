@@ -44,8 +44,10 @@ export function installHaltCommands(dir = BASEDIR_BIN): void {
   for (const kind of Object.keys(LETTER) as HaltKind[]) {
     const file = path.join(dir, kind);
     fs.rmSync(file, { force: true });
-    if (self.prefix.length === 0) fs.symlinkSync(self.file, file); // called as `halt`, the executable runs that applet
-    else fs.writeFileSync(file, `#!/bin/sh\nexec ${[self.file, ...self.prefix, kind].map((a) => `'${a}'`).join(' ')} "$@"\n`, { mode: 0o755 });
+    if (self.prefix.length === 0)
+      fs.symlinkSync(self.file, file); // called as `halt`, the executable runs that applet
+    else
+      fs.writeFileSync(file, `#!/bin/sh\nexec ${[self.file, ...self.prefix, kind].map((a) => `'${a}'`).join(' ')} "$@"\n`, { mode: 0o755 });
   }
 }
 

@@ -163,7 +163,14 @@ export async function servicesDown(ctx: BootContext): Promise<boolean> {
   const listeners = dirs.map((dir) => subscribe(dir));
   for (const name of names) fs.rmSync(path.join(SCANDIR, name), { force: true });
   ctx.scanner.prune();
-  const outcomes = await Promise.all(dirs.map((dir, k) => waitForState(dir, 'down', listeners[k] as ReturnType<typeof subscribe>, { timeoutMs: ctx.settings.servicesGraceTime, supervised: ctx.scanner.supervises })));
+  const outcomes = await Promise.all(
+    dirs.map((dir, k) =>
+      waitForState(dir, 'down', listeners[k] as ReturnType<typeof subscribe>, {
+        timeoutMs: ctx.settings.servicesGraceTime,
+        supervised: ctx.scanner.supervises,
+      }),
+    ),
+  );
   const late = dirs.filter((_, k) => outcomes[k] !== 'ok');
   if (late.length > 0) log.warn(`still running after S6_SERVICES_GRACETIME=${ctx.settings.servicesGraceTime} ms: ${late.join(' ')}`);
   log.info('done');

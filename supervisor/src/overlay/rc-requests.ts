@@ -72,9 +72,15 @@ export function parseRequest(json: string): RcRequest | string {
   const r = value as Record<string, unknown>;
   if (r.op !== 'change' && r.op !== 'list' && r.op !== 'listall') return 'a request with an unknown op';
   if (typeof r.down !== 'boolean' || typeof r.active !== 'boolean') return 'a request without its down/active flags';
-  if (!Array.isArray(r.names) || !r.names.every((n) => typeof n === 'string' && validName(n))) return 'a request with invalid service names';
+  if (!Array.isArray(r.names) || !r.names.every((n) => typeof n === 'string' && validName(n)))
+    return 'a request with invalid service names';
   if (typeof r.timeoutMs !== 'number' || !Number.isSafeInteger(r.timeoutMs) || r.timeoutMs < 0) return 'a request with an invalid timeout';
-  if (typeof r.reply !== 'string' || path.dirname(r.reply) !== S6_RUN || !/^[A-Za-z0-9._-]+$/.test(path.basename(r.reply)) || !path.basename(r.reply).startsWith(RC_REPLY_PREFIX)) {
+  if (
+    typeof r.reply !== 'string' ||
+    path.dirname(r.reply) !== S6_RUN ||
+    !/^[A-Za-z0-9._-]+$/.test(path.basename(r.reply)) ||
+    !path.basename(r.reply).startsWith(RC_REPLY_PREFIX)
+  ) {
     return 'a request with an invalid reply FIFO';
   }
   return { op: r.op, down: r.down, active: r.active, names: r.names as string[], timeoutMs: r.timeoutMs, reply: r.reply };
@@ -101,13 +107,24 @@ export async function answer(manager: ServiceManager, request: RcRequest, stoppi
     return { out: sorted(request.down ? dependents(graph, selected) : closure(graph, selected)), err: [], code: 0 };
   }
   const timeoutMs = request.timeoutMs;
-  const code = request.down ? await manager.down(names, { timeoutMs }) : await manager.up(names, { timeoutMs, abort: stopping, timeoutName: 's6-rc -t' });
+  const code = request.down
+    ? await manager.down(names, { timeoutMs })
+    : await manager.up(names, { timeoutMs, abort: stopping, timeoutName: 's6-rc -t' });
   if (code === 0) return { out: [], err: [], code };
   const concerned = request.down ? dependents(graph, names) : closure(graph, names);
   const left = sorted([...concerned].filter((n) => manager.state.get(n) !== (request.down ? 'down' : 'up')));
-  if (code === 2) return { out: [], err: [`s6-rc: fatal: timed out after ${timeoutMs} ms; not ${request.down ? 'down' : 'up'} yet: ${left.join(' ')}`], code };
+  if (code === 2)
+    return {
+      out: [],
+      err: [`s6-rc: fatal: timed out after ${timeoutMs} ms; not ${request.down ? 'down' : 'up'} yet: ${left.join(' ')}`],
+      code,
+    };
   if (stopping?.aborted) return { out: [], err: ['s6-rc: fatal: the container is stopping'], code: 111 };
-  return { out: [], err: [`s6-rc: warning: unable to bring ${request.down ? 'down' : 'up'}: ${left.join(' ')} (the container's log says why)`], code };
+  return {
+    out: [],
+    err: [`s6-rc: warning: unable to bring ${request.down ? 'down' : 'up'}: ${left.join(' ')} (the container's log says why)`],
+    code,
+  };
 }
 
 /** Writes `reply` to the client's FIFO; a client that is gone (or a path that is not its FIFO) gets nothing. */
@@ -179,7 +196,9 @@ export class RcRequestServer {
     if (typeof request === 'string') return this.garbage(request);
     if (request.op !== 'change') {
       // Lists read the state once the boot's change is over, without waiting for queued changes.
-      this.ready.then((manager) => this.run(manager, request)).catch((err: unknown) => log.error(`s6-rc request: ${(err as Error).message}`));
+      this.ready
+        .then((manager) => this.run(manager, request))
+        .catch((err: unknown) => log.error(`s6-rc request: ${(err as Error).message}`));
       return;
     }
     this.tail = this.tail
@@ -191,7 +210,8 @@ export class RcRequestServer {
   private async run(manager: ServiceManager | undefined, request: RcRequest): Promise<void> {
     let reply: RcReply;
     if (this.closed && request.op === 'change') reply = { out: [], err: ['s6-rc: fatal: the container is stopping'], code: 111 };
-    else if (!manager) reply = { out: [], err: ['s6-rc: fatal: nuwa init has no service database (stage 2 did not get that far)'], code: 111 };
+    else if (!manager)
+      reply = { out: [], err: ['s6-rc: fatal: nuwa init has no service database (stage 2 did not get that far)'], code: 111 };
     else {
       try {
         reply = await answer(manager, request, this.stopping);

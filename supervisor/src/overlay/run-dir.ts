@@ -71,7 +71,9 @@ function checkOwnership(settings: OverlaySettings): void {
     if (sticky) {
       log.warn(`/run belongs to uid ${st.uid} instead of ${uid}, but we can still work in single-uid mapping`);
     } else if (settings.worldWritableRunOk) {
-      log.info(`/run belongs to uid ${st.uid} instead of ${uid} and is world-writable: accepted (S6_YES_I_WANT_A_WORLD_WRITABLE_RUN_BECAUSE_KUBERNETES)`);
+      log.info(
+        `/run belongs to uid ${st.uid} instead of ${uid} and is world-writable: accepted (S6_YES_I_WANT_A_WORLD_WRITABLE_RUN_BECAUSE_KUBERNETES)`,
+      );
     } else {
       log.warn(
         `/run belongs to uid ${st.uid} instead of ${uid} and is world-writable without the sticky bit: using it anyway ` +
@@ -80,7 +82,9 @@ function checkOwnership(settings: OverlaySettings): void {
     }
     return;
   }
-  throw new FatalBootError(`/run belongs to uid ${st.uid} (mode ${perms.toString(8).padStart(4, '0')}) and uid ${uid} cannot write to it: ${HOW_TO_FIX}`);
+  throw new FatalBootError(
+    `/run belongs to uid ${st.uid} (mode ${perms.toString(8).padStart(4, '0')}) and uid ${uid} cannot write to it: ${HOW_TO_FIX}`,
+  );
 }
 
 /** /var/run should be a symlink to /run; fixed when /var exists and is writable, otherwise left alone. */
@@ -104,7 +108,8 @@ function fixVarRun(): void {
 export async function prepareRun(settings: OverlaySettings, env: NodeJS.ProcessEnv): Promise<void> {
   if (settings.readOnlyRoot) {
     log.info('read-only root');
-    if (!fs.existsSync(RUN) || !fs.statSync(RUN).isDirectory()) throw new FatalBootError(`/run is missing or not a directory: ${HOW_TO_FIX}`);
+    if (!fs.existsSync(RUN) || !fs.statSync(RUN).isDirectory())
+      throw new FatalBootError(`/run is missing or not a directory: ${HOW_TO_FIX}`);
     if (!writable(RUN) && !((process.getuid?.() ?? 0) === 0 && (await mountTmpfs(env)))) {
       throw new FatalBootError(`/run is not writable on this read-only root: ${HOW_TO_FIX}`);
     }
@@ -123,7 +128,8 @@ export async function prepareRun(settings: OverlaySettings, env: NodeJS.ProcessE
     // not recursive: /run exists, and Node's recursive mkdir reports a read-only /run as ENOENT
     for (const dir of [S6_RUN, SCANDIR, RESULTS_DIR]) fs.mkdirSync(dir, { mode: 0o755 });
   } catch (err) {
-    const readOnly = (err as NodeJS.ErrnoException).code === 'EROFS' ? ' (a read-only root? S6_READ_ONLY_ROOT=1 mounts a tmpfs on /run)' : '';
+    const readOnly =
+      (err as NodeJS.ErrnoException).code === 'EROFS' ? ' (a read-only root? S6_READ_ONLY_ROOT=1 mounts a tmpfs on /run)' : '';
     throw new FatalBootError(`cannot prepare /run: ${(err as Error).message}${readOnly}: ${HOW_TO_FIX}`);
   }
 }

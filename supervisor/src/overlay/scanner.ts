@@ -53,7 +53,12 @@ export async function startS6Svscan(scandir: string, env: NodeJS.ProcessEnv): Pr
   const program = findProgram('s6-svscan', env.PATH) ?? findProgram('s6-svscan', '/command:/usr/bin:/bin:/usr/sbin:/sbin');
   if (!program) throw new ScannerUnavailable('no scanner: s6-svscan is not in this image');
   // -t 0: rescan only when told, as s6-linux-init runs it; the boot sends `a` after each change.
-  const child: Spawned = await spawn(program, ['-t', '0', scandir], { env, cwd: scandir, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  const child: Spawned = await spawn(program, ['-t', '0', scandir], {
+    env,
+    cwd: scandir,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
+  });
   let exited = false;
   void child.exited.then((t) => {
     exited = true;
@@ -105,7 +110,8 @@ export function startNuwaScanner(scandir: string): Scanner {
     },
     async stop(deadline) {
       const late = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), Math.max(0, deadline - Date.now())).unref());
-      if ((await Promise.race([handle.stop('terminate').then(() => 'done' as const), late])) === 'late') log.warn('the supervisors did not all stop in time');
+      if ((await Promise.race([handle.stop('terminate').then(() => 'done' as const), late])) === 'late')
+        log.warn('the supervisors did not all stop in time');
     },
   };
 }

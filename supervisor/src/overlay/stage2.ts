@@ -91,7 +91,15 @@ async function bringUpTree(state: BootState, settings: OverlaySettings): Promise
     scanner = absentScanner(SCANDIR);
   }
   state.scanner = scanner;
-  const ctx: BootContext = { settings, dirs, treeEnv: state.treeEnv, scanner, execlineb, stopping: state.stopping.signal, legacyStarted: [] };
+  const ctx: BootContext = {
+    settings,
+    dirs,
+    treeEnv: state.treeEnv,
+    scanner,
+    execlineb,
+    stopping: state.stopping.signal,
+    legacyStarted: [],
+  };
   state.ctx = ctx;
   await installLongruns(ctx, tree.graph, '/bin/sh');
   const manager = new ServiceManager(tree.graph, makeTransitions(ctx, tree.graph));

@@ -47,7 +47,14 @@ export async function installLongruns(ctx: BootContext, graph: Graph, shell: str
   for (const atom of longruns) linkService(SCANDIR, atom.def.name, path.join(RC_SERVICEDIRS, atom.def.name));
   ctx.scanner.rescan();
   const outcomes = await Promise.all(
-    longruns.map((a, k) => waitForState(liveDir(a.def.name), 'supervised', listeners[k] as ReturnType<typeof subscribe>, { abort: ctx.stopping, log, what: `the supervisor of ${a.def.name}`, supervised: ctx.scanner.supervises })),
+    longruns.map((a, k) =>
+      waitForState(liveDir(a.def.name), 'supervised', listeners[k] as ReturnType<typeof subscribe>, {
+        abort: ctx.stopping,
+        log,
+        what: `the supervisor of ${a.def.name}`,
+        supervised: ctx.scanner.supervises,
+      }),
+    ),
   );
   const missing = longruns.filter((_, k) => outcomes[k] !== 'ok').map((a) => a.def.name);
   if (missing.length > 0 && !ctx.stopping.aborted) log.error(`no supervisor started for: ${missing.join(' ')}`);
@@ -65,7 +72,8 @@ async function runOneshot(ctx: BootContext, def: ServiceDefinition, which: 'up' 
   const timeoutMs = which === 'up' ? def.timeoutUp : def.timeoutDown;
   const result = await runProgram(plan.argv, { env: ctx.treeEnv, timeoutMs, abort, log, what: `${def.name} (${which})` });
   if (result.code === 0) return true;
-  if (!result.aborted) log.warn(`service ${def.name}: ${which} ${describeResult(result)}${result.timedOut ? ` (timeout-${which} ${timeoutMs} ms)` : ''}`);
+  if (!result.aborted)
+    log.warn(`service ${def.name}: ${which} ${describeResult(result)}${result.timedOut ? ` (timeout-${which} ${timeoutMs} ms)` : ''}`);
   return false;
 }
 
@@ -81,7 +89,13 @@ async function longrunUp(ctx: BootContext, def: ServiceDefinition, abort: AbortS
     return false;
   }
   const want = def.notifies ? 'ready' : 'up';
-  const outcome = await waitForState(dir, want, listener, { timeoutMs: def.timeoutUp, abort, log, what: def.name, supervised: ctx.scanner.supervises });
+  const outcome = await waitForState(dir, want, listener, {
+    timeoutMs: def.timeoutUp,
+    abort,
+    log,
+    what: def.name,
+    supervised: ctx.scanner.supervises,
+  });
   if (outcome === 'ok') return true;
   if (outcome === 'timeout') log.warn(`service ${def.name}: not ${want} after timeout-up ${def.timeoutUp} ms`);
   if (outcome === 'failed') log.warn(`service ${def.name}: its finish script reported a permanent failure (exit 125)`);

@@ -20,7 +20,19 @@ export const TOP = 'top';
 const USER_BUNDLES = new Set(['user', 'user2']);
 
 function builtin(name: string, type: ServiceDefinition['type'], extra: Partial<ServiceDefinition> = {}): ServiceDefinition {
-  return { name, type, dir: path.join(BUILTIN_DIR, name), contents: [], dependencies: [], timeoutUp: 0, timeoutDown: 0, essential: false, consumerFor: [], notifies: false, ...extra };
+  return {
+    name,
+    type,
+    dir: path.join(BUILTIN_DIR, name),
+    contents: [],
+    dependencies: [],
+    timeoutUp: 0,
+    timeoutDown: 0,
+    essential: false,
+    consumerFor: [],
+    notifies: false,
+    ...extra,
+  };
 }
 
 function internal(name: InternalStep, dependencies: string[]): ServiceDefinition {

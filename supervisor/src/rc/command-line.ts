@@ -123,7 +123,12 @@ export function shellScriptEvidence(text: string): string | undefined {
     if (word.includes('$(') || word.includes('`')) return `${at} has a shell command substitution in '${word}'`;
     if (/^[0-9]*(>>?|<<?|>&|<&)/.test(word) || /^&?>/.test(word)) return `${at} has a shell redirection '${word}'`;
     if (lexed.lineStart[k] && /^[A-Za-z_][A-Za-z0-9_]*=/.test(word)) return `${at} starts with a shell variable assignment '${word}'`;
-    if (lexed.lineStart[k] && (word === 'if' || word === 'for' || word === 'while' || word === 'case') && lexed.words[k + 1] !== '{' && !lexed.quoted[k + 1]) {
+    if (
+      lexed.lineStart[k] &&
+      (word === 'if' || word === 'for' || word === 'while' || word === 'case') &&
+      lexed.words[k + 1] !== '{' &&
+      !lexed.quoted[k + 1]
+    ) {
       const next = lexed.words[k + 1] ?? '';
       if (word !== 'if' || next === '[' || next === 'test' || next.startsWith('!')) return `${at} has a shell '${word}' statement`;
     }
@@ -143,10 +148,7 @@ export function shellScriptMessage(file: string, evidence: string): string {
 const EXECLINE_BLOCK = new Set(['{', '}']);
 
 export type CommandPlan =
-  | { kind: 'nothing' }
-  | { kind: 'execlineb'; argv: string[] }
-  | { kind: 'direct'; argv: string[] }
-  | { kind: 'refused'; reason: string };
+  { kind: 'nothing' } | { kind: 'execlineb'; argv: string[] } | { kind: 'direct'; argv: string[] } | { kind: 'refused'; reason: string };
 
 /**
  * How to run oneshot command line `text` (from `file`): with execlineb when `execlineb` is its path, else directly

@@ -100,7 +100,9 @@ export class ServiceManager {
     options.abort?.removeEventListener('abort', onAbort);
     const notUp = [...wanted].filter((n) => this.state.get(n) !== 'up');
     if (timedOut) {
-      log.error(`timed out after ${options.timeoutMs} ms (${options.timeoutName ?? 'S6_CMD_WAIT_FOR_SERVICES_MAXTIME'}); not up yet: ${notUp.join(' ')}`);
+      log.error(
+        `timed out after ${options.timeoutMs} ms (${options.timeoutName ?? 'S6_CMD_WAIT_FOR_SERVICES_MAXTIME'}); not up yet: ${notUp.join(' ')}`,
+      );
       return 2;
     }
     return notUp.length === 0 ? 0 : 1;
@@ -143,7 +145,10 @@ export class ServiceManager {
 
   /** The services flag-essential keeps up, with what they need: only the container's final SIGTERM stops them. */
   private essentials(): Set<string> {
-    return closure(this.graph, [...this.graph.atoms.values()].filter((a) => a.def.essential).map((a) => a.def.name));
+    return closure(
+      this.graph,
+      [...this.graph.atoms.values()].filter((a) => a.def.essential).map((a) => a.def.name),
+    );
   }
 
   /**

@@ -76,7 +76,11 @@ export function checkExecutable(file: string, problems: Problems, service?: stri
     return false;
   }
   if (hasCrlf(file)) {
-    problems.error(file, 'has Windows (CRLF) line endings: the kernel looks for an interpreter ending in \\r; convert it with dos2unix', service);
+    problems.error(
+      file,
+      'has Windows (CRLF) line endings: the kernel looks for an interpreter ending in \\r; convert it with dos2unix',
+      service,
+    );
     return false;
   }
   const interpreter = shebangInterpreter(file) ?? '';
@@ -96,7 +100,10 @@ function linkHint(root: string, interpreter: string): string {
   if (!interpreter.startsWith('/command/')) return '';
   const name = path.basename(interpreter);
   for (const dir of ['/usr/bin', '/bin', '/usr/lib/execline/bin', '/usr/sbin']) {
-    if (exists(root, path.join(dir, name))) return ` (the image has ${path.join(dir, name)}: link it there, e.g. ln -s ${path.join(dir, name)} ${interpreter})`;
+    if (exists(root, path.join(dir, name)))
+      return ` (the image has ${path.join(dir, name)}: link it there, e.g. ln -s ${path.join(dir, name)} ${interpreter})`;
   }
-  return name === 'execlineb' ? ' (install execline, e.g. apt-get install execline, and link /command/execlineb to /usr/bin/execlineb)' : '';
+  return name === 'execlineb'
+    ? ' (install execline, e.g. apt-get install execline, and link /command/execlineb to /usr/bin/execlineb)'
+    : '';
 }

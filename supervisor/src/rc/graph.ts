@@ -27,7 +27,15 @@ export interface Graph {
 }
 
 /** Atoms a name stands for (itself, or a bundle's members, recursively). Unknown names come back in `missing`. */
-function expand(name: string, defs: Map<string, ServiceDefinition>, into: Set<string>, missing: Set<string>, trail: string[], problems: Problems, invalid: ReadonlySet<string>): void {
+function expand(
+  name: string,
+  defs: Map<string, ServiceDefinition>,
+  into: Set<string>,
+  missing: Set<string>,
+  trail: string[],
+  problems: Problems,
+  invalid: ReadonlySet<string>,
+): void {
   const def = defs.get(name);
   if (!def) {
     if (!invalid.has(name)) missing.add(name); // an unusable service was reported already: a bundle just goes without it
@@ -59,7 +67,12 @@ export function buildGraph(defs: Map<string, ServiceDefinition>, problems: Probl
     const members = new Set<string>();
     const missing = new Set<string>();
     expand(def.name, defs, members, missing, [], problems, invalid);
-    for (const name of missing) problems.error(path.join(def.dir, 'contents.d', name), `bundle '${def.name}' contains '${name}', which is not defined anywhere`, def.name);
+    for (const name of missing)
+      problems.error(
+        path.join(def.dir, 'contents.d', name),
+        `bundle '${def.name}' contains '${name}', which is not defined anywhere`,
+        def.name,
+      );
     bundles.set(def.name, members);
   }
 
@@ -76,7 +89,11 @@ export function buildGraph(defs: Map<string, ServiceDefinition>, problems: Probl
       const missing = new Set<string>();
       expand(dep, defs, needs, missing, [], problems, invalid);
       for (const name of missing) {
-        problems.error(path.join(def.dir, 'dependencies.d', name), `'${def.name}' depends on '${name}', which is not defined anywhere`, def.name);
+        problems.error(
+          path.join(def.dir, 'dependencies.d', name),
+          `'${def.name}' depends on '${name}', which is not defined anywhere`,
+          def.name,
+        );
         broken.add(def.name);
       }
     }
@@ -100,7 +117,10 @@ export function buildGraph(defs: Map<string, ServiceDefinition>, problems: Probl
       const bad = unusable.find((n) => atom.direct.has(n));
       if (bad !== undefined) {
         broken.add(atom.def.name);
-        problems.warn(path.join(atom.def.dir, 'dependencies.d'), `'${atom.def.name}' will not start: it depends on '${bad}', which cannot start`);
+        problems.warn(
+          path.join(atom.def.dir, 'dependencies.d'),
+          `'${atom.def.name}' will not start: it depends on '${bad}', which cannot start`,
+        );
         grew = true;
       }
     }
@@ -110,7 +130,13 @@ export function buildGraph(defs: Map<string, ServiceDefinition>, problems: Probl
   return { atoms, bundles };
 }
 
-function linkPipelines(defs: Map<string, ServiceDefinition>, atoms: Map<string, Atom>, bundles: Map<string, Set<string>>, problems: Problems, broken: Set<string>): void {
+function linkPipelines(
+  defs: Map<string, ServiceDefinition>,
+  atoms: Map<string, Atom>,
+  bundles: Map<string, Set<string>>,
+  problems: Problems,
+  broken: Set<string>,
+): void {
   for (const atom of atoms.values()) {
     const def = atom.def;
     if (def.type !== 'longrun') continue;
@@ -121,7 +147,11 @@ function linkPipelines(defs: Map<string, ServiceDefinition>, atoms: Map<string, 
         problems.error(file, `'${def.name}' is a producer for '${def.producerFor}', which is not a longrun`, def.name);
         broken.add(def.name);
       } else if (!consumer.consumerFor.includes(def.name)) {
-        problems.error(path.join(consumer.dir, 'consumer-for'), `'${def.name}' says it produces for '${consumer.name}', but ${consumer.name}/consumer-for does not name it`, def.name);
+        problems.error(
+          path.join(consumer.dir, 'consumer-for'),
+          `'${def.name}' says it produces for '${consumer.name}', but ${consumer.name}/consumer-for does not name it`,
+          def.name,
+        );
         broken.add(def.name);
       } else {
         atom.pipeTo = consumer.name;
@@ -132,7 +162,11 @@ function linkPipelines(defs: Map<string, ServiceDefinition>, atoms: Map<string, 
     for (const producer of def.consumerFor) {
       const p = defs.get(producer);
       if (!p || p.type !== 'longrun' || p.producerFor !== def.name) {
-        problems.error(path.join(def.dir, 'consumer-for'), `'${def.name}' consumes from '${producer}', but ${producer}/producer-for does not name '${def.name}'`, def.name);
+        problems.error(
+          path.join(def.dir, 'consumer-for'),
+          `'${def.name}' consumes from '${producer}', but ${producer}/producer-for does not name '${def.name}'`,
+          def.name,
+        );
         broken.add(def.name);
       } else {
         atom.pipeFrom = true;

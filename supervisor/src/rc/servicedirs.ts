@@ -12,7 +12,16 @@ import * as path from 'node:path';
 import { native } from '../sys/native';
 
 /** What an s6-rc longrun definition may carry into its service directory (s6-rc-compile copies just these). */
-const RC_FILES = new Set(['notification-fd', 'lock-fd', 'timeout-kill', 'timeout-finish', 'max-death-tally', 'down-signal', 'flag-newpidns', 'nosetsid']);
+const RC_FILES = new Set([
+  'notification-fd',
+  'lock-fd',
+  'timeout-kill',
+  'timeout-finish',
+  'max-death-tally',
+  'down-signal',
+  'flag-newpidns',
+  'nosetsid',
+]);
 const RC_DIRS = new Set(['data', 'env', 'instance', 'instances']);
 /** Never copied: the supervisor's own state. */
 const STATE = new Set(['supervise', 'event']);
@@ -48,7 +57,9 @@ export function materializeLongrun(source: string, target: string, pipes: Pipes 
   }
   if (pipes.stdin || pipes.stdout) {
     fs.renameSync(path.join(target, 'run'), path.join(target, 'run.user'));
-    const redirections = [pipes.stdin && `0<>${shellQuote(pipes.stdin)}`, pipes.stdout && `1<>${shellQuote(pipes.stdout)}`].filter(Boolean).join(' ');
+    const redirections = [pipes.stdin && `0<>${shellQuote(pipes.stdin)}`, pipes.stdout && `1<>${shellQuote(pipes.stdout)}`]
+      .filter(Boolean)
+      .join(' ');
     const wrapper = `#!${shell}\n# nuwa: joins this service to its s6-rc pipeline\nexec ${redirections} ./run.user "$@"\n`;
     fs.writeFileSync(path.join(target, 'run'), wrapper, { mode: 0o755 });
   }

@@ -94,12 +94,18 @@ function readText(file: string): string | undefined {
 function timeout(dir: string, file: string, problems: Problems, name: string): number {
   const setting = readUint(dir, file);
   if (setting.kind === 'value') return setting.value;
-  if (setting.kind === 'invalid') problems.error(path.join(dir, file), `must hold a number of milliseconds, not ${JSON.stringify(setting.text)}`, name);
+  if (setting.kind === 'invalid')
+    problems.error(path.join(dir, file), `must hold a number of milliseconds, not ${JSON.stringify(setting.text)}`, name);
   return 0;
 }
 
 /** Reads one service definition directory. Returns undefined when it is unusable (the reason is in `problems`). */
-export function readDefinition(dir: string, name: string, problems: Problems, options: { impliedBundle?: boolean; root?: string } = {}): ServiceDefinition | undefined {
+export function readDefinition(
+  dir: string,
+  name: string,
+  problems: Problems,
+  options: { impliedBundle?: boolean; root?: string } = {},
+): ServiceDefinition | undefined {
   const typeFile = path.join(dir, 'type');
   const typeText = readText(typeFile);
   let type: ServiceType;
@@ -151,7 +157,8 @@ export function readDefinition(dir: string, name: string, problems: Problems, op
     def.down = readText(path.join(dir, 'down'));
     for (const file of ['up', 'down']) {
       const p = path.join(dir, file);
-      if (isFile(p) && hasCrlf(p)) problems.error(p, 'has Windows (CRLF) line endings: the \\r ends up in the command line; convert it with dos2unix', name);
+      if (isFile(p) && hasCrlf(p))
+        problems.error(p, 'has Windows (CRLF) line endings: the \\r ends up in the command line; convert it with dos2unix', name);
     }
     return def;
   }
@@ -165,16 +172,24 @@ export function readDefinition(dir: string, name: string, problems: Problems, op
   const finish = path.join(dir, 'finish');
   if (fs.existsSync(finish)) checkExecutable(finish, problems, name, options.root);
   const notification = readUint(dir, 'notification-fd');
-  if (notification.kind === 'invalid') problems.error(path.join(dir, 'notification-fd'), `must hold a file descriptor number, not ${JSON.stringify(notification.text)}`, name);
+  if (notification.kind === 'invalid')
+    problems.error(path.join(dir, 'notification-fd'), `must hold a file descriptor number, not ${JSON.stringify(notification.text)}`, name);
   def.notifies = notification.kind === 'value';
   const producerFor = readText(path.join(dir, 'producer-for'));
   if (producerFor !== undefined) def.producerFor = producerFor.split('\n')[0]?.trim() || undefined;
   const consumerFor = readText(path.join(dir, 'consumer-for'));
-  if (consumerFor !== undefined) def.consumerFor = consumerFor.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  if (consumerFor !== undefined)
+    def.consumerFor = consumerFor
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'));
   const pipelineName = readText(path.join(dir, 'pipeline-name'));
   if (pipelineName !== undefined) def.pipelineName = pipelineName.split('\n')[0]?.trim() || undefined;
   if (isDir(path.join(dir, 'log'))) {
-    problems.warn(path.join(dir, 'log'), 's6-rc ignores a log/ subdirectory: declare the logger as its own longrun with consumer-for, and producer-for here');
+    problems.warn(
+      path.join(dir, 'log'),
+      's6-rc ignores a log/ subdirectory: declare the logger as its own longrun with consumer-for, and producer-for here',
+    );
   }
   return def;
 }

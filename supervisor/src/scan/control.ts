@@ -11,7 +11,6 @@ import { openControlFifo, type ControlFifo } from '../supervise/control-fifo';
 import { SCANNER_DIR } from '../wire/control';
 import { acquireLock } from '../wire/lock';
 
-
 export type ScanCommand = 'scan' | 'scan-prune' | 'prune' | 'prune-all' | 'terminate' | 'quit' | 'abort' | 'reap';
 
 export const SCAN_LETTERS: Readonly<Record<string, ScanCommand>> = {

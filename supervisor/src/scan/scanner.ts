@@ -233,8 +233,7 @@ export class Scanner extends EventEmitter<ScannerEvents> {
       });
       supervisor.start();
     } catch (err) {
-      const message =
-        err instanceof AlreadyLockedError ? 'another supervisor (s6-supervise?) already runs it' : (err as Error).message;
+      const message = err instanceof AlreadyLockedError ? 'another supervisor (s6-supervise?) already runs it' : (err as Error).message;
       if (slot.failure !== message) this.log.error(`${slot.name}: cannot supervise ${slot.dir}: ${message} (trying again every 10 s)`);
       slot.failure = message;
       this.startLater(entry, slot, SUPERVISOR_RETRY_MS);
@@ -243,7 +242,9 @@ export class Scanner extends EventEmitter<ScannerEvents> {
     slot.failure = undefined;
     slot.supervisor = supervisor;
     slot.startedAt = performance.now();
-    supervisor.on('event', (letters, status, phase) => this.emit('service-state', { name: slot.name, dir: slot.dir, letters, status, phase }));
+    supervisor.on('event', (letters, status, phase) =>
+      this.emit('service-state', { name: slot.name, dir: slot.dir, letters, status, phase }),
+    );
     supervisor.on('removed', () => this.onRemoved());
     supervisor.once('exit', () => this.onSupervisorExit(entry, slot, supervisor));
   }

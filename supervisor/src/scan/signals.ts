@@ -23,7 +23,6 @@ const BUILTIN: Partial<Record<NodeJS.Signals, ScanCommand>> = {
   SIGABRT: 'abort',
 };
 
-
 /** Routes the scanner's signals; returns a function that removes the routes. */
 export function routeScannerSignals(scandir: string, run: (command: ScanCommand) => void, log: Logger): () => void {
   const routes: Partial<Record<NodeJS.Signals, (signal: NodeJS.Signals) => void>> = {};

@@ -14,7 +14,11 @@ export function deathReason(wstat: number, signalName: (n: number) => string): s
   if (signal !== 0) return `run was killed by ${signalName(signal)}`;
   const code = (wstat >> 8) & 0xff;
   const hint =
-    code === 127 ? ' (command not found: does the program run execs exist?)' : code === 126 ? ' (a program run execs is not executable)' : '';
+    code === 127
+      ? ' (command not found: does the program run execs exist?)'
+      : code === 126
+        ? ' (a program run execs is not executable)'
+        : '';
   return `run exited ${code}${hint}`;
 }
 
@@ -28,7 +32,8 @@ export class FailureReport {
   ) {}
 
   failed(reason: string, failures: number, delayMs: number, uptimeMs?: number): void {
-    const after = uptimeMs === undefined ? '' : ` after ${uptimeMs < 1000 ? `${Math.round(uptimeMs)} ms` : `${(uptimeMs / 1000).toFixed(1)} s`}`;
+    const after =
+      uptimeMs === undefined ? '' : ` after ${uptimeMs < 1000 ? `${Math.round(uptimeMs)} ms` : `${(uptimeMs / 1000).toFixed(1)} s`}`;
     if (failures <= 1 || reason !== this.reason) {
       this.reason = reason;
       this.nextSummary = Math.max(10, 10 ** Math.ceil(Math.log10(failures + 1)));

@@ -25,7 +25,8 @@ export function openServiceLock(serviceDir: string, warn: (message: string) => v
     fs.ftruncateSync(fd, 0);
   }
   // We hold no lock on this file ourselves, so opening and closing it here drops nothing (see wire/lock.ts).
-  if (native().isLocked(fd)) warn('another instance of the service is already running (supervise/service-lock is held): it will start once that one is gone');
+  if (native().isLocked(fd))
+    warn('another instance of the service is already running (supervise/service-lock is held): it will start once that one is gone');
   return fd;
 }
 

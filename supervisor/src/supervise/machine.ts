@@ -140,7 +140,17 @@ export function transition(s: MachineState, e: MachineEvent): Transition {
       return onControl(s, e.letter);
     case 'run-spawned':
       return [
-        { ...s, phase: 'up', pid: e.pid, ready: false, paused: false, stamp: e.now.tain, startedAt: e.now.mono, requested: false, settings: e.settings },
+        {
+          ...s,
+          phase: 'up',
+          pid: e.pid,
+          ready: false,
+          paused: false,
+          stamp: e.now.tain,
+          startedAt: e.now.mono,
+          requested: false,
+          settings: e.settings,
+        },
         [{ type: 'write-status' }, { type: 'announce', letters: 'u' }, { type: 'deadline', ms: null }],
       ];
     case 'run-spawn-failed': {
@@ -179,7 +189,7 @@ export function transition(s: MachineState, e: MachineEvent): Transition {
       return downAndReady(s, 'dD', e.now);
     case 'finish-died': {
       if ((s.phase !== 'finish' && s.phase !== 'lastfinish') || e.pid !== s.pid) return [s, []];
-      const stayDown = (e.wstat & 0x7f) === 0 && (e.wstat >> 8) === FINISH_STAY_DOWN;
+      const stayDown = (e.wstat & 0x7f) === 0 && e.wstat >> 8 === FINISH_STAY_DOWN;
       return downAndReady(stayDown ? { ...s, wantUp: false } : s, stayDown ? 'OD' : 'D', e.now);
     }
     case 'terminate':
@@ -211,7 +221,10 @@ function onTimeout(s: MachineState): Transition {
       return [
         s,
         [
-          { type: 'warn', message: `still running after the down signal${s.settings.timeoutKillMs ? ` and timeout-kill (${s.settings.timeoutKillMs} ms)` : ''}: SIGKILL` },
+          {
+            type: 'warn',
+            message: `still running after the down signal${s.settings.timeoutKillMs ? ` and timeout-kill (${s.settings.timeoutKillMs} ms)` : ''}: SIGKILL`,
+          },
           { type: 'kill', signal: 'SIGKILL' },
           { type: 'deadline', ms: KILL_AGAIN_MS },
         ],
@@ -277,8 +290,14 @@ const signalGroup =
   (s) => [{ ...s, requested: true }, [{ type: 'kill', signal, group: true }]];
 const pause: Cell = (s) => [{ ...s, paused: true }, [{ type: 'kill', signal: 'SIGSTOP' }, { type: 'write-status' }]];
 const resume: Cell = (s) => [{ ...s, paused: false }, [{ type: 'kill', signal: 'SIGCONT' }, { type: 'write-status' }]];
-const pauseGroup: Cell = (s) => [{ ...s, paused: true }, [{ type: 'kill', signal: GROUP_LETTERS.P, group: true }, { type: 'write-status' }]];
-const resumeGroup: Cell = (s) => [{ ...s, paused: false }, [{ type: 'kill', signal: GROUP_LETTERS.C, group: true }, { type: 'write-status' }]];
+const pauseGroup: Cell = (s) => [
+  { ...s, paused: true },
+  [{ type: 'kill', signal: GROUP_LETTERS.P, group: true }, { type: 'write-status' }],
+];
+const resumeGroup: Cell = (s) => [
+  { ...s, paused: false },
+  [{ type: 'kill', signal: GROUP_LETTERS.C, group: true }, { type: 'write-status' }],
+];
 const restart: Cell = (s) => signalRun(s.settings.downSignal)(s);
 const stop: Cell = (s) => stopRun(s, false);
 const stopForGood: Cell = (s) => stopRun(s, true);
@@ -309,7 +328,13 @@ const CONTROL: Readonly<Record<Column, Readonly<Record<ControlLetter, Cell>>>> =
   },
 };
 
-const COLUMN: Readonly<Record<Exclude<Phase, 'gone'>, Column>> = { down: 'down', up: 'up', lastup: 'up', finish: 'finish', lastfinish: 'finish' };
+const COLUMN: Readonly<Record<Exclude<Phase, 'gone'>, Column>> = {
+  down: 'down',
+  up: 'up',
+  lastup: 'up',
+  finish: 'finish',
+  lastfinish: 'finish',
+};
 
 function onControl(s: MachineState, letter: ControlLetter): Transition {
   if (s.phase === 'gone') return [s, []];

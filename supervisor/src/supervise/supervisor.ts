@@ -137,7 +137,9 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     const { letters, unknown } = parseControlBytes(data);
     if (unknown.length > 0) {
       const shown = Buffer.from(unknown.slice(0, 16)).toString('hex');
-      this.log.warn(`${this.name}: ignored ${unknown.length} unknown byte(s) on supervise/control (hex ${shown}${unknown.length > 16 ? '…' : ''})`);
+      this.log.warn(
+        `${this.name}: ignored ${unknown.length} unknown byte(s) on supervise/control (hex ${shown}${unknown.length > 16 ? '…' : ''})`,
+      );
     }
     for (const letter of letters) this.dispatch({ type: 'control', letter, now: clock() });
   }
@@ -307,7 +309,12 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     }
     let spawned: Spawned;
     try {
-      spawned = await spawn(command.file, command.args, { cwd, detached: true, argv0: command.argv0, stdio: this.stdio(settings.notificationFd, lock) });
+      spawned = await spawn(command.file, command.args, {
+        cwd,
+        detached: true,
+        argv0: command.argv0,
+        stdio: this.stdio(settings.notificationFd, lock),
+      });
     } catch (err) {
       if (!(err instanceof SpawnError)) throw err;
       return this.spawnFailed(`cannot spawn run: ${err.message.replace(/^cannot run '[^']*': /, '')}`);

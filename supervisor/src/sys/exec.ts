@@ -11,7 +11,14 @@ export function execInto(applet: string, argv: readonly string[], env: NodeJS.Pr
     native().execvp([...argv]);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
-    const reason = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'permission denied (is it executable?)' : code === 'ENOEXEC' ? 'exec format error (no #! line?)' : (err as Error).message;
+    const reason =
+      code === 'ENOENT'
+        ? 'not found'
+        : code === 'EACCES'
+          ? 'permission denied (is it executable?)'
+          : code === 'ENOEXEC'
+            ? 'exec format error (no #! line?)'
+            : (err as Error).message;
     process.stderr.write(`${applet}: fatal: unable to exec ${argv[0]}: ${reason}\n`);
     return code === 'ENOENT' ? 127 : 126;
   }

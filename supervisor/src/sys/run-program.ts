@@ -52,7 +52,12 @@ export async function runProgram(argv: readonly string[], options: RunOptions): 
   if (options.abort?.aborted) return { code: 111, timedOut: false, aborted: true };
   let child;
   try {
-    child = await spawn(file, args, { env: options.env, cwd: options.cwd ?? '/', stdio: [options.stdin ?? 'ignore', 'inherit', 'inherit'], detached: true });
+    child = await spawn(file, args, {
+      env: options.env,
+      cwd: options.cwd ?? '/',
+      stdio: [options.stdin ?? 'ignore', 'inherit', 'inherit'],
+      detached: true,
+    });
   } catch (err) {
     if (!(err instanceof SpawnError)) throw err;
     return { code: err.exitCode, timedOut: false, aborted: false, spawnError: err.message };
@@ -77,7 +82,10 @@ export async function runProgram(argv: readonly string[], options: RunOptions): 
   }
   if (options.log) {
     const started = Date.now();
-    const notice = setInterval(() => options.log?.info(`still waiting for ${options.what ?? file} (running for ${Math.round((Date.now() - started) / 1000)} s)`), SLOW_NOTICE_MS);
+    const notice = setInterval(
+      () => options.log?.info(`still waiting for ${options.what ?? file} (running for ${Math.round((Date.now() - started) / 1000)} s)`),
+      SLOW_NOTICE_MS,
+    );
     timers.push(notice);
   }
   const onAbort = () => {
@@ -112,4 +120,3 @@ export function findProgram(name: string, pathValue: string | undefined): string
   }
   return undefined;
 }
-

@@ -44,7 +44,8 @@ export function setupSupervisorLog(options: SupervisorLogOptions = {}, env: Node
   let format: LogFormat = 'plain';
   const wanted = env.NUWA_LOG_FORMAT;
   if (wanted === 'json') format = 'json';
-  else if (wanted !== undefined && wanted !== '' && wanted !== 'plain') problems.push(`NUWA_LOG_FORMAT=${wanted}: expected plain or json; using plain`);
+  else if (wanted !== undefined && wanted !== '' && wanted !== 'plain')
+    problems.push(`NUWA_LOG_FORMAT=${wanted}: expected plain or json; using plain`);
 
   const consoleFormat =
     format === 'json'

@@ -22,12 +22,39 @@ export interface SyslogTarget {
 }
 
 export const FACILITIES: Record<string, number> = {
-  kern: 0, user: 1, mail: 2, daemon: 3, auth: 4, syslog: 5, lpr: 6, news: 7, uucp: 8, cron: 9, authpriv: 10, ftp: 11,
-  local0: 16, local1: 17, local2: 18, local3: 19, local4: 20, local5: 21, local6: 22, local7: 23,
+  kern: 0,
+  user: 1,
+  mail: 2,
+  daemon: 3,
+  auth: 4,
+  syslog: 5,
+  lpr: 6,
+  news: 7,
+  uucp: 8,
+  cron: 9,
+  authpriv: 10,
+  ftp: 11,
+  local0: 16,
+  local1: 17,
+  local2: 18,
+  local3: 19,
+  local4: 20,
+  local5: 21,
+  local6: 22,
+  local7: 23,
 };
 
 export const SEVERITIES: Record<string, number> = {
-  emerg: 0, alert: 1, crit: 2, error: 3, err: 3, warning: 4, warn: 4, notice: 5, info: 6, debug: 7,
+  emerg: 0,
+  alert: 1,
+  crit: 2,
+  error: 3,
+  err: 3,
+  warning: 4,
+  warn: 4,
+  notice: 5,
+  info: 6,
+  debug: 7,
 };
 
 /** Parses NUWA_SYSLOG's value; throws an Error naming the problem. */
@@ -57,7 +84,15 @@ export function parseFacility(name: string): number {
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** RFC 3164 text; `host` is left out for a local socket, as syslog(3) does (rsyslog's imuxsock expects that). */
-export function rfc3164(p: { facility: number; severity: number; date: Date; host?: string; tag: string; pid?: number; message: string }): string {
+export function rfc3164(p: {
+  facility: number;
+  severity: number;
+  date: Date;
+  host?: string;
+  tag: string;
+  pid?: number;
+  message: string;
+}): string {
   const d = p.date;
   const two = (n: number) => String(n).padStart(2, '0');
   const stamp = `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;

@@ -12,5 +12,6 @@ export function control(dir: string, subdir: typeof SUPERVISE_DIR | typeof SCANN
   }
   // s6-svc and s6-svscanctl exit 100 here: nothing is wrong with the system, there is just nobody to tell.
   if (outcome === 'not-listening') throw new AppletError(`unable to control ${dir}: ${who} not listening`, 100);
-  if (outcome === 'broken') throw new AppletError(`something is wrong with the ${dir}/${subdir} directory: no usable control FIFO in it`, 100);
+  if (outcome === 'broken')
+    throw new AppletError(`something is wrong with the ${dir}/${subdir} directory: no usable control FIFO in it`, 100);
 }

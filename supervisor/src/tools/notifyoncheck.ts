@@ -39,7 +39,11 @@ async function poll(p: Poll): Promise<number> {
     const left = deadline - Date.now();
     if (left <= 0) return 99;
     const timeoutMs = Math.min(p.local > 0 ? p.local : Infinity, left);
-    const result = await runProgram(p.check, { env: process.env, cwd: process.cwd(), timeoutMs: Number.isFinite(timeoutMs) ? timeoutMs : 0 });
+    const result = await runProgram(p.check, {
+      env: process.env,
+      cwd: process.cwd(),
+      timeoutMs: Number.isFinite(timeoutMs) ? timeoutMs : 0,
+    });
     if (result.code === 0) {
       fs.writeSync(p.fd, '\n');
       return 0;
@@ -51,7 +55,15 @@ async function poll(p: Poll): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === POLL) {
-    const [fd, initial, global, local, wait, tries, ...check] = argv.slice(1).map((a, k) => (k < 6 ? Number(a) : a)) as [number, number, number, number, number, number, ...string[]];
+    const [fd, initial, global, local, wait, tries, ...check] = argv.slice(1).map((a, k) => (k < 6 ? Number(a) : a)) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      ...string[],
+    ];
     return poll({ fd, initial, global, local, wait, tries, check: check as unknown as string[] });
   }
   const numbers: Record<string, number> = { s: 10, T: 0, t: 0, w: 1000, n: 7 };
@@ -90,11 +102,15 @@ export async function main(argv: string[]): Promise<number> {
   stdio[fd] = fd;
   const n = numbers as { s: number; T: number; t: number; w: number; n: number };
   try {
-    await spawn(self.file, [...self.prefix, 's6-notifyoncheck', POLL, String(fd), String(n.s), String(n.T), String(n.t), String(n.w), String(n.n), ...check], {
-      argv0: self.argv0,
-      stdio,
-      detached: true,
-    });
+    await spawn(
+      self.file,
+      [...self.prefix, 's6-notifyoncheck', POLL, String(fd), String(n.s), String(n.T), String(n.t), String(n.w), String(n.n), ...check],
+      {
+        argv0: self.argv0,
+        stdio,
+        detached: true,
+      },
+    );
   } catch (err) {
     process.stderr.write(`s6-notifyoncheck: fatal: cannot start the checker: ${(err as Error).message}\n`);
     return 111;

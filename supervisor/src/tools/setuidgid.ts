@@ -9,7 +9,8 @@ import { execInto } from '../sys/exec';
 export function main(argv: string[]): number {
   const args = argv[0] === '--' ? argv.slice(1) : argv;
   const [account, ...prog] = args;
-  if (account === undefined || account.startsWith('-') || prog.length === 0) throw new UsageError('usage: s6-setuidgid ACCOUNT PROG [ARGS...]');
+  if (account === undefined || account.startsWith('-') || prog.length === 0)
+    throw new UsageError('usage: s6-setuidgid ACCOUNT PROG [ARGS...]');
   let uid: number;
   let gid: number;
   let groups: number[];

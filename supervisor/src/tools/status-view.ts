@@ -52,7 +52,16 @@ const FIELDS = {
 export type FieldName = keyof typeof FIELDS;
 export const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];
 /** s6-svstat's short options, each naming one field. */
-export const SHORT_FIELDS: Record<string, FieldName> = { u: 'up', w: 'wantedup', N: 'normallyup', r: 'ready', p: 'pid', e: 'exitcode', s: 'signal', t: 'updownfor' };
+export const SHORT_FIELDS: Record<string, FieldName> = {
+  u: 'up',
+  w: 'wantedup',
+  N: 'normallyup',
+  r: 'ready',
+  p: 'pid',
+  e: 'exitcode',
+  s: 'signal',
+  t: 'updownfor',
+};
 export const MAX_FIELDS = 16;
 
 /** 2.11 matches a field by prefix, first in table order ("s" is signal, "p" is paused). Undefined: no such field. */
@@ -169,5 +178,12 @@ export function tableRow(json: StatusJson): string[] {
 export function formatTable(rows: string[][]): string {
   const all = [HEADER, ...rows];
   const widths = HEADER.map((_, col) => Math.max(...all.map((row) => (row[col] ?? '').length)));
-  return all.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col] as number))).join('  ').trimEnd()).join('\n');
+  return all
+    .map((row) =>
+      row
+        .map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col] as number)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

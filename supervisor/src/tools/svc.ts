@@ -32,7 +32,10 @@ function letterForSignal(text: string): string {
   const sig = parseSignal(text);
   if (sig === undefined) throw new UsageError(`invalid signal: ${text}`);
   const letter = LETTER_FOR_SIGNAL.get(sig);
-  if (!letter) throw new UsageError(`${text} is not in the list of user-available signals (ALRM ABRT QUIT HUP KILL TERM INT USR1 USR2 STOP CONT WINCH)`);
+  if (!letter)
+    throw new UsageError(
+      `${text} is not in the list of user-available signals (ALRM ABRT QUIT HUP KILL TERM INT USR1 USR2 STOP CONT WINCH)`,
+    );
   return letter;
 }
 
@@ -71,7 +74,8 @@ export const main: AppletMain = async (argv) => {
     if (opt === 's') letters += letterForSignal(arg as string);
     else if (opt === 'T') timeout = parseMilliseconds(arg as string, '-T', USAGE);
     else if (opt === 'w') {
-      if (arg === undefined || arg.length !== 1 || !'dDuUrR'.includes(arg)) throw new UsageError(`-w wants one of u U d D r R; usage: ${USAGE}`);
+      if (arg === undefined || arg.length !== 1 || !'dDuUrR'.includes(arg))
+        throw new UsageError(`-w wants one of u U d D r R; usage: ${USAGE}`);
       wait = arg;
     } else letters += opt;
     if (letters.length > MAX_LETTERS) throw new UsageError(`too many commands (at most ${MAX_LETTERS})`);

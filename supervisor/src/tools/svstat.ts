@@ -42,7 +42,10 @@ function parseFieldList(list: string, fields: FieldName[]): void {
   for (const piece of pieces) {
     if (piece === '') throw new UsageError('invalid null option field');
     const name = fieldByPrefix(piece);
-    if (!name) throw new UsageError(`invalid option field: ${piece} (fields: up,wantedup,normallyup,ready,paused,pid,exitcode,signal,signum,updownsince,readysince,updownfor,readyfor)`);
+    if (!name)
+      throw new UsageError(
+        `invalid option field: ${piece} (fields: up,wantedup,normallyup,ready,paused,pid,exitcode,signal,signum,updownsince,readysince,updownfor,readyfor)`,
+      );
     addField(fields, name);
   }
 }
@@ -95,13 +98,23 @@ function table(scandir: string, req: Request): number {
     const result = inspect(dir);
     if ('view' in result) return { json: toJson(name, dir, result.view), view: result.view };
     // A status that cannot be read still has a supervisor: only the lock says whether one runs.
-    const json: StatusJson = 'error' in result ? { service: name, dir, supervised: result.supervised, error: result.error } : { service: name, dir, supervised: false };
+    const json: StatusJson =
+      'error' in result
+        ? { service: name, dir, supervised: result.supervised, error: result.error }
+        : { service: name, dir, supervised: false };
     return { json, view: undefined };
   });
   let out: string;
-  if (req.json) out = JSON.stringify(rows.map((r) => r.json), null, 2);
+  if (req.json)
+    out = JSON.stringify(
+      rows.map((r) => r.json),
+      null,
+      2,
+    );
   else if (req.fields.length > 0) {
-    out = rows.map(({ json, view }) => [json.service, ...(view ? req.fields.map((f) => fieldValue(f, view)) : ['unsupervised'])].join(' ')).join('\n');
+    out = rows
+      .map(({ json, view }) => [json.service, ...(view ? req.fields.map((f) => fieldValue(f, view)) : ['unsupervised'])].join(' '))
+      .join('\n');
   } else out = formatTable(rows.map((r) => tableRow(r.json)));
   if (out !== '') process.stdout.write(`${out}\n`);
   return 0;

@@ -16,7 +16,8 @@ const USAGE = 'svwait [ -U | -u | -d | -D | -r | -R ] [ -a | -o ] [ -t timeout ]
 
 function check(result: WaitResult): void {
   if (!result.reached) throw new AppletError('timed out', 99);
-  if (result.failures > 0) throw new AppletError(`${result.failures} service(s) reported permanent failure or their supervisor died`, result.failures);
+  if (result.failures > 0)
+    throw new AppletError(`${result.failures} service(s) reported permanent failure or their supervisor died`, result.failures);
 }
 
 export const main: AppletMain = async (argv) => {

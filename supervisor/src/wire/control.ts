@@ -29,7 +29,21 @@ export type GroupLetter = keyof typeof GROUP_LETTERS;
 export type StateLetter = 'p' | 'c' | 'r' | 'o' | 'd' | 'u' | 'D' | 'U' | 'x' | 'O' | 'Q';
 export type ControlLetter = SignalLetter | GroupLetter | StateLetter;
 
-const ALL = new Set<string>([...Object.keys(SIGNAL_LETTERS), ...Object.keys(GROUP_LETTERS), 'p', 'c', 'r', 'o', 'd', 'u', 'D', 'U', 'x', 'O', 'Q']);
+const ALL = new Set<string>([
+  ...Object.keys(SIGNAL_LETTERS),
+  ...Object.keys(GROUP_LETTERS),
+  'p',
+  'c',
+  'r',
+  'o',
+  'd',
+  'u',
+  'D',
+  'U',
+  'x',
+  'O',
+  'Q',
+]);
 
 export function isControlLetter(c: string): c is ControlLetter {
   return ALL.has(c);

@@ -18,7 +18,9 @@ export interface Death {
 }
 
 export function deathOf(at: Tain, t: Termination): Death {
-  return t.signal !== null ? { at, exitCode: (128 + t.signal) & 0xff, signal: t.signal } : { at, exitCode: (t.code ?? 0) & 0xff, signal: 0 };
+  return t.signal !== null
+    ? { at, exitCode: (128 + t.signal) & 0xff, signal: t.signal }
+    : { at, exitCode: (t.code ?? 0) & 0xff, signal: 0 };
 }
 
 export function packDeaths(deaths: readonly Death[]): Buffer {

@@ -88,7 +88,10 @@ export interface Subscription {
  * EOF), then rename it to its public name, so the supervisor never sees a FIFO that is not being read.
  */
 export function subscribe(dir: string): Subscription {
-  const suffix = randomBytes(6).toString('base64').replace(/[^A-Za-z0-9]/g, 'x').slice(0, 6);
+  const suffix = randomBytes(6)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, 'x')
+    .slice(0, 6);
   const name = `${PREFIX}${formatTain(now()).slice(1)}:${suffix}`;
   const hidden = path.join(dir, `.${name}`);
   const fifo = path.join(dir, name);

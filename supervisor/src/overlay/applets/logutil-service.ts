@@ -45,7 +45,9 @@ function openFifo(fifo: string): Readable {
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--help' || argv[0] === '-h') {
-    process.stdout.write(`usage: ${USAGE}\n\nRuns nuwa log -b with S6_LOGGING_SCRIPT (default: ${DEFAULT_SCRIPT}) into logdir, as nobody when root.\n`);
+    process.stdout.write(
+      `usage: ${USAGE}\n\nRuns nuwa log -b with S6_LOGGING_SCRIPT (default: ${DEFAULT_SCRIPT}) into logdir, as nobody when root.\n`,
+    );
     return 0;
   }
   const parsed = getopt(argv, 'f:', USAGE);

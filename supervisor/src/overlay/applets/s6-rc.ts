@@ -43,7 +43,11 @@ function parse(argv: string[]): Parsed {
   const [command, ...names] = operands;
   if (command === 'help') return { help: true };
   if (command !== 'change' && command !== 'list' && command !== 'listall') {
-    throw new UsageError(command === undefined ? `missing subcommand; usage: ${USAGE}` : `unknown subcommand '${command}' (nuwa's s6-rc has help, list, listall, change); usage: ${USAGE}`);
+    throw new UsageError(
+      command === undefined
+        ? `missing subcommand; usage: ${USAGE}`
+        : `unknown subcommand '${command}' (nuwa's s6-rc has help, list, listall, change); usage: ${USAGE}`,
+    );
   }
   const bad = names.find((n) => !validName(n));
   if (bad !== undefined) throw new UsageError(`invalid service name '${bad}'`);
@@ -70,7 +74,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const reply = path.join(S6_RUN, `${RC_REPLY_PREFIX}${process.pid}`);
   const line = encodeRequest({ ...parsed.request, reply });
-  if (line.length > MAX_REQUEST) throw new UsageError(`too many service names for one request (${line.length} bytes; at most ${MAX_REQUEST})`);
+  if (line.length > MAX_REQUEST)
+    throw new UsageError(`too many service names for one request (${line.length} bytes; at most ${MAX_REQUEST})`);
 
   try {
     fs.rmSync(reply, { force: true });
