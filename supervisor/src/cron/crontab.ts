@@ -92,6 +92,38 @@ function words(text: string, count: number): [string[], string] {
 }
 
 /** Parses one crontab. `defaultZone`: where schedules are read until a CRON_TZ line says otherwise. */
+interface Timing {
+  /** The time fields (none for @reboot). */
+  fields: string[];
+  /** The schedule as written (`@daily`, `0 4 * * *`). */
+  when: string;
+  /** What follows the schedule: the command (with the user first in a system crontab). */
+  rest: string;
+}
+
+/** The schedule at the start of a job line: a keyword, or 5 time fields (6 with seconds first). */
+function readTiming(trimmed: string, problem: (message: string) => void): Timing | undefined {
+  if (trimmed.startsWith('@')) {
+    const [[when], rest] = words(trimmed, 1) as [[string], string];
+    const keyword = when.toLowerCase();
+    if (keyword !== '@reboot' && !Object.hasOwn(KEYWORDS, keyword)) {
+      problem(`unknown keyword ${when} (known: ${[...Object.keys(KEYWORDS), '@reboot'].join(' ')})`);
+      return undefined;
+    }
+    return { fields: keyword === '@reboot' ? [] : (KEYWORDS[keyword] as string).split(' '), when, rest };
+  }
+  const [first, after] = words(trimmed, 6);
+  // Six fields when the sixth word reads as a day of week and something follows it.
+  const six = first.length === 6 && DOW_FIELD.test(first[5] as string) && after !== '';
+  const fields = six ? first : first.slice(0, 5);
+  const rest = six ? after : words(trimmed, 5)[1];
+  if (fields.length < 5 || rest === '') {
+    problem('expected 5 time fields (or 6, seconds first) and a command');
+    return undefined;
+  }
+  return { fields, when: fields.join(' '), rest };
+}
+
 export function parseCrontab(file: string, text: string, kind: CrontabKind, defaultZone: string): Parsed {
   const entries: Entry[] = [];
   const problems: Problem[] = [];
@@ -128,30 +160,10 @@ export function parseCrontab(file: string, text: string, kind: CrontabKind, defa
       return;
     }
 
-    let fields: string[];
-    let when: string;
-    let rest: string;
-    const trimmed = text.trimStart();
-    if (trimmed.startsWith('@')) {
-      [[when], rest] = words(trimmed, 1) as [[string], string];
-      const keyword = when.toLowerCase();
-      if (keyword !== '@reboot' && !Object.hasOwn(KEYWORDS, keyword)) {
-        problem(`unknown keyword ${when} (known: ${[...Object.keys(KEYWORDS), '@reboot'].join(' ')})`);
-        return;
-      }
-      fields = keyword === '@reboot' ? [] : (KEYWORDS[keyword] as string).split(' ');
-    } else {
-      const [first, after] = words(trimmed, 6);
-      // Six fields when the sixth word reads as a day of week and something follows it.
-      const six = first.length === 6 && DOW_FIELD.test(first[5] as string) && after !== '';
-      fields = six ? first : first.slice(0, 5);
-      rest = six ? after : words(trimmed, 5)[1];
-      if (fields.length < 5 || rest === '') {
-        problem('expected 5 time fields (or 6, seconds first) and a command');
-        return;
-      }
-      when = fields.join(' ');
-    }
+    const timing = readTiming(text.trimStart(), problem);
+    if (!timing) return;
+    const { fields, when } = timing;
+    let rest = timing.rest;
 
     let user: string | undefined;
     if (kind === 'system') {

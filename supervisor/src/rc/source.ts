@@ -162,18 +162,27 @@ export function readDefinition(
     }
     return def;
   }
-  // longrun
+  return readLongrun(def, problems, options.root) ? def : undefined;
+}
+
+/** The longrun half of readDefinition: run (and finish) must be usable; fills `def` with the rest. False when unusable. */
+function readLongrun(def: ServiceDefinition, problems: Problems, root: string | undefined): boolean {
+  const { dir, name } = def;
   const run = path.join(dir, 'run');
   if (!fs.existsSync(run)) {
     problems.error(run, 'is missing: a longrun needs an executable run file', name);
-    return undefined;
+    return false;
   }
-  if (!checkExecutable(run, problems, name, options.root)) return undefined;
+  if (!checkExecutable(run, problems, name, root)) return false;
   const finish = path.join(dir, 'finish');
-  if (fs.existsSync(finish)) checkExecutable(finish, problems, name, options.root);
-  const notification = readUint(dir, 'notification-fd');
+  if (fs.existsSync(finish)) checkExecutable(finish, problems, name, root);
+  const notification = readUint(def.dir, 'notification-fd');
   if (notification.kind === 'invalid')
-    problems.error(path.join(dir, 'notification-fd'), `must hold a file descriptor number, not ${JSON.stringify(notification.text)}`, name);
+    problems.error(
+      path.join(def.dir, 'notification-fd'),
+      `must hold a file descriptor number, not ${JSON.stringify(notification.text)}`,
+      name,
+    );
   def.notifies = notification.kind === 'value';
   const producerFor = readText(path.join(dir, 'producer-for'));
   if (producerFor !== undefined) def.producerFor = producerFor.split('\n')[0]?.trim() || undefined;
@@ -191,7 +200,7 @@ export function readDefinition(
       's6-rc ignores a log/ subdirectory: declare the logger as its own longrun with consumer-for, and producer-for here',
     );
   }
-  return def;
+  return true;
 }
 
 /**

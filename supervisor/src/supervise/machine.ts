@@ -139,32 +139,9 @@ export function transition(s: MachineState, e: MachineEvent): Transition {
     case 'control':
       return onControl(s, e.letter);
     case 'run-spawned':
-      return [
-        {
-          ...s,
-          phase: 'up',
-          pid: e.pid,
-          ready: false,
-          paused: false,
-          stamp: e.now.tain,
-          startedAt: e.now.mono,
-          requested: false,
-          settings: e.settings,
-        },
-        [{ type: 'write-status' }, { type: 'announce', letters: 'u' }, { type: 'deadline', ms: null }],
-      ];
-    case 'run-spawn-failed': {
-      if (s.phase !== 'down') return [s, []];
-      const after = afterSpawnFailure(s.failures, s.settings.restart);
-      return [
-        { ...s, failures: after.failures, restartDelayMs: after.delayMs },
-        [
-          { type: 'write-status' },
-          { type: 'failed', wstat: null, uptimeMs: 0, delayMs: after.delayMs, failures: after.failures },
-          { type: 'deadline', ms: s.wantUp ? after.delayMs : null },
-        ],
-      ];
-    }
+      return onRunSpawned(s, e.pid, e.settings, e.now);
+    case 'run-spawn-failed':
+      return onRunSpawnFailed(s);
     case 'ready':
       if (!isRunUp(s) || s.ready) return [s, []];
       return [
@@ -175,15 +152,7 @@ export function transition(s: MachineState, e: MachineEvent): Transition {
       if (e.pid !== s.pid) return [s, []]; // a run we no longer supervise (after `quit`)
       return onRunDied(s, e.wstat, e.settings, e.now);
     case 'finish-spawned':
-      if (s.phase !== 'finish' && s.phase !== 'lastfinish') return [s, []];
-      return [
-        { ...s, pid: e.pid },
-        [
-          { type: 'write-status' },
-          { type: 'announce', letters: 'd' },
-          { type: 'deadline', ms: s.settings.timeoutFinishMs > 0 ? s.settings.timeoutFinishMs : null },
-        ],
-      ];
+      return onFinishSpawned(s, e.pid);
     case 'finish-absent':
       if (s.phase !== 'finish' && s.phase !== 'lastfinish') return [s, []];
       return downAndReady(s, 'dD', e.now);
@@ -207,8 +176,52 @@ export function transition(s: MachineState, e: MachineEvent): Transition {
   }
 }
 
+function onRunSpawned(s: MachineState, pid: number, settings: ServiceSettings, now: Now): Transition {
+  const up: MachineState = {
+    ...s,
+    phase: 'up',
+    pid,
+    ready: false,
+    paused: false,
+    stamp: now.tain,
+    startedAt: now.mono,
+    requested: false,
+    settings,
+  };
+  return [up, [{ type: 'write-status' }, { type: 'announce', letters: 'u' }, { type: 'deadline', ms: null }]];
+}
+
+function onRunSpawnFailed(s: MachineState): Transition {
+  if (s.phase !== 'down') return [s, []];
+  const after = afterSpawnFailure(s.failures, s.settings.restart);
+  return [
+    { ...s, failures: after.failures, restartDelayMs: after.delayMs },
+    [
+      { type: 'write-status' },
+      { type: 'failed', wstat: null, uptimeMs: 0, delayMs: after.delayMs, failures: after.failures },
+      { type: 'deadline', ms: s.wantUp ? after.delayMs : null },
+    ],
+  ];
+}
+
+function onFinishSpawned(s: MachineState, pid: number): Transition {
+  if (s.phase !== 'finish' && s.phase !== 'lastfinish') return [s, []];
+  return [
+    { ...s, pid },
+    [
+      { type: 'write-status' },
+      { type: 'announce', letters: 'd' },
+      { type: 'deadline', ms: s.settings.timeoutFinishMs > 0 ? s.settings.timeoutFinishMs : null },
+    ],
+  ];
+}
+
 function exit(s: MachineState): Transition {
   return [{ ...s, phase: 'gone' }, [{ type: 'deadline', ms: null }, { type: 'announce', letters: 'x' }, { type: 'exit' }]];
+}
+
+function killTimeout(ms: number): string {
+  return ms ? ` and timeout-kill (${ms} ms)` : '';
 }
 
 function onTimeout(s: MachineState): Transition {
@@ -223,7 +236,7 @@ function onTimeout(s: MachineState): Transition {
         [
           {
             type: 'warn',
-            message: `still running after the down signal${s.settings.timeoutKillMs ? ` and timeout-kill (${s.settings.timeoutKillMs} ms)` : ''}: SIGKILL`,
+            message: `still running after the down signal${killTimeout(s.settings.timeoutKillMs)}: SIGKILL`,
           },
           { type: 'kill', signal: 'SIGKILL' },
           { type: 'deadline', ms: KILL_AGAIN_MS },
@@ -322,7 +335,8 @@ const CONTROL: Readonly<Record<Column, Readonly<Record<ControlLetter, Cell>>>> =
   },
   // finish is never signalled by the user; what is wanted takes effect when it ends.
   finish: {
-    u: wantUp, U: wantUpForGood, o: wantDown, O: wantDown, d: wantDown, D: wantDownForGood, Q: wantDownForGood, x: exitWhenDown('lastfinish'),
+    u: wantUp, U: wantUpForGood, o: wantDown, O: wantDown, d: wantDown, D: wantDownForGood, Q: wantDownForGood,
+    x: exitWhenDown('lastfinish'),
     r: nop, p: nop, c: nop, P: nop, C: nop, K: nop,
     a: nop, b: nop, q: nop, h: nop, k: nop, t: nop, i: nop, '1': nop, '2': nop, y: nop,
   },
