@@ -71,7 +71,7 @@ function readLimit(name: string): number | undefined {
 }
 
 /**
- * The podman settings this machine needs (measured, see shared/reference/machine-containers.md): crun refuses
+ * The podman settings this machine needs (measured on the Debian 12 hosts nuwa is tested on): crun refuses
  * cgroup v1 hybrid hosts whose cgroup2 has controllers, so use runc; without CAP_SYS_RESOURCE podman cannot raise
  * rlimits above the hard limits, so give default ulimits at those limits. Empty when the defaults work.
  */

@@ -25,7 +25,7 @@ export const GROUP_LETTERS = { P: 'SIGSTOP', C: 'SIGCONT', K: 'SIGKILL' } as con
 
 export type SignalLetter = keyof typeof SIGNAL_LETTERS;
 export type GroupLetter = keyof typeof GROUP_LETTERS;
-/** p/c pause and continue; r restart; o/d/u/D/U/x/O/Q change what is wanted (see s6-behaviour.md §3.2). */
+/** p/c pause and continue; r restart; o/d/u/D/U/x/O/Q change what is wanted (s6-svc's page on skarnet.org; docs/tools.md). */
 export type StateLetter = 'p' | 'c' | 'r' | 'o' | 'd' | 'u' | 'D' | 'U' | 'x' | 'O' | 'Q';
 export type ControlLetter = SignalLetter | GroupLetter | StateLetter;
 
