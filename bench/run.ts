@@ -68,7 +68,9 @@ function machine(nuwaVersion: string, loadAtStart: number): Machine {
     memoryMB: Math.round(os.totalmem() / 2 ** 20),
     kernel: os.release(),
     node: process.version,
-    nuwa: `${nuwaVersion.replace(/^nuwa /, '') || 'missing'} (git ${git(['rev-parse', '--short', 'HEAD']) || '?'}${git(['status', '--porcelain', '--', 'supervisor']) ? ', supervisor/ modified' : ''})`,
+    nuwa:
+      `${nuwaVersion.replace(/^nuwa /, '') || 'missing'} (git ${git(['rev-parse', '--short', 'HEAD']) || '?'}` +
+      `${git(['status', '--porcelain', '--', 'supervisor']) ? ', supervisor/ modified' : ''})`,
     s6: debianVersion('s6'),
     tini: debianVersion('tini'),
     dumbInit: debianVersion('dumb-init'),
@@ -119,7 +121,8 @@ async function main(): Promise<number> {
   const nuwa = nuwaInfo(scratch);
   const total = chosen.reduce((sum, s) => sum + s.fullSeconds, 0);
   process.stderr.write(
-    `bench: ${options.quick ? 'quick run' : `full run (about ${Math.ceil(total / 60)} min)`}, ${chosen.length} scenarios; scratch ${scratch}\n`,
+    `bench: ${options.quick ? 'quick run' : `full run (about ${Math.ceil(total / 60)} min)`}, ` +
+      `${chosen.length} scenarios; scratch ${scratch}\n`,
   );
   if (nuwa.missing) process.stderr.write(`bench: ${nuwa.missing}: nuwa rows will say so\n`);
 

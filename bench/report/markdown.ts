@@ -10,13 +10,16 @@ function cell(text: string): string {
 export function renderMarkdown(results: Results, svgFile: string): string {
   const m = results.machine;
   const lines: string[] = [
-    `# nuwa benchmark — ${results.date.slice(0, 16).replace('T', ' ')} UTC${results.quick ? ' (quick run: few samples, not for conclusions)' : ''}`,
+    `# nuwa benchmark — ${results.date.slice(0, 16).replace('T', ' ')} UTC` +
+      `${results.quick ? ' (quick run: few samples, not for conclusions)' : ''}`,
     '',
     `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryMB} MB, Linux ${m.kernel}, Node ${m.node}. ` +
       `nuwa ${m.nuwa}; Debian s6 ${m.s6}, tini ${m.tini}, dumb-init ${m.dumbInit}. ` +
       `The run took ${Math.floor(results.durationSeconds / 60)} min ${results.durationSeconds % 60} s. ` +
-      `Load average (1 min) ${m.load.start.toFixed(2)} at the start, ${m.load.end.toFixed(2)} at the end: other work on the machine adds noise (the reaping scenario's own 1,000 processes lift it too). ` +
-      `Per scenario (seconds, load before → after): ${results.scenarios.map((s) => `${s.name} ${s.seconds} s, ${s.load[0].toFixed(1)} → ${s.load[1].toFixed(1)}`).join('; ')}.`,
+      `Load average (1 min) ${m.load.start.toFixed(2)} at the start, ${m.load.end.toFixed(2)} at the end: ` +
+      "other work on the machine adds noise (the reaping scenario's own 1,000 processes lift it too). " +
+      'Per scenario (seconds, load before → after): ' +
+      `${results.scenarios.map((s) => `${s.name} ${s.seconds} s, ${s.load[0].toFixed(1)} → ${s.load[1].toFixed(1)}`).join('; ')}.`,
     ...(m.reclaim === 'none detected'
       ? []
       : [

@@ -46,8 +46,10 @@ function bar(outcome: OutcomeReport, who: string, y: number, scale: number, colo
 export function renderSvg(rows: RowReport[], title: string): string {
   const height = TOP + rows.length * BAND + 30;
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
-    '<style>.t{font-size:16px;font-weight:bold}.l{fill:#222}.u{fill:#777;font-size:11px}.v{fill:#333;font-size:11px}.na{fill:#999;font-style:italic;font-size:11px}.r{font-weight:bold}</style>',
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" ` +
+      'font-family="sans-serif" font-size="12">',
+    '<style>.t{font-size:16px;font-weight:bold}.l{fill:#222}.u{fill:#777;font-size:11px}.v{fill:#333;font-size:11px}' +
+      '.na{fill:#999;font-style:italic;font-size:11px}.r{font-weight:bold}</style>',
     `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
     `<text x="12" y="24" class="t">${escape(title)}</text>`,
     `<rect x="${LABEL}" y="36" width="12" height="10" fill="${NUWA_COLOR}"/><text x="${LABEL + 16}" y="45">nuwa p50</text>`,
@@ -71,7 +73,8 @@ export function renderSvg(rows: RowReport[], title: string): string {
     );
   });
   out.push(
-    `<text x="12" y="${height - 10}" class="u">nuwa/peer: below 1 (green) nuwa is lower — faster, smaller or fewer; above 1 (red) the peer is.</text>`,
+    `<text x="12" y="${height - 10}" class="u">` +
+      'nuwa/peer: below 1 (green) nuwa is lower — faster, smaller or fewer; above 1 (red) the peer is.</text>',
     '</svg>',
   );
   return `${out.join('\n')}\n`;

@@ -173,7 +173,8 @@ export const soakScenario: Scenario = {
             const rate = (total / ((Date.now() - startedAt - restingMs) / 1000)).toFixed(0);
             const mb = (kb: number) => (kb / 1024).toFixed(1);
             const detail =
-              `${total} restarts at ${rate}/s${note}; anonymous RSS ${mb(before.anonKB)} → ${mb(middle.anonKB)} (half-way) → ${mb(after.anonKB)} MB; ` +
+              `${total} restarts at ${rate}/s${note}; ` +
+              `anonymous RSS ${mb(before.anonKB)} → ${mb(middle.anonKB)} (half-way) → ${mb(after.anonKB)} MB; ` +
               `RSS ${mb(before.rssKB)} → ${mb(middle.rssKB)} → ${mb(after.rssKB)} MB; ` +
               `peak RSS ${mb(before.peakKB)} → ${mb(middle.peakKB)} → ${mb(after.peakKB)} MB; ` +
               `fds ${before.fds} → ${middle.fds} → ${after.fds}${pokes ? `; ${pokes} stalled restart(s) needed a second "u"` : ''}`;

@@ -199,7 +199,8 @@ test('--check prints next runs and exits 1 naming each bad line; --list shows th
   t.regex(
     ok.log,
     new RegExp(
-      `${good}:2  root  30 2 \\* \\* \\*  \\(Europe/Berlin\\)  echo nightly\\n    next: \\d{4}-\\d\\d-\\d\\d 02:30:00 \\+0[12]:00, \\d{4}-\\d\\d-\\d\\d 02:30:00 \\+0[12]:00\\n`,
+      `${good}:2  root  30 2 \\* \\* \\*  \\(Europe/Berlin\\)  echo nightly\\n` +
+        `    next: \\d{4}-\\d\\d-\\d\\d 02:30:00 \\+0[12]:00, \\d{4}-\\d\\d-\\d\\d 02:30:00 \\+0[12]:00\\n`,
     ),
   );
   t.regex(ok.log, /@reboot .*\n {4}runs once when nuwa cron first starts/);

@@ -324,7 +324,8 @@ test.serial(
 );
 
 test.serial(
-  'refused before anything changes: no domain, a hostile domain, a domain another app serves, a taken port, nginx not running, a full disk, the wrong folder',
+  'refused before anything changes: no domain, a hostile domain, a domain another app serves, a taken port, ' +
+    'nginx not running, a full disk, the wrong folder',
   async (t) => {
     const snapshot = () =>
       [
@@ -420,7 +421,8 @@ test.serial('nuwa-host install|uninstall DIR run the same scripts', async (t) =>
 });
 
 test.serial(
-  'with monit watching, uninstall makes it stop watching before the stop (it does not start the container again); install makes it watch again',
+  'with monit watching, uninstall makes it stop watching before the stop (it does not start the container again); ' +
+    'install makes it watch again',
   async (t) => {
     const monitrc = host.NUWA_MONITRC as string;
     // A check that runs every cycle: its "data collected" time shows monit cycles passing.

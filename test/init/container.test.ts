@@ -76,7 +76,8 @@ i=0; while [ $i -lt 1000 ]; do sleep 0.3 & i=$((i+1)); done
       name,
       'sh',
       '-c',
-      'c=0; z=0; for f in /proc/[0-9]*/stat; do read -r l < "$f" 2>/dev/null || continue; case "$l" in *") "?" 1 "*) c=$((c+1));; esac; case "$l" in *") Z 1 "*) z=$((z+1));; esac; done; echo $c $z',
+      'c=0; z=0; for f in /proc/[0-9]*/stat; do read -r l < "$f" 2>/dev/null || continue; ' +
+        'case "$l" in *") "?" 1 "*) c=$((c+1));; esac; case "$l" in *") Z 1 "*) z=$((z+1));; esac; done; echo $c $z',
     ]);
     const [all, zombies] = out.trim().split(' ').map(Number) as [number, number];
     return { all, zombies };

@@ -20,7 +20,8 @@ const SERVICES = 100;
  * over 1,000 dying orphans while its own children die beside them. Then it waits until every service's finish has
  * recorded its code and no zombie is left, and exits 42. It prints what it observed as JSON.
  */
-const MAIN = `
+const MAIN =
+  `
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -30,7 +31,8 @@ const children = () => fs.readdirSync('/proc/' + pid1 + '/task').flatMap((tid) =
   fs.readFileSync('/proc/' + pid1 + '/task/' + tid + '/children', 'latin1').split(' ').filter(Boolean));
 const read = (file) => { try { return fs.readFileSync(file, 'latin1'); } catch { return ''; } };
 // Zombies among nuwa's children: the orphans it must reap (never the host's unrelated processes).
-const zombies = () => children().filter((p) => { const s = read('/proc/' + p + '/stat'); return s[s.lastIndexOf(')') + 2] === 'Z'; }).length;
+const zombies = () => children().filter((p) => { const s = read('/proc/' + p + '/stat'); ` +
+  `return s[s.lastIndexOf(')') + 2] === 'Z'; }).length;
 // Blocked in open(2) of a FIFO that has no writer yet.
 const atGate = () => children().filter((p) => read('/proc/' + p + '/wchan') === 'wait_for_partner').length;
 // stdio ignored: spawnSync would otherwise wait for the orphans, which hold its pipes
@@ -66,28 +68,31 @@ function scanDir(dir: string, gate: string): string {
 }
 
 for (const [mode, run] of Object.entries({ 'as PID 1': runAsPid1, 'as a subreaper': runAsSubreaper })) {
-  test(`${mode}: 1,000 orphans leave no zombie; ${SERVICES} services dying beside them report their exit codes; main's code survives`, async (t) => {
-    const dir = tempDir();
-    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const script = path.join(dir, 'main.js');
-    fs.writeFileSync(script, MAIN);
-    const gate = path.join(dir, 'gate');
-    execFileSync('mkfifo', [gate]);
-    const scandir = scanDir(dir, gate);
-    const result = await run([process.execPath, script, scandir, gate], { NUWA_SCANDIR: scandir }).finished;
-    t.is(result.code, 42, result.stderr);
-    const seen = JSON.parse(result.stdout) as { zombies: number; parent: string };
-    t.is(seen.zombies, 0);
-    const codes = Array.from({ length: SERVICES }, (_, i) => {
-      const file = path.join(scandir, `s${i}`, 'code');
-      return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : 'no finish';
-    });
-    t.deepEqual(
-      codes,
-      Array.from({ length: SERVICES }, (_, i) => String(i)),
-    );
-    if (mode === 'as PID 1') t.is(seen.parent, '1');
-  });
+  test(
+    `${mode}: 1,000 orphans leave no zombie; ${SERVICES} services dying beside them report their exit codes; ` + "main's code survives",
+    async (t) => {
+      const dir = tempDir();
+      t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+      const script = path.join(dir, 'main.js');
+      fs.writeFileSync(script, MAIN);
+      const gate = path.join(dir, 'gate');
+      execFileSync('mkfifo', [gate]);
+      const scandir = scanDir(dir, gate);
+      const result = await run([process.execPath, script, scandir, gate], { NUWA_SCANDIR: scandir }).finished;
+      t.is(result.code, 42, result.stderr);
+      const seen = JSON.parse(result.stdout) as { zombies: number; parent: string };
+      t.is(seen.zombies, 0);
+      const codes = Array.from({ length: SERVICES }, (_, i) => {
+        const file = path.join(scandir, `s${i}`, 'code');
+        return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : 'no finish';
+      });
+      t.deepEqual(
+        codes,
+        Array.from({ length: SERVICES }, (_, i) => String(i)),
+      );
+      if (mode === 'as PID 1') t.is(seen.parent, '1');
+    },
+  );
 }
 
 test('as PID 1: the main program exiting while 1,000 orphans still run ends the container promptly with its code', async (t) => {

@@ -168,7 +168,8 @@ test('fix-attrs.d (deprecated, still honoured): owners and modes applied before 
   const root = makeRoot(undefined, {
     'etc/fix-attrs.d/01-data': {
       content:
-        '# path recurse account fmode dmode\n/data true app:app,1000:1000 0640 0750\n/srv/missing false nobody:nogroup,65534:65534 0600 0700\n',
+        '# path recurse account fmode dmode\n/data true app:app,1000:1000 0640 0750\n' +
+        '/srv/missing false nobody:nogroup,65534:65534 0600 0700\n',
     },
     'data/sub/file': { content: 'x', mode: 0o644 },
     'etc/cont-init.d/01-show': { content: '#!/bin/sh\nls -ln /data/sub/file\n', mode: 0o755 },

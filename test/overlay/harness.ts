@@ -67,7 +67,8 @@ export function makeRoot(fixture: string | undefined, extra: Record<string, { co
   fs.symlinkSync('/run', path.join(root, 'var/run'));
   fs.writeFileSync(
     path.join(root, 'etc/passwd'),
-    `root:x:0:0:root:/root:/bin/sh\napp:x:${APP_UID}:${APP_UID}:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`,
+    `root:x:0:0:root:/root:/bin/sh\napp:x:${APP_UID}:${APP_UID}:app:/home/app:/bin/sh\n` +
+      'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
   );
   fs.writeFileSync(path.join(root, 'etc/group'), `root:x:0:\napp:x:${APP_UID}:\nnogroup:x:65534:\n`);
   fs.writeFileSync(path.join(root, 'init'), '');

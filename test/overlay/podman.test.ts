@@ -84,6 +84,8 @@ test.serial('podman --user 1000 --read-only without a /run of its own: one line 
   t.is(code, 100, output);
   t.is(
     output,
-    'nuwa init: error: /run belongs to uid 0 (mode 0755) and uid 1000 cannot write to it: give the container a /run its user can write: `podman run --tmpfs /run:U`, `docker run --tmpfs /run:uid=UID,gid=GID`, or `RUN chown USER /run` in the image\n',
+    'nuwa init: error: /run belongs to uid 0 (mode 0755) and uid 1000 cannot write to it: ' +
+      'give the container a /run its user can write: `podman run --tmpfs /run:U`, ' +
+      '`docker run --tmpfs /run:uid=UID,gid=GID`, or `RUN chown USER /run` in the image\n',
   );
 });

@@ -38,40 +38,43 @@ function graphOf(needs: Record<string, string[]>, essential: string[] = []): Gra
   return { atoms, bundles: new Map([['all', new Set(Object.keys(needs))]]) };
 }
 
-test('engine down(names): what needs them stops first, the rest stays up; essential services stay up, as with s6-rc without -D', async (t) => {
-  const events: string[] = [];
-  const step = async (what: string) => {
-    events.push(`${what}:begin`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    events.push(`${what}:end`);
-    return true;
-  };
-  const graph = graphOf({ base: [], db: ['base'], web: ['db', 'base'], api: ['db', 'base'], other: [], keep: [] }, ['keep']);
-  const manager = new ServiceManager(graph, { up: (n) => step(`up ${n}`), down: (n) => step(`down ${n}`) });
-  t.is(await manager.up(['all']), 0);
-  events.length = 0;
-  t.is(await manager.down(['db']), 0);
-  const at = (e: string) => events.indexOf(e);
-  t.deepEqual(events.filter((e) => e.endsWith(':end')).sort(), ['down api:end', 'down db:end', 'down web:end']);
-  t.true(at('down web:end') < at('down db:begin') && at('down api:end') < at('down db:begin'));
-  t.deepEqual(
-    [...manager.state]
-      .filter(([, s]) => s === 'up')
-      .map(([n]) => n)
-      .sort(),
-    ['base', 'keep', 'other'],
-  );
-  events.length = 0;
-  t.is(await manager.down(['keep']), 0);
-  t.deepEqual(events, [], 'down(names) leaves an essential service up');
-  t.is(manager.state.get('keep'), 'up');
-  t.is(await manager.up(['web']), 0);
-  events.length = 0;
-  t.is(await manager.downAll(), 0);
-  t.false(events.includes('down keep:begin'), 'downAll keeps the essential service');
-  t.is(manager.state.get('keep'), 'up');
-  t.true(at('down web:end') < at('down db:begin') && at('down db:end') < at('down base:begin'));
-});
+test(
+  'engine down(names): what needs them stops first, the rest stays up; ' + 'essential services stay up, as with s6-rc without -D',
+  async (t) => {
+    const events: string[] = [];
+    const step = async (what: string) => {
+      events.push(`${what}:begin`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      events.push(`${what}:end`);
+      return true;
+    };
+    const graph = graphOf({ base: [], db: ['base'], web: ['db', 'base'], api: ['db', 'base'], other: [], keep: [] }, ['keep']);
+    const manager = new ServiceManager(graph, { up: (n) => step(`up ${n}`), down: (n) => step(`down ${n}`) });
+    t.is(await manager.up(['all']), 0);
+    events.length = 0;
+    t.is(await manager.down(['db']), 0);
+    const at = (e: string) => events.indexOf(e);
+    t.deepEqual(events.filter((e) => e.endsWith(':end')).sort(), ['down api:end', 'down db:end', 'down web:end']);
+    t.true(at('down web:end') < at('down db:begin') && at('down api:end') < at('down db:begin'));
+    t.deepEqual(
+      [...manager.state]
+        .filter(([, s]) => s === 'up')
+        .map(([n]) => n)
+        .sort(),
+      ['base', 'keep', 'other'],
+    );
+    events.length = 0;
+    t.is(await manager.down(['keep']), 0);
+    t.deepEqual(events, [], 'down(names) leaves an essential service up');
+    t.is(manager.state.get('keep'), 'up');
+    t.is(await manager.up(['web']), 0);
+    events.length = 0;
+    t.is(await manager.downAll(), 0);
+    t.false(events.includes('down keep:begin'), 'downAll keeps the essential service');
+    t.is(manager.state.get('keep'), 'up');
+    t.true(at('down web:end') < at('down db:begin') && at('down db:end') < at('down base:begin'));
+  },
+);
 
 test('engine down(names) with a timeout: exit code 2 when a stop outlasts it', async (t) => {
   const graph = graphOf({ slow: [], after: ['slow'] });

@@ -16,17 +16,20 @@ const CMD_AFTER_SVC = [
   'i=0; while [ ! -e /run/svc-up ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; echo "CMD ran"; exit 5',
 ];
 
-test('S6_BEHAVIOUR_IF_STAGE2_FAILS=0 (default): a failing cont-init script is ignored; the rest boots, CMD decides the exit code', async (t) => {
-  const { code, output } = await boot(makeRoot('failing-init'), CMD_AFTER_SVC).finished;
-  t.is(code, 5, output);
-  t.regex(output, /cont-init 10-broken: failing\n/);
-  t.regex(output, /\/etc\/cont-init\.d\/10-broken exited 7\n/);
-  t.regex(output, /cont-init 20-after: still runs\n/);
-  t.regex(output, /svc: up\n/);
-  t.regex(output, /CMD ran\n/);
-  t.notRegex(output, /warning|fatal/);
-  t.regex(output, /cont-finish 10-finish\n/);
-});
+test(
+  'S6_BEHAVIOUR_IF_STAGE2_FAILS=0 (default): a failing cont-init script is ignored; ' + 'the rest boots, CMD decides the exit code',
+  async (t) => {
+    const { code, output } = await boot(makeRoot('failing-init'), CMD_AFTER_SVC).finished;
+    t.is(code, 5, output);
+    t.regex(output, /cont-init 10-broken: failing\n/);
+    t.regex(output, /\/etc\/cont-init\.d\/10-broken exited 7\n/);
+    t.regex(output, /cont-init 20-after: still runs\n/);
+    t.regex(output, /svc: up\n/);
+    t.regex(output, /CMD ran\n/);
+    t.notRegex(output, /warning|fatal/);
+    t.regex(output, /cont-finish 10-finish\n/);
+  },
+);
 
 test('S6_BEHAVIOUR_IF_STAGE2_FAILS=1: the same, with a warning', async (t) => {
   const { code, output } = await boot(makeRoot('failing-init'), CMD_AFTER_SVC, { env: { S6_BEHAVIOUR_IF_STAGE2_FAILS: '1' } }).finished;

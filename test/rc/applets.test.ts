@@ -54,19 +54,22 @@ test('with-retries: stops at the first success; gives up after N tries; kills a 
   t.is(fs.readFileSync(counter, 'utf8').trim(), '3');
 });
 
-test('bad options to s6-envdir, with-retries and s6-notifyoncheck: one line naming the option and the usage, exit 100, nothing run', (t) => {
-  const dir = tempDir();
-  const marker = path.join(dir, 'ran');
-  const cases: Array<[string[], RegExp]> = [
-    [['s6-envdir', '-x', dir, 'touch', marker], /^nuwa s6-envdir: unknown option -x; usage: s6-envdir \[-I \| -i\]/],
-    [['with-retries', '-n', 'many', 'touch', marker], /^nuwa with-retries: -n needs a number; usage: with-retries \[-n TRIES\]/],
-    [['s6-notifyoncheck', '-3'], /^nuwa s6-notifyoncheck: option -3 needs an argument; usage: s6-notifyoncheck \[-d\]/],
-  ];
-  for (const [argv, message] of cases) {
-    const r = spawnSync(nuwaBinary(), argv, { encoding: 'utf8' });
-    t.is(r.status, 100, argv.join(' '));
-    t.regex(r.stderr, message);
-    t.is(r.stderr.split('\n').filter(Boolean).length, 1, r.stderr);
-  }
-  t.false(fs.existsSync(marker));
-});
+test(
+  'bad options to s6-envdir, with-retries and s6-notifyoncheck: ' + 'one line naming the option and the usage, exit 100, nothing run',
+  (t) => {
+    const dir = tempDir();
+    const marker = path.join(dir, 'ran');
+    const cases: Array<[string[], RegExp]> = [
+      [['s6-envdir', '-x', dir, 'touch', marker], /^nuwa s6-envdir: unknown option -x; usage: s6-envdir \[-I \| -i\]/],
+      [['with-retries', '-n', 'many', 'touch', marker], /^nuwa with-retries: -n needs a number; usage: with-retries \[-n TRIES\]/],
+      [['s6-notifyoncheck', '-3'], /^nuwa s6-notifyoncheck: option -3 needs an argument; usage: s6-notifyoncheck \[-d\]/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = spawnSync(nuwaBinary(), argv, { encoding: 'utf8' });
+      t.is(r.status, 100, argv.join(' '));
+      t.regex(r.stderr, message);
+      t.is(r.stderr.split('\n').filter(Boolean).length, 1, r.stderr);
+    }
+    t.false(fs.existsSync(marker));
+  },
+);

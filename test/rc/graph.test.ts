@@ -178,14 +178,17 @@ test('a failure stops only what depends on it; s6-rc exit code 1; what never sta
   t.true(events.includes('down base:end') && events.includes('down other:end'));
 });
 
-test("s6-overlay's user bundle: defined without a type file (its type came with s6-overlay's tarball) and in user-bundles.d, merged", (t) => {
-  const old = sourceDir({ web: { type: 'longrun' } });
-  fs.mkdirSync(path.join(old, 'user/contents.d'), { recursive: true });
-  fs.writeFileSync(path.join(old, 'user/contents.d/web'), '');
-  const bundles = sourceDir({ user: { type: 'bundle', contents: ['cron'] }, cron: { type: 'longrun' } });
-  const problems = new Problems();
-  const defs = readSources([old, bundles], problems, new Set(['user', 'user2']));
-  t.deepEqual(problems.list, []);
-  const graph = buildGraph(defs, problems);
-  t.deepEqual([...(graph.bundles.get('user') ?? [])].sort(), ['cron', 'web']);
-});
+test(
+  "s6-overlay's user bundle: defined without a type file (its type came with s6-overlay's tarball) " + 'and in user-bundles.d, merged',
+  (t) => {
+    const old = sourceDir({ web: { type: 'longrun' } });
+    fs.mkdirSync(path.join(old, 'user/contents.d'), { recursive: true });
+    fs.writeFileSync(path.join(old, 'user/contents.d/web'), '');
+    const bundles = sourceDir({ user: { type: 'bundle', contents: ['cron'] }, cron: { type: 'longrun' } });
+    const problems = new Problems();
+    const defs = readSources([old, bundles], problems, new Set(['user', 'user2']));
+    t.deepEqual(problems.list, []);
+    const graph = buildGraph(defs, problems);
+    t.deepEqual([...(graph.bundles.get('user') ?? [])].sort(), ['cron', 'web']);
+  },
+);

@@ -16,7 +16,8 @@ test.before(() => {
 
 /** A run that ignores SIGTERM (and journals it), so only SIGKILL stops it; ready once its handler is set. */
 const STUBBORN = journaled(
-  `exec perl -e '$SIG{TERM} = sub { open my $j, ">>", "@JOURNAL@"; print $j "ignored TERM\\n"; close $j }; open my $n, ">&=3"; print $n "\\n"; close $n; sleep while 1;'`,
+  `exec perl -e '$SIG{TERM} = sub { open my $j, ">>", "@JOURNAL@"; print $j "ignored TERM\\n"; close $j }; ` +
+    `open my $n, ">&=3"; print $n "\\n"; close $n; sleep while 1;'`,
 );
 
 test('timeout-kill: a run that ignores SIGTERM is killed after timeout-kill ms', async (t) => {

@@ -396,7 +396,8 @@ export async function runTrial(
   } catch (err) {
     const e = err as Error;
     return new Error(
-      `${e.message}\n--- ${kind} scanner output ---\n${trial.output()}\n--- snapshots so far ---\n${JSON.stringify(trial.snapshots, null, 1)}`,
+      `${e.message}\n--- ${kind} scanner output ---\n${trial.output()}\n` +
+        `--- snapshots so far ---\n${JSON.stringify(trial.snapshots, null, 1)}`,
     );
   }
 }

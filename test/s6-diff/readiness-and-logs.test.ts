@@ -13,7 +13,8 @@ test.before(() => {
 test('notification-fd: up, then ready when run writes a newline; s6-svwait -U and s6-svc -wR -wD wait for it', async (t) => {
   // The first start blocks until the test pulls the trigger; later starts notify at once.
   const run = journaled(
-    `[ -e ${rootPath('notified-once')} ] || { read x < ${rootPath('go')}; touch ${rootPath('notified-once')}; }\necho >&3\nexec sleep 100061`,
+    `[ -e ${rootPath('notified-once')} ] || { read x < ${rootPath('go')}; touch ${rootPath('notified-once')}; }\n` +
+      `echo >&3\nexec sleep 100061`,
   );
   const result = await differential({
     services: { notif: { run, finish: journaledFinish(), files: { 'notification-fd': '3\n' } } },

@@ -84,31 +84,34 @@ test('watcher: a service dir added while running starts by itself; removed, it i
   }
 });
 
-test('with the watcher off (NUWA_SCAN_WATCH=0), s6-svscanctl -a adds a (symlinked) service and -h stops a removed one, as in s6', async (t) => {
-  const scandir = tempDir('nuwa-scanctl-');
-  const outside = tempDir();
-  writeService(path.join(scandir, 'a'), { run: 'exec sleep 1000' });
-  const scanner = await startScanner('nuwa', scandir, { NUWA_SCAN_WATCH: '0' });
-  try {
-    await waitUp(path.join(scandir, 'a'), true);
-    // a symlinked service dir (s6-overlay's /run/service entries are symlinks)
-    writeService(path.join(outside, 'b'), { run: 'exec sleep 1000' });
-    fs.symlinkSync(path.join(outside, 'b'), path.join(scandir, 'b'));
-    await new Promise((resolve) => setTimeout(resolve, 300)); // not a wait for a condition: proof that nothing starts b by itself
-    t.false(s6svok(path.join(outside, 'b')));
-    t.is(run('s6-svscanctl', ['-a', scandir]).status, 0);
-    await waitUp(path.join(scandir, 'b'), true);
-    const pid = readStatus(path.join(outside, 'b')).pid; // before -h: once it is handled, the status says pid 0
-    fs.unlinkSync(path.join(scandir, 'b'));
-    t.is(run('s6-svscanctl', ['-h', scandir]).status, 0);
-    await waitFor('b to be stopped', () => !s6svok(path.join(outside, 'b')));
-    const status = readStatus(path.join(outside, 'b'));
-    t.is(status.pid, 0);
-    t.false(fs.existsSync(`/proc/${pid}/cmdline`) && fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('sleep'));
-  } finally {
-    await scanner.stop();
-  }
-});
+test(
+  'with the watcher off (NUWA_SCAN_WATCH=0), ' + 's6-svscanctl -a adds a (symlinked) service and -h stops a removed one, as in s6',
+  async (t) => {
+    const scandir = tempDir('nuwa-scanctl-');
+    const outside = tempDir();
+    writeService(path.join(scandir, 'a'), { run: 'exec sleep 1000' });
+    const scanner = await startScanner('nuwa', scandir, { NUWA_SCAN_WATCH: '0' });
+    try {
+      await waitUp(path.join(scandir, 'a'), true);
+      // a symlinked service dir (s6-overlay's /run/service entries are symlinks)
+      writeService(path.join(outside, 'b'), { run: 'exec sleep 1000' });
+      fs.symlinkSync(path.join(outside, 'b'), path.join(scandir, 'b'));
+      await new Promise((resolve) => setTimeout(resolve, 300)); // not a wait for a condition: proof that nothing starts b by itself
+      t.false(s6svok(path.join(outside, 'b')));
+      t.is(run('s6-svscanctl', ['-a', scandir]).status, 0);
+      await waitUp(path.join(scandir, 'b'), true);
+      const pid = readStatus(path.join(outside, 'b')).pid; // before -h: once it is handled, the status says pid 0
+      fs.unlinkSync(path.join(scandir, 'b'));
+      t.is(run('s6-svscanctl', ['-h', scandir]).status, 0);
+      await waitFor('b to be stopped', () => !s6svok(path.join(outside, 'b')));
+      const status = readStatus(path.join(outside, 'b'));
+      t.is(status.pid, 0);
+      t.false(fs.existsSync(`/proc/${pid}/cmdline`) && fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('sleep'));
+    } finally {
+      await scanner.stop();
+    }
+  },
+);
 
 test('a renamed service whose supervisor exits (s6-svc -dx) gets its next supervisor under the new name', async (t) => {
   const scandir = tempDir('nuwa-rename-');
@@ -157,30 +160,35 @@ test('renaming a service dir restarts nothing (identity is dev/ino, as in s6)', 
   }
 });
 
-test('a watcher that cannot be set up (no inotify instance left): one warning says what still works; services run, s6-svscanctl -a adds one', async (t) => {
-  requireCommand('unshare', 'util-linux');
-  const scandir = tempDir('nuwa-nowatch-');
-  writeService(path.join(scandir, 'a'), { run: 'exec sleep 1000' });
-  // inotify limits are per user namespace: this one allows no instance at all, the rest of the machine is untouched
-  const script = `echo 0 > /proc/sys/user/max_inotify_instances && exec "$0" svscan "$1"`;
-  const scanner = spawn('setpriv', ['--pdeathsig', 'KILL', 'unshare', '-U', '-r', 'sh', '-c', script, nuwaBinary(), scandir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  scanner.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  t.teardown(() => killTree(scanner.pid as number));
-  await waitUp(path.join(scandir, 'a'), true);
-  await waitFor('the warning', () => stderr.includes('cannot watch'));
-  t.regex(
-    stderr,
-    new RegExp(
-      `warning: cannot watch ${scandir} \\(EMFILE[^)]*\\): new and removed services are picked up only on s6-svscanctl -a/-n, SIGALRM, SIGHUP or svscan -t\\n`,
-    ),
-  );
-  writeService(path.join(scandir, 'b'), { run: 'exec sleep 1000' });
-  t.is(run('s6-svscanctl', ['-a', scandir]).status, 0);
-  await waitUp(path.join(scandir, 'b'), true);
-  scanner.kill('SIGTERM');
-  await new Promise((resolve) => scanner.once('exit', resolve));
-  t.is(stderr.match(/cannot watch/g)?.length, 1, stderr);
-});
+test(
+  'a watcher that cannot be set up (no inotify instance left): ' +
+    'one warning says what still works; services run, s6-svscanctl -a adds one',
+  async (t) => {
+    requireCommand('unshare', 'util-linux');
+    const scandir = tempDir('nuwa-nowatch-');
+    writeService(path.join(scandir, 'a'), { run: 'exec sleep 1000' });
+    // inotify limits are per user namespace: this one allows no instance at all, the rest of the machine is untouched
+    const script = `echo 0 > /proc/sys/user/max_inotify_instances && exec "$0" svscan "$1"`;
+    const scanner = spawn('setpriv', ['--pdeathsig', 'KILL', 'unshare', '-U', '-r', 'sh', '-c', script, nuwaBinary(), scandir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    scanner.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    t.teardown(() => killTree(scanner.pid as number));
+    await waitUp(path.join(scandir, 'a'), true);
+    await waitFor('the warning', () => stderr.includes('cannot watch'));
+    t.regex(
+      stderr,
+      new RegExp(
+        `warning: cannot watch ${scandir} \\(EMFILE[^)]*\\): ` +
+          `new and removed services are picked up only on s6-svscanctl -a/-n, SIGALRM, SIGHUP or svscan -t\\n`,
+      ),
+    );
+    writeService(path.join(scandir, 'b'), { run: 'exec sleep 1000' });
+    t.is(run('s6-svscanctl', ['-a', scandir]).status, 0);
+    await waitUp(path.join(scandir, 'b'), true);
+    scanner.kill('SIGTERM');
+    await new Promise((resolve) => scanner.once('exit', resolve));
+    t.is(stderr.match(/cannot watch/g)?.length, 1, stderr);
+  },
+);

@@ -84,31 +84,34 @@ test('-r and -k restart a long-running service; the new instance is a new proces
   });
 });
 
-test('finish receives exit code, signal, name and pgid; exit 125 keeps the service down (s6-svwait -D returns, wantedup false)', async (t) => {
-  const scratch = tempDir();
-  const journal = path.join(scratch, 'finish.args');
-  await withScanner(
-    {
-      svc: {
-        run: `[ -e ${scratch}/second ] && exec sleep 1000\ntouch ${scratch}/second\nexit 7`,
-        finish: `echo "$@" >> ${journal}\n[ "$1" = 256 ] && exit 125\nexit 0`,
+test(
+  'finish receives exit code, signal, name and pgid; ' + 'exit 125 keeps the service down (s6-svwait -D returns, wantedup false)',
+  async (t) => {
+    const scratch = tempDir();
+    const journal = path.join(scratch, 'finish.args');
+    await withScanner(
+      {
+        svc: {
+          run: `[ -e ${scratch}/second ] && exec sleep 1000\ntouch ${scratch}/second\nexit 7`,
+          finish: `echo "$@" >> ${journal}\n[ "$1" = 256 ] && exit 125\nexit 0`,
+        },
       },
-    },
-    async (_s, dir) => {
-      await waitFor('the first finish', () => fs.existsSync(journal) && fs.readFileSync(journal, 'utf8').includes('\n'));
-      await waitUp(dir('svc'), true);
-      const pid = pidOf(dir('svc'));
-      const [first] = fs.readFileSync(journal, 'utf8').trim().split('\n');
-      t.regex(first as string, /^7 0 svc \d+$/);
-      // s6-svwait -u fails (exit 1) when the service reports permanent failure (O) while it waits for up
-      const waiter = run('sh', ['-c', `s6-svc -k "$1" && s6-svwait -t 20000 -D "$1"`, 'sh', dir('svc')]);
-      t.is(waiter.status, 0, waiter.stderr);
-      await waitFor('the second finish', () => fs.readFileSync(journal, 'utf8').trim().split('\n').length === 2);
-      t.is(fs.readFileSync(journal, 'utf8').trim().split('\n')[1], `256 9 svc ${pid}`);
-      t.deepEqual(svstatFields(dir('svc'), ['up', 'wantedup']), { up: 'false', wantedup: 'false' });
-    },
-  );
-});
+      async (_s, dir) => {
+        await waitFor('the first finish', () => fs.existsSync(journal) && fs.readFileSync(journal, 'utf8').includes('\n'));
+        await waitUp(dir('svc'), true);
+        const pid = pidOf(dir('svc'));
+        const [first] = fs.readFileSync(journal, 'utf8').trim().split('\n');
+        t.regex(first as string, /^7 0 svc \d+$/);
+        // s6-svwait -u fails (exit 1) when the service reports permanent failure (O) while it waits for up
+        const waiter = run('sh', ['-c', `s6-svc -k "$1" && s6-svwait -t 20000 -D "$1"`, 'sh', dir('svc')]);
+        t.is(waiter.status, 0, waiter.stderr);
+        await waitFor('the second finish', () => fs.readFileSync(journal, 'utf8').trim().split('\n').length === 2);
+        t.is(fs.readFileSync(journal, 'utf8').trim().split('\n')[1], `256 9 svc ${pid}`);
+        t.deepEqual(svstatFields(dir('svc'), ['up', 'wantedup']), { up: 'false', wantedup: 'false' });
+      },
+    );
+  },
+);
 
 test('a finish that hangs past timeout-finish is SIGKILLed, with one warning, and the service starts again', async (t) => {
   const scratch = tempDir();
@@ -197,21 +200,25 @@ test('restart policy: a service that was up ≥ 1 s restarts at once (s6 waits 1
   });
 });
 
-test('s6-svc -xd: the supervisor exits once the service is down, and the scanner starts a new supervisor for the still-present service, which starts it again', async (t) => {
-  await withScanner({ a: { run: 'exec sleep 1000' } }, async (_s, dir) => {
-    await waitUp(dir('a'), true);
-    const before = pidOf(dir('a'));
-    const listener = run('sh', ['-c', 's6-svc -x -d "$1"', 'sh', dir('a')]);
-    t.is(listener.status, 0);
-    // a new pid: until -xd is handled, the old supervisor still answers "up" for the old instance
-    await waitFor(
-      'a new supervisor that restarts the service',
-      () => s6svok(dir('a')) && svstatFields(dir('a'), ['up'])['up'] === 'true' && pidOf(dir('a')) !== before,
-      { timeoutMs: 20_000 },
-    );
-    t.pass();
-  });
-});
+test(
+  's6-svc -xd: the supervisor exits once the service is down, ' +
+    'and the scanner starts a new supervisor for the still-present service, which starts it again',
+  async (t) => {
+    await withScanner({ a: { run: 'exec sleep 1000' } }, async (_s, dir) => {
+      await waitUp(dir('a'), true);
+      const before = pidOf(dir('a'));
+      const listener = run('sh', ['-c', 's6-svc -x -d "$1"', 'sh', dir('a')]);
+      t.is(listener.status, 0);
+      // a new pid: until -xd is handled, the old supervisor still answers "up" for the old instance
+      await waitFor(
+        'a new supervisor that restarts the service',
+        () => s6svok(dir('a')) && svstatFields(dir('a'), ['up'])['up'] === 'true' && pidOf(dir('a')) !== before,
+        { timeoutMs: 20_000 },
+      );
+      t.pass();
+    });
+  },
+);
 
 test("s6-svscanctl -t: services get their down signal, .s6-svscan/finish is exec'd, nothing is left running", async (t) => {
   const scandir = tempDir('nuwa-svscan-');

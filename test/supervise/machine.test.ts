@@ -71,27 +71,31 @@ test('a `down` file: boot writes status and s but spawns nothing; u starts it; o
   t.deepEqual(kinds(o.actions), ['spawn-run']);
 });
 
-test('run dies: death recorded, finish gets exit code, signal number, and its pid (= pgid) as arguments; finish spawned → event d, finishing', (t) => {
-  const died = drive([{ type: 'run-died', pid: 100, wstat: exitStatus(3), settings: settings(), now: at(2000) }], upAt());
-  t.is(died.state.phase, 'finish');
-  const spawnFinish = died.actions.find((a) => a.type === 'spawn-finish');
-  t.deepEqual(spawnFinish, { type: 'spawn-finish', args: ['3', '0', '100'] });
-  t.truthy(died.actions.find((a) => a.type === 'record-death'));
-  const finishing = drive([{ type: 'finish-spawned', pid: 200, now: at(2001) }], died.state);
-  t.deepEqual(announced(finishing.actions), ['d']);
-  t.true(statusOf(finishing.state).finishing);
-  t.is(statusOf(finishing.state).pid, 200);
-  t.deepEqual(
-    finishing.actions.find((a) => a.type === 'deadline'),
-    { type: 'deadline', ms: 5000 },
-  );
-  const done = drive([{ type: 'finish-died', pid: 200, wstat: exitStatus(0), now: at(2100) }], finishing.state);
-  t.deepEqual(announced(done.actions), ['D']);
-  t.is(done.state.phase, 'down');
-  t.true(statusOf(done.state).ready);
-  t.is(statusOf(done.state).pid, 0);
-  t.is(statusOf(done.state).wstat, exitStatus(3));
-});
+test(
+  'run dies: death recorded, finish gets exit code, signal number, and its pid (= pgid) as arguments; ' +
+    'finish spawned → event d, finishing',
+  (t) => {
+    const died = drive([{ type: 'run-died', pid: 100, wstat: exitStatus(3), settings: settings(), now: at(2000) }], upAt());
+    t.is(died.state.phase, 'finish');
+    const spawnFinish = died.actions.find((a) => a.type === 'spawn-finish');
+    t.deepEqual(spawnFinish, { type: 'spawn-finish', args: ['3', '0', '100'] });
+    t.truthy(died.actions.find((a) => a.type === 'record-death'));
+    const finishing = drive([{ type: 'finish-spawned', pid: 200, now: at(2001) }], died.state);
+    t.deepEqual(announced(finishing.actions), ['d']);
+    t.true(statusOf(finishing.state).finishing);
+    t.is(statusOf(finishing.state).pid, 200);
+    t.deepEqual(
+      finishing.actions.find((a) => a.type === 'deadline'),
+      { type: 'deadline', ms: 5000 },
+    );
+    const done = drive([{ type: 'finish-died', pid: 200, wstat: exitStatus(0), now: at(2100) }], finishing.state);
+    t.deepEqual(announced(done.actions), ['D']);
+    t.is(done.state.phase, 'down');
+    t.true(statusOf(done.state).ready);
+    t.is(statusOf(done.state).pid, 0);
+    t.is(statusOf(done.state).wstat, exitStatus(3));
+  },
+);
 
 test('run killed by a signal: finish gets 256 and the raw signal number', (t) => {
   const died = drive([{ type: 'run-died', pid: 100, wstat: killedBy(9), settings: settings(), now: at(2000) }], upAt());

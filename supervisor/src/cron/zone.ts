@@ -88,5 +88,8 @@ export function formatInZone(zone: string, ms: number): string {
   const iso = new Date(Math.floor(ms / 1000) * 1000 + off).toISOString();
   const sign = off < 0 ? '-' : '+';
   const abs = Math.abs(off) / 60_000;
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} ${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  return (
+    `${iso.slice(0, 10)} ${iso.slice(11, 19)} ` +
+    `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`
+  );
 }

@@ -259,7 +259,8 @@ export class Logdir {
     this.onChange();
     if (this.dropped.lines > 0) {
       const marker = Buffer.from(
-        `nuwa log: ${this.dropped.lines} lines (${this.dropped.bytes} bytes) lost here: ${this.dir} could not be written (${failure.what})\n`,
+        `nuwa log: ${this.dropped.lines} lines (${this.dropped.bytes} bytes) lost here: ` +
+          `${this.dir} could not be written (${failure.what})\n`,
       );
       this.dropped = { lines: 0, bytes: 0 };
       const again = this.writeOut(marker);

@@ -63,7 +63,8 @@ export async function startCatchAll(
   if (account && run && !canEnter(run, account)) {
     // s6-log would die at once on EACCES, and every line after it would be lost
     log.warn(
-      `S6_CATCHALL_USER=${settings.catchallUser} cannot enter /run (mode ${(run.mode & 0o7777).toString(8)}): the catch-all logger runs as root`,
+      `S6_CATCHALL_USER=${settings.catchallUser} cannot enter /run (mode ${(run.mode & 0o7777).toString(8)}): ` +
+        'the catch-all logger runs as root',
     );
     account = undefined;
   }

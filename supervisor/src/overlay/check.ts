@@ -49,14 +49,17 @@ export function checkTree(root: string, env: NodeJS.ProcessEnv = process.env): {
     for (const name of scriptsIn(dir)) checkExecutable(path.join(dir, name), scripts, undefined, root);
   problems.push(...scripts.list);
   const services = [...tree.defs.values()].filter((d) => d.type !== 'bundle' && !d.internal).length + tree.invalid.size;
-  const summary = `${services} s6-rc service(s), ${scriptsIn(dirs.contInit).length} cont-init.d, ${scriptsIn(dirs.contFinish).length} cont-finish.d, ${scriptsIn(dirs.services).length} services.d`;
+  const summary =
+    `${services} s6-rc service(s), ${scriptsIn(dirs.contInit).length} cont-init.d, ` +
+    `${scriptsIn(dirs.contFinish).length} cont-finish.d, ${scriptsIn(dirs.services).length} services.d`;
   return { problems, summary };
 }
 
 export function runCheck(root: string): number {
   if (!hasOverlayTree(root)) {
     process.stdout.write(
-      `nuwa init --check: no s6-overlay tree under ${root} (no /etc/s6-overlay, cont-init.d, services.d, …): nuwa init runs CMD as tini would\n`,
+      `nuwa init --check: no s6-overlay tree under ${root} (no /etc/s6-overlay, cont-init.d, services.d, …): ` +
+        'nuwa init runs CMD as tini would\n',
     );
     return 0;
   }

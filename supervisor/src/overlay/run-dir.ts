@@ -33,7 +33,8 @@ function writable(dir: string): boolean {
 }
 
 const HOW_TO_FIX =
-  'give the container a /run its user can write: `podman run --tmpfs /run:U`, `docker run --tmpfs /run:uid=UID,gid=GID`, or `RUN chown USER /run` in the image';
+  'give the container a /run its user can write: `podman run --tmpfs /run:U`, ' +
+  '`docker run --tmpfs /run:uid=UID,gid=GID`, or `RUN chown USER /run` in the image';
 
 async function mountTmpfs(env: NodeJS.ProcessEnv): Promise<boolean> {
   const mount = findProgram('mount', env.PATH);
@@ -72,7 +73,8 @@ function checkOwnership(settings: OverlaySettings): void {
       log.warn(`/run belongs to uid ${st.uid} instead of ${uid}, but we can still work in single-uid mapping`);
     } else if (settings.worldWritableRunOk) {
       log.info(
-        `/run belongs to uid ${st.uid} instead of ${uid} and is world-writable: accepted (S6_YES_I_WANT_A_WORLD_WRITABLE_RUN_BECAUSE_KUBERNETES)`,
+        `/run belongs to uid ${st.uid} instead of ${uid} and is world-writable: ` +
+          'accepted (S6_YES_I_WANT_A_WORLD_WRITABLE_RUN_BECAUSE_KUBERNETES)',
       );
     } else {
       log.warn(

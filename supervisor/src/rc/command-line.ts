@@ -139,7 +139,8 @@ export function shellScriptEvidence(text: string): string | undefined {
 /** The message for a refused shell script in `file`. */
 export function shellScriptMessage(file: string, evidence: string): string {
   return (
-    `looks like a shell script (${evidence}). s6-rc reads ${file.endsWith('down') ? 'down' : 'up'} as ONE execline command line, not as a script: ` +
+    `looks like a shell script (${evidence}). ` +
+    `s6-rc reads ${file.endsWith('down') ? 'down' : 'up'} as ONE execline command line, not as a script: ` +
     `put the script in an executable file (e.g. /etc/s6-overlay/scripts/NAME, with a #! line) and write its path in this file`
   );
 }

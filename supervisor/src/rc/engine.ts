@@ -101,7 +101,8 @@ export class ServiceManager {
     const notUp = [...wanted].filter((n) => this.state.get(n) !== 'up');
     if (timedOut) {
       log.error(
-        `timed out after ${options.timeoutMs} ms (${options.timeoutName ?? 'S6_CMD_WAIT_FOR_SERVICES_MAXTIME'}); not up yet: ${notUp.join(' ')}`,
+        `timed out after ${options.timeoutMs} ms (${options.timeoutName ?? 'S6_CMD_WAIT_FOR_SERVICES_MAXTIME'}); ` +
+          `not up yet: ${notUp.join(' ')}`,
       );
       return 2;
     }

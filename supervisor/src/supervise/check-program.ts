@@ -47,7 +47,10 @@ export function programProblem(dir: string, file: string): string | undefined {
   const nl = bytes.indexOf(0x0a);
   const line = bytes.subarray(2, nl === -1 ? bytes.length : nl).toString('latin1');
   if (line.endsWith('\r')) {
-    return `${file} has CRLF (Windows) line endings, so its interpreter is "${line.trim()}\\r": convert it with dos2unix or sed -i 's/\\r$//'`;
+    return (
+      `${file} has CRLF (Windows) line endings, so its interpreter is "${line.trim()}\\r": ` +
+      `convert it with dos2unix or sed -i 's/\\r$//'`
+    );
   }
   const interpreter = line.trim().split(/[ \t]+/)[0] ?? '';
   if (interpreter === '') return `${file} has an empty shebang line`;

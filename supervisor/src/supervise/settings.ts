@@ -72,7 +72,8 @@ export function readSettings(dir: string): ReadSettings {
     if (setting.kind === 'invalid' || setting.value > max) {
       const text = setting.kind === 'invalid' ? setting.text : String(setting.value);
       warnings.push(
-        `invalid ${file} ${JSON.stringify(text.slice(0, 40))} (want a number${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}): ${fallbackText}`,
+        `invalid ${file} ${JSON.stringify(text.slice(0, 40))} ` +
+          `(want a number${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}): ${fallbackText}`,
       );
       return fallback;
     }

@@ -65,7 +65,8 @@ function extract(asset: ArrayBuffer): string {
   const bytes = Buffer.from(asset);
   // node:crypto is required here, not at the top: only the long-running applets load the addon
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const name = `nuwa_native-${(require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.node`;
+  const hash = (require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(bytes).digest('hex');
+  const name = `nuwa_native-${hash.slice(0, 16)}.node`;
   const errors: string[] = [];
   for (const dir of ['/run/nuwa', path.join(os.tmpdir(), `nuwa-${process.getuid?.() ?? 0}`)]) {
     const file = path.join(dir, name);

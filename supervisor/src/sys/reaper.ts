@@ -2,9 +2,10 @@
  * The reaper: PID 1's duty to wait for every orphan, without stealing exit statuses from libuv.
  *
  * Node reaps only what child_process spawned, each by its own pid. A blanket waitpid(-1) would race libuv and lose
- * 'exit' events (libuv then sees ECHILD and never reports the exit: the service would look up for ever). So on each SIGCHLD we list our direct
- * children from /proc and waitpid() only the pids we did not spawn. This is race-free because spawn() returns the
- * pid synchronously (see spawner.ts): a pid is registered as ours before any reaper pass can see it.
+ * 'exit' events (libuv then sees ECHILD and never reports the exit: the service would look up for ever). So on each
+ * SIGCHLD we list our direct children from /proc and waitpid() only the pids we did not spawn. This is race-free
+ * because spawn() returns the pid synchronously (see spawner.ts): a pid is registered as ours before any reaper pass
+ * can see it.
  * A slow sweep covers the one gap left: a pid libuv reaped whose number is reused before its 'exit' event ran.
  */
 import { EventEmitter } from 'node:events';

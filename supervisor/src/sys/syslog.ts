@@ -95,7 +95,9 @@ export function rfc3164(p: {
 }): string {
   const d = p.date;
   const two = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+  const stamp =
+    `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ` +
+    `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
   const tag = p.pid ? `${p.tag}[${p.pid}]` : p.tag;
   return `<${p.facility * 8 + p.severity}>${stamp} ${p.host ? `${p.host} ` : ''}${tag}: ${p.message}`;
 }

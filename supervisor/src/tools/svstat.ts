@@ -27,8 +27,8 @@ import {
   type StatusJson,
 } from './status-view';
 
-const USAGE =
-  'svstat [ -uwNrpest | -o up,wantedup,normallyup,ready,paused,pid,exitcode,signal,signum,updownsince,readysince,updownfor,readyfor ] [ -n ] [ --json ] [ servicedir | scandir ]';
+const FIELD_LIST = 'up,wantedup,normallyup,ready,paused,pid,exitcode,signal,signum,updownsince,readysince,updownfor,readyfor';
+const USAGE = `svstat [ -uwNrpest | -o ${FIELD_LIST} ] [ -n ] [ --json ] [ servicedir | scandir ]`;
 
 interface Request {
   fields: FieldName[];
@@ -42,10 +42,7 @@ function parseFieldList(list: string, fields: FieldName[]): void {
   for (const piece of pieces) {
     if (piece === '') throw new UsageError('invalid null option field');
     const name = fieldByPrefix(piece);
-    if (!name)
-      throw new UsageError(
-        `invalid option field: ${piece} (fields: up,wantedup,normallyup,ready,paused,pid,exitcode,signal,signum,updownsince,readysince,updownfor,readyfor)`,
-      );
+    if (!name) throw new UsageError(`invalid option field: ${piece} (fields: ${FIELD_LIST})`);
     addField(fields, name);
   }
 }

@@ -24,7 +24,9 @@ const HELP = `usage: ${USAGE}
   s6-rc [-d] listall NAME...  NAME with what they need (-d: with what needs them)
 `;
 
-const NOT_BOOTED = `s6-rc: fatal: nuwa init is not serving s6-rc here (no ${RC_REQUESTS}: the container was not booted by nuwa init with an s6-overlay tree, or it is stopping)\n`;
+const NOT_BOOTED =
+  `s6-rc: fatal: nuwa init is not serving s6-rc here (no ${RC_REQUESTS}: ` +
+  'the container was not booted by nuwa init with an s6-overlay tree, or it is stopping)\n';
 
 type Parsed = { help: true } | { help: false; request: Omit<RcRequest, 'reply'> };
 
@@ -38,7 +40,8 @@ function parse(argv: string[]): Parsed {
     else if (letter === 'd') down = true;
     else if (letter === 'a') active = true;
     else if (letter === 't') timeoutMs = parseMilliseconds(arg as string, '-t', USAGE);
-    else if (letter === 'v' && !/^\d+$/.test(arg as string)) throw new UsageError(`-v wants a number, not '${arg}'; usage: ${USAGE}`); // the log level is nuwa init's
+    // -v is checked, not used: the log level is nuwa init's
+    else if (letter === 'v' && !/^\d+$/.test(arg as string)) throw new UsageError(`-v wants a number, not '${arg}'; usage: ${USAGE}`);
   }
   const [command, ...names] = operands;
   if (command === 'help') return { help: true };
