@@ -38,11 +38,19 @@ function exists(root: string, file: string): boolean {
   return fs.existsSync(path.join(root, file));
 }
 
+export interface ExecutableOptions {
+  /**
+   * The file is run with mode 0755 whatever its own mode (s6-rc-compile copies a longrun's run and finish with that
+   * mode): a missing execute bit is then a note, not a reason the exec fails.
+   */
+  runAs0755?: boolean;
+}
+
 /**
  * Checks that `file` can be exec'd; reports each reason it cannot. `what` names it in the message (e.g. "run").
  * Returns false when a problem makes the exec fail for certain.
  */
-export function checkExecutable(file: string, problems: Problems, service?: string, root = '/'): boolean {
+export function checkExecutable(file: string, problems: Problems, service?: string, root = '/', options: ExecutableOptions = {}): boolean {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
@@ -56,8 +64,16 @@ export function checkExecutable(file: string, problems: Problems, service?: stri
   }
   let ok = true;
   if ((stat.mode & 0o111) === 0) {
-    problems.error(file, `is not executable (mode ${(stat.mode & 0o777).toString(8).padStart(4, '0')}): chmod +x it`, service);
-    ok = false;
+    const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
+    if (options.runAs0755) {
+      problems.warn(
+        file,
+        `is not executable (mode ${mode}): run with mode 0755, as s6-rc-compile would copy it (chmod +x it to silence this)`,
+      );
+    } else {
+      problems.error(file, `is not executable (mode ${mode}): chmod +x it`, service);
+      ok = false;
+    }
   }
   let start: Buffer;
   try {

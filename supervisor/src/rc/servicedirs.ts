@@ -5,7 +5,8 @@
  *
  * One difference, on purpose: `run` and `finish` are symlinks to the image's files instead of copies, so they are
  * executed from the image's filesystem and a /run mounted noexec (a common container-manager default) does not
- * break every service. data/ and env/ are copied, as s6-rc does, so run scripts may write there.
+ * break every service. data/ and env/ are copied, as s6-rc does, so run scripts may write there. A longrun's run or
+ * finish that the image has without an execute bit is copied with mode 0755 instead, as s6-rc-compile copies it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -42,6 +43,17 @@ function copyEntry(from: string, to: string): void {
   fs.cpSync(from, to, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
 }
 
+/** A link to the image's `from`; a copy with mode 0755 when `from` is a regular file without an execute bit. */
+function linkOrCopyExecutable(from: string, to: string): void {
+  const st = fs.statSync(from, { throwIfNoEntry: false });
+  if (st?.isFile() && (st.mode & 0o111) === 0) {
+    fs.copyFileSync(from, to);
+    fs.chmodSync(to, 0o755);
+  } else {
+    fs.symlinkSync(from, to);
+  }
+}
+
 /**
  * Makes `target` a live copy of s6-rc longrun definition `source`, with a `down` file: s6-rc keeps a longrun down
  * until a transition brings it up. `pipes` joins it to its pipeline neighbours through FIFOs held open read-write
@@ -52,7 +64,7 @@ export function materializeLongrun(source: string, target: string, pipes: Pipes 
   fs.mkdirSync(target, { recursive: true, mode: 0o755 });
   for (const name of fs.readdirSync(source)) {
     const from = path.join(source, name);
-    if (LINKED.has(name)) fs.symlinkSync(from, path.join(target, name));
+    if (LINKED.has(name)) linkOrCopyExecutable(from, path.join(target, name));
     else if (RC_FILES.has(name) || RC_DIRS.has(name)) copyEntry(from, path.join(target, name));
   }
   if (pipes.stdin || pipes.stdout) {

@@ -173,9 +173,11 @@ function readLongrun(def: ServiceDefinition, problems: Problems, root: string | 
     problems.error(run, 'is missing: a longrun needs an executable run file', name);
     return false;
   }
-  if (!checkExecutable(run, problems, name, root)) return false;
+  // s6-rc-compile copies run and finish with mode 0755 and asks only for a regular file: many public trees are
+  // committed 100644, and s6-overlay runs them.
+  if (!checkExecutable(run, problems, name, root, { runAs0755: true })) return false;
   const finish = path.join(dir, 'finish');
-  if (fs.existsSync(finish)) checkExecutable(finish, problems, name, root);
+  if (fs.existsSync(finish)) checkExecutable(finish, problems, name, root, { runAs0755: true });
   const notification = readUint(def.dir, 'notification-fd');
   if (notification.kind === 'invalid')
     problems.error(
