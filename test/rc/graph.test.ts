@@ -99,6 +99,19 @@ test('pipelines: the producer needs its consumer; pipeline-name makes a bundle; 
   t.deepEqual([...(graph.bundles.get('app-pipeline') ?? [])].sort(), ['app', 'app-log']);
 });
 
+test('a pipeline-name is usable by name: in a bundle contents.d and in a dependencies.d', (t) => {
+  const { graph, problems } = graphOf({
+    db: { type: 'longrun', files: { 'producer-for': 'db-log\n', 'pipeline-name': 'db-pipeline\n' } },
+    'db-log': { type: 'longrun', files: { 'consumer-for': 'db\n' } },
+    user: { type: 'bundle', contents: ['db-pipeline'] },
+    migrate: { type: 'oneshot', deps: ['db-pipeline'] },
+  });
+  t.deepEqual(messages(problems), []);
+  t.deepEqual([...(graph.bundles.get('user') ?? [])].sort(), ['db', 'db-log']);
+  t.deepEqual([...(graph.atoms.get('migrate')?.needs ?? [])].sort(), ['db', 'db-log']);
+  t.true(graph.atoms.has('migrate'));
+});
+
 test('unknown types, missing type and up files, reserved names: one problem each', (t) => {
   const dir = sourceDir({ weird: { type: 'daemon' }, 's6rc-mine': { type: 'oneshot' }, fine: { type: 'oneshot' } });
   fs.mkdirSync(path.join(dir, 'untyped'));

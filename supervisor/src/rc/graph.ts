@@ -57,7 +57,8 @@ function expand(
  * Builds the graph; every problem lands in `problems`, and the atoms it concerns are left out, with whatever depends
  * on them directly. `invalid` names services that are defined but unusable: bundles simply go without them.
  */
-export function buildGraph(defs: Map<string, ServiceDefinition>, problems: Problems, invalid: ReadonlySet<string> = new Set()): Graph {
+export function buildGraph(services: Map<string, ServiceDefinition>, problems: Problems, invalid: ReadonlySet<string> = new Set()): Graph {
+  const defs = withPipelineBundles(services, problems);
   const atoms = new Map<string, Atom>();
   const bundles = new Map<string, Set<string>>();
   const broken = new Set<string>();
@@ -101,7 +102,7 @@ export function buildGraph(defs: Map<string, ServiceDefinition>, problems: Probl
     atoms.set(def.name, { def, needs, direct, pipeFrom: false });
   }
 
-  linkPipelines(defs, atoms, bundles, problems, broken);
+  linkPipelines(defs, atoms, problems, broken);
   reportCycles(atoms, problems, broken);
 
   for (const p of problems.errors) if (p.service && atoms.has(p.service)) broken.add(p.service);
@@ -130,13 +131,7 @@ export function buildGraph(defs: Map<string, ServiceDefinition>, problems: Probl
   return { atoms, bundles };
 }
 
-function linkPipelines(
-  defs: Map<string, ServiceDefinition>,
-  atoms: Map<string, Atom>,
-  bundles: Map<string, Set<string>>,
-  problems: Problems,
-  broken: Set<string>,
-): void {
+function linkPipelines(defs: Map<string, ServiceDefinition>, atoms: Map<string, Atom>, problems: Problems, broken: Set<string>): void {
   for (const atom of atoms.values()) {
     const def = atom.def;
     if (def.type !== 'longrun') continue;
@@ -173,22 +168,28 @@ function linkPipelines(
       }
     }
   }
-  // pipeline-name on a first producer: a bundle of the whole chain.
-  for (const atom of atoms.values()) {
-    const def = atom.def;
-    if (def.pipelineName === undefined || def.producerFor === undefined || def.consumerFor.length > 0) continue;
-    if (defs.has(def.pipelineName)) {
+}
+
+/**
+ * `defs` plus a bundle for each pipeline-name (on a pipeline's first producer): the whole chain, producer to last
+ * consumer, as s6-rc-compile defines it. It is usable by name wherever a bundle is, in contents.d and dependencies.d.
+ */
+function withPipelineBundles(defs: Map<string, ServiceDefinition>, problems: Problems): Map<string, ServiceDefinition> {
+  const all = new Map(defs);
+  for (const def of defs.values()) {
+    if (def.type !== 'longrun' || def.pipelineName === undefined || def.producerFor === undefined || def.consumerFor.length > 0) continue;
+    if (all.has(def.pipelineName)) {
       problems.error(path.join(def.dir, 'pipeline-name'), `pipeline name '${def.pipelineName}' is already the name of a service`, def.name);
       continue;
     }
-    const members = new Set<string>([def.name]);
-    let next = atom.pipeTo;
-    while (next !== undefined && !members.has(next)) {
-      members.add(next);
-      next = atoms.get(next)?.pipeTo;
+    const members = [def.name];
+    for (let next = defs.get(def.producerFor); next?.type === 'longrun' && !members.includes(next.name);) {
+      members.push(next.name);
+      next = next.producerFor === undefined ? undefined : defs.get(next.producerFor);
     }
-    bundles.set(def.pipelineName, members);
+    all.set(def.pipelineName, { ...def, name: def.pipelineName, type: 'bundle', contents: members, dependencies: [], essential: false });
   }
+  return all;
 }
 
 /** Finds every dependency cycle (Tarjan's strongly connected components) and names its members in order. */
