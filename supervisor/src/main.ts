@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import type { AppletMain } from './cli/applet';
-import { AppletError } from './cli/errors';
+import { AppletError, HelpRequest } from './cli/errors';
 import { flushLogs } from './sys/logger';
 import { prepareLongRunning } from './sys/self';
 
@@ -144,6 +144,10 @@ async function dispatch(argv: string[]): Promise<number> {
     const applet = await entry.load();
     return await applet.main(args);
   } catch (err) {
+    if (err instanceof HelpRequest) {
+      process.stdout.write(`${err.usage}\n`);
+      return 0;
+    }
     if (err instanceof AppletError) {
       process.stderr.write(`nuwa ${name}: ${err.message}\n`);
       return err.code;

@@ -26,6 +26,16 @@ export class SystemError extends AppletError {
   }
 }
 
+/**
+ * `APPLET --help`: the dispatcher prints `usage` on stdout and exits 0. Thrown before the applet does anything, so
+ * that --help never acts (a `halt --help` that halted the container was a bug).
+ */
+export class HelpRequest extends AppletError {
+  constructor(readonly usage: string) {
+    super(usage, 0);
+  }
+}
+
 export function warn(tool: string, message: string): void {
   process.stderr.write(`nuwa ${tool}: warning: ${message}\n`);
 }

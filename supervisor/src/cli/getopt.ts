@@ -5,7 +5,7 @@
  * `--root=DIR`). Tools whose operands are service dirs also take them after the operands (`svstat gunicorn --json`
  * reads naturally): `longsAnywhere`.
  */
-import { UsageError } from './errors';
+import { HelpRequest, UsageError } from './errors';
 
 export interface Parsed {
   /** Options in command-line order: [letter, argument or undefined]. Order matters (s6-svc sends letters in order). */
@@ -77,6 +77,8 @@ function takeLongsAnywhere(args: readonly string[], settings: LongOptions, into:
 function takeLong(args: readonly string[], i: number, settings: LongOptions, into: Map<string, string | undefined>, usage: string): number {
   const longs = settings.longs ?? [];
   const word = args[i] as string;
+  // Every applet answers --help with its usage, whether or not it lists it.
+  if (word === '--help' && !longs.includes('help')) throw new HelpRequest(/^usage/i.test(usage) ? usage : `usage: ${usage}`);
   const eq = word.indexOf('=');
   const name = eq === -1 ? word.slice(2) : word.slice(2, eq);
   if (longs.includes(name) && eq === -1) {

@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from '../cli/errors';
+import { HelpRequest, UsageError } from '../cli/errors';
 import { native } from '../sys/native';
 import { selfCommand } from '../sys/self';
 
@@ -39,6 +39,7 @@ export function lockedCommand(n: number, program: string, args: string[]): { fil
 /** `nuwa supervise-lockfd N PROG ARGS…` (internal): lock fd N for writing, waiting if needed, then exec PROG. */
 export function main(argv: string[]): number {
   const [fdText, program, ...args] = argv;
+  if (fdText === '--help') throw new HelpRequest(`usage: nuwa ${LOCKFD_APPLET} FD PROG [ARGS...] (started by the supervisor for lock-fd)`);
   if (fdText === undefined || !/^\d+$/.test(fdText) || program === undefined) {
     throw new UsageError(`usage: nuwa ${LOCKFD_APPLET} FD PROG [ARGS...] (started by the supervisor for lock-fd)`);
   }

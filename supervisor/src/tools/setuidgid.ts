@@ -2,11 +2,12 @@
  * `s6-setuidgid ACCOUNT PROG…`: runs PROG as ACCOUNT — a user name from /etc/passwd (its uid, primary gid and
  * supplementary groups), or `uid:gid` numbers — as s6's s6-setuidgid does. Only root can do this.
  */
-import { UsageError } from '../cli/errors';
+import { HelpRequest, UsageError } from '../cli/errors';
 import { findUser, groupsOf } from '../sys/accounts';
 import { execInto } from '../sys/exec';
 
 export function main(argv: string[]): number {
+  if (argv[0] === '--help') throw new HelpRequest('usage: s6-setuidgid ACCOUNT PROG [ARGS...]');
   const args = argv[0] === '--' ? argv.slice(1) : argv;
   const [account, ...prog] = args;
   if (account === undefined || account.startsWith('-') || prog.length === 0)

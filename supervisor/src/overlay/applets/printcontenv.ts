@@ -1,9 +1,10 @@
 /** `printcontenv NAME`: prints a variable of the container environment; exits 1 when it is not set. */
-import { UsageError } from '../../cli/errors';
+import { HelpRequest, UsageError } from '../../cli/errors';
 import { keepsEnvironment, printContEnv } from '../container-env';
 import { CONTAINER_ENV } from '../paths';
 
 export function main(argv: string[]): number {
+  if (argv[0] === '--help') throw new HelpRequest('usage: printcontenv NAME');
   const name = argv[0];
   if (name === undefined) throw new UsageError('too few arguments (usage: printcontenv NAME)');
   const value = printContEnv(name, process.env, CONTAINER_ENV);

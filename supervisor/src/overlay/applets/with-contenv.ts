@@ -2,12 +2,13 @@
  * `with-contenv PROG ARGS…`: runs PROG with the container environment (s6-overlay's with-contenv), usually as a
  * shebang: `#!/command/with-contenv sh`. With S6_KEEP_ENV the environment is passed on unchanged.
  */
-import { UsageError } from '../../cli/errors';
+import { HelpRequest, UsageError } from '../../cli/errors';
 import { containerEnvironment } from '../container-env';
 import { execInto } from '../../sys/exec';
 import { CONTAINER_ENV } from '../paths';
 
 export function main(argv: string[]): number {
+  if (argv[0] === '--help') throw new HelpRequest('usage: with-contenv PROG [ARGS...]');
   const args = argv[0] === '--' ? argv.slice(1) : argv;
   if (args.length === 0) throw new UsageError('usage: with-contenv PROG [ARGS...]');
   let env: NodeJS.ProcessEnv;
