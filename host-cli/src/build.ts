@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { run } from './exec';
 import { native } from '../../supervisor/src/sys/native';
+import { sleep } from '../../supervisor/src/sys/timer';
 import { DEFAULT_OS_IMAGE, cacheDir, ensureDebianImage } from './os-image';
 import { RUN_SETUP, setupScript } from './setup-label';
 import { nuwaExecutable, shareDir } from './share';
@@ -112,7 +113,7 @@ async function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
   try {
     if (!native().lock(fd, true)) {
       say(`waiting for another nuwa-host build to finish (it holds ${file})`);
-      while (!native().lock(fd, true)) await new Promise((resolve) => setTimeout(resolve, 500));
+      while (!native().lock(fd, true)) await sleep(500);
     }
     return await work();
   } finally {

@@ -8,6 +8,7 @@ import { UsageError } from '../cli/errors';
 import { logger } from '../sys/logger';
 import { envMilliseconds } from '../sys/env';
 import { routeSignals } from '../sys/signals';
+import { after, type Timer } from '../sys/timer';
 import { Runner } from './runner';
 import { Scheduler } from './scheduler';
 import { DEFAULT_SOURCES, formatProblem, loadSources, type Job, type Loaded, type Source } from './sources';
@@ -220,16 +221,16 @@ async function watchSources(sources: readonly Source[], onChange: () => void): P
   }
   const relevant = (p: string) => sources.some((s) => p === s.path || path.dirname(p) === s.path);
   const watcher = watch([...paths], { ignoreInitial: true, depth: 0, persistent: true });
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   watcher.on('all', (_event, changed) => {
     if (!relevant(changed)) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(onChange, 300);
+    timer?.cancel();
+    timer = after(300, onChange);
   });
   watcher.on('error', (err) => log.warn(`watching the crontabs: ${(err as Error).message}; SIGHUP still reloads`));
   return {
     close: async () => {
-      if (timer) clearTimeout(timer);
+      timer?.cancel();
       await watcher.close();
     },
   };

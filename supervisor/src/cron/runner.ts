@@ -9,6 +9,7 @@ import { spawn } from '../sys/spawner';
 import { shellExitCode, signalName, type Termination } from '../sys/wait-status';
 import { LineSplitter } from '../sys/lines';
 import { logger } from '../sys/logger';
+import { sleep } from '../sys/timer';
 import { Launcher } from './groups';
 import type { Job } from './sources';
 
@@ -105,10 +106,9 @@ export class Runner {
   /** Resolves when no job runs any more, or after `ms`; true when none runs. */
   async idle(ms: number): Promise<boolean> {
     const all = Promise.all([...this.running.values()].filter((r) => r.pid > 0).map((r) => r.exited));
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-    await Promise.race([all, timeout]);
-    clearTimeout(timer);
+    const timeout = new AbortController();
+    await Promise.race([all, sleep(ms, { signal: timeout.signal })]);
+    timeout.abort();
     // Let the exit bookkeeping (output flush, log line) of the last runs happen.
     await new Promise((resolve) => setImmediate(resolve));
     return this.running.size === 0;

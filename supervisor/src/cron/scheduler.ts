@@ -13,6 +13,7 @@
  * - 3 h or more either way: the new time is taken as is; nothing is made up, and schedules restart from now.
  */
 import { logger } from '../sys/logger';
+import { after, type Timer } from '../sys/timer';
 import type { Job } from './sources';
 
 const log = logger('cron');
@@ -29,8 +30,8 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),
-  setTimer: (ms, callback) => setTimeout(callback, ms),
-  clearTimer: (timer) => clearTimeout(timer as NodeJS.Timeout),
+  setTimer: (ms, callback) => after(ms, callback),
+  clearTimer: (timer) => (timer as Timer).cancel(),
 };
 
 const MAX_SLEEP_MS = 60_000;

@@ -12,6 +12,7 @@ import { FORWARDED, routeSignals } from '../sys/signals';
 import { spawn, SpawnError, type Spawned } from '../sys/spawner';
 import { shellExitCode } from '../sys/wait-status';
 import { killAll, terminateAll } from '../sys/shutdown';
+import { after, type Timer } from '../sys/timer';
 
 const log = logger('init');
 
@@ -44,15 +45,15 @@ export async function runMainProgram(command: string[], options: MainProgramOpti
     return err.exitCode;
   }
 
-  let killTimer: NodeJS.Timeout | undefined;
+  let killTimer: Timer | undefined;
   let deadline: number | undefined;
   const beginShutdown = () => {
     if (deadline !== undefined) return;
     deadline = Date.now() + options.graceMs;
-    killTimer = setTimeout(() => {
+    killTimer = after(options.graceMs, () => {
       log.warn(`main program (pid ${main.pid}) still running ${options.graceMs} ms after the stop signal: SIGKILL`);
       killAll();
-    }, options.graceMs);
+    });
   };
   const stopRouting = routeSignals(
     Object.fromEntries(
@@ -73,7 +74,7 @@ export async function runMainProgram(command: string[], options: MainProgramOpti
   );
 
   const termination = await main.exited;
-  clearTimeout(killTimer);
+  killTimer?.cancel();
   await options.beforeCleanup?.();
   await terminateAll(deadline ?? Date.now() + options.graceMs);
   stopRouting();

@@ -12,6 +12,7 @@ import { runMainProgram } from './main-program';
 import { killAll, terminateAll } from '../sys/shutdown';
 import { logger } from '../sys/logger';
 import { isDirectory } from '../sys/files';
+import { after, lateAfter, type Timer } from '../sys/timer';
 import { AlreadyLockedError } from '../wire/lock';
 import { defaultScanDir, runFinishScript, startScanner, type ScannerHandle } from '../scan';
 
@@ -37,16 +38,16 @@ export async function initWithScanDir(scandir: string, command: string[], graceM
   }
   log.info(`supervising the services in ${scandir}`);
   if (!withCommand) {
-    let killTimer: NodeJS.Timeout | undefined;
+    let killTimer: Timer | undefined;
     scanner.on('stopping', (mode) => {
       if (mode === 'abort') return;
-      killTimer = setTimeout(() => {
+      killTimer = after(graceMs, () => {
         log.warn(`services still stopping ${graceMs} ms after the stop began: SIGKILL to what is left`);
         killAll();
-      }, graceMs);
+      });
     });
     await scanner.finished;
-    clearTimeout(killTimer);
+    killTimer?.cancel();
     await terminateAll(Date.now() + graceMs);
     runFinishScript(scandir);
     return 0;
@@ -54,7 +55,7 @@ export async function initWithScanDir(scandir: string, command: string[], graceM
   return runMainProgram(command, {
     graceMs,
     beforeCleanup: async () => {
-      const late = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), graceMs).unref());
+      const late = lateAfter(graceMs, 'late' as const);
       if ((await Promise.race([scanner.stop('terminate').then(() => 'done' as const), late])) === 'late') {
         log.warn(`services still stopping ${graceMs} ms after the main program exited: SIGTERM/SIGKILL to what is left`);
       }

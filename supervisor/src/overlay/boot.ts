@@ -10,6 +10,7 @@
  * The stages share one BootState (boot-state.ts). Signals to init are routed by init-signals.ts.
  */
 import { setVerbosity } from '../sys/logger';
+import { every, MAX_TIMER_MS } from '../sys/timer';
 import { BootState } from './boot-state';
 import { routeInitSignals } from './init-signals';
 import { stage1 } from './stage1';
@@ -20,8 +21,8 @@ export async function bootOverlay(command: readonly string[]): Promise<number> {
   const state = new BootState({ ...process.env });
   setVerbosity(state.early.verbosity);
   // Signal handlers do not keep Node's event loop alive: without CMD, this timer does until the halt.
-  const keepAlive = setInterval(() => undefined, 1 << 30);
-  state.cleanups.push(() => clearInterval(keepAlive));
+  const keepAlive = every(MAX_TIMER_MS, () => undefined);
+  state.cleanups.push(() => keepAlive.cancel());
   // Signals are routed first: as PID 1, a signal that arrives before its handler exists is lost for good.
   routeInitSignals(state);
 

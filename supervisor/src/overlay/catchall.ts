@@ -16,6 +16,7 @@ import { findUser, type Account } from '../sys/accounts';
 import { RUN, UNCAUGHT_LOGS } from './paths';
 import { findProgram } from '../sys/run-program';
 import { selfCommand } from '../sys/self';
+import { lateAfter } from '../sys/timer';
 import type { OverlaySettings } from './settings';
 
 const log = logger('init');
@@ -105,7 +106,7 @@ export async function startCatchAll(
     async stop(deadline) {
       nat.dup2(consoleFd, 1);
       nat.dup2(consoleFd, 2);
-      const late = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), Math.max(0, deadline - Date.now())).unref());
+      const late = lateAfter(Math.max(0, deadline - Date.now()), 'late' as const);
       if ((await Promise.race([child.exited, late])) === 'late') {
         log.warn('the catch-all logger did not drain its input in time');
         try {

@@ -13,6 +13,7 @@ import { checkExecutable } from '../rc/executable';
 import { LEGACY_SERVICES, SCANDIR } from './paths';
 import { Problems, formatProblem } from '../rc/problems';
 import { describeResult, runProgram } from '../sys/run-program';
+import { sleep } from '../sys/timer';
 import { subscribe, waitForState, type WaitOutcome } from '../rc/service-state';
 import { linkService, materializeLegacy } from '../rc/servicedirs';
 
@@ -116,7 +117,7 @@ export async function servicesUp(ctx: BootContext): Promise<boolean> {
     for (const l of listeners) l.close();
     return verdict(ctx, log, broken);
   }
-  await new Promise((resolve) => setTimeout(resolve, ctx.settings.servicesReadyTime));
+  await sleep(ctx.settings.servicesReadyTime);
   const outcomes: WaitOutcome[] = await Promise.all(
     live.map((dir, k) => {
       const want = fs.existsSync(path.join(dir, 'notification-fd')) ? 'ready' : 'up';

@@ -24,6 +24,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { logger } from '../sys/logger';
 import { native } from '../sys/native';
+import { after } from '../sys/timer';
 import { closure, dependents, selection } from '../rc/graph';
 import type { ServiceManager } from '../rc/engine';
 import { RC_REPLY_PREFIX, RC_REQUESTS, S6_RUN } from './paths';
@@ -139,9 +140,9 @@ function sendReply(file: string, reply: RcReply): void {
   const text = [...reply.out.map((l) => `o ${l}`), ...reply.err.map((l) => `e ${l}`), `x ${reply.code}`].join('\n') + '\n';
   const socket = new net.Socket({ fd, readable: false, writable: true });
   socket.on('error', () => undefined); // EPIPE: the client left mid-answer
-  const timer = setTimeout(() => socket.destroy(), 30_000); // a client that stopped reading must not hold the fd
+  const timer = after(30_000, () => socket.destroy()); // a client that stopped reading must not hold the fd
   timer.unref();
-  socket.end(text, () => clearTimeout(timer));
+  socket.end(text, () => timer.cancel());
 }
 
 /** nuwa init's side: listens on RC_REQUESTS and answers each request through the engine. */

@@ -14,6 +14,7 @@ import { spawn, type Spawned } from '../sys/spawner';
 import { controlPath, NotSupervisedError, SCANNER_DIR, sendControl, writeControl } from '../wire/control';
 import { isSupervised } from '../wire/lock';
 import { findProgram } from '../sys/run-program';
+import { lateAfter, sleep } from '../sys/timer';
 
 const log = logger('init');
 
@@ -30,13 +31,19 @@ export interface Scanner {
    * POSIX record locks are invisible to the process that holds them.
    */
   supervises(dir: string): boolean;
+  /**
+   * Resolves when the scanner ended without stop() asking: a script sent it `s6-svscanctl -t` (or -q, -b). Under
+   * s6-overlay that is the container's end: s6-linux-init's scanner finish runs stage 3.
+   */
+  readonly ended: Promise<void>;
 }
 
 export class ScannerUnavailable extends Error {}
 
 /** What stands in for a scanner that could not start: nothing is supervised, every request is a no-op. */
 export function absentScanner(scandir: string): Scanner {
-  return { scandir, rescan: () => undefined, prune: () => undefined, stop: async () => undefined, supervises: () => false };
+  const never = new Promise<void>(() => undefined);
+  return { scandir, rescan: () => undefined, prune: () => undefined, stop: async () => undefined, supervises: () => false, ended: never };
 }
 
 function tell(scandir: string, letters: string): void {
@@ -60,20 +67,23 @@ export async function startS6Svscan(scandir: string, env: NodeJS.ProcessEnv): Pr
     detached: true,
   });
   let exited = false;
-  void child.exited.then((t) => {
+  let stopping = false;
+  const ended = child.exited.then((t) => {
     exited = true;
     log.debug(`s6-svscan ended (${t.code ?? `signal ${t.signal}`})`);
   });
   await untilListening(scandir, () => exited);
   return {
+    ended: ended.then(() => (stopping ? new Promise<void>(() => undefined) : undefined)),
     scandir,
     rescan: () => tell(scandir, 'a'),
     prune: () => tell(scandir, 'an'),
     supervises: (dir) => isSupervised(dir),
     async stop(deadline) {
+      stopping = true;
       if (exited) return;
       tell(scandir, 't');
-      const late = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), Math.max(0, deadline - Date.now())).unref());
+      const late = lateAfter(Math.max(0, deadline - Date.now()), 'late' as const);
       if ((await Promise.race([child.exited, late])) === 'late') log.warn('s6-svscan did not stop in time');
     },
   };
@@ -89,7 +99,7 @@ async function untilListening(scandir: string, gone: () => boolean): Promise<voi
     if (writeControl(fifo, '') === 'sent') return;
     if (gone()) throw new ScannerUnavailable('the scanner exited at once (see its message above)');
     if (Date.now() > deadline) throw new ScannerUnavailable(`the scanner did not start listening on ${fifo} within 10 s`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
   }
 }
 
@@ -100,7 +110,9 @@ async function untilListening(scandir: string, gone: () => boolean): Promise<voi
 export function startNuwaScanner(scandir: string): Scanner {
   // No directory watcher: like s6-overlay's s6-svscan -t0, the boot rescans when it changes the scan dir.
   const handle = startScanner(scandir, { watch: false, controlDir: true, signals: false, log: logger('svscan') });
+  let stopping = false;
   return {
+    ended: handle.finished.then(() => (stopping ? new Promise<void>(() => undefined) : undefined)),
     scandir,
     rescan: () => handle.rescan(),
     prune: () => handle.rescan('hangup-loggers'),
@@ -109,7 +121,8 @@ export function startNuwaScanner(scandir: string): Scanner {
       return handle.list().some((s) => s.status !== undefined && realpath(s.dir) === target);
     },
     async stop(deadline) {
-      const late = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), Math.max(0, deadline - Date.now())).unref());
+      stopping = true;
+      const late = lateAfter(Math.max(0, deadline - Date.now()), 'late' as const);
       if ((await Promise.race([handle.stop('terminate').then(() => 'done' as const), late])) === 'late')
         log.warn('the supervisors did not all stop in time');
     },

@@ -5,6 +5,7 @@
  * 2 timed out (what still runs then is left to finish on its own, as s6-rc -t does).
  */
 import { logger } from '../sys/logger';
+import { after } from '../sys/timer';
 import { closure, dependents, neededBy, type Graph } from './graph';
 
 const log = logger('s6-rc');
@@ -62,7 +63,7 @@ export class ServiceManager {
     const failed = new Set<string>();
     const wakeup = new Wakeup();
     let timedOut = false;
-    const timer = options.timeoutMs ? setTimeout(() => ((timedOut = true), wakeup.notify()), options.timeoutMs) : undefined;
+    const timer = options.timeoutMs ? after(options.timeoutMs, () => ((timedOut = true), wakeup.notify())) : undefined;
     const onAbort = () => wakeup.notify();
     options.abort?.addEventListener('abort', onAbort, { once: true });
     const mine = new Set<string>();
@@ -96,7 +97,7 @@ export class ServiceManager {
       if (mine.size === 0) break;
       await wakeup.wait();
     }
-    clearTimeout(timer);
+    timer?.cancel();
     options.abort?.removeEventListener('abort', onAbort);
     const notUp = [...wanted].filter((n) => this.state.get(n) !== 'up');
     if (timedOut) {
@@ -173,7 +174,7 @@ export class ServiceManager {
     const running = new Set<string>();
     const wakeup = new Wakeup();
     let timedOut = false;
-    const timer = timeoutMs ? setTimeout(() => ((timedOut = true), wakeup.notify()), timeoutMs) : undefined;
+    const timer = timeoutMs ? after(timeoutMs, () => ((timedOut = true), wakeup.notify())) : undefined;
     for (;;) {
       if (timedOut) break;
       for (const name of toStop) {
@@ -199,7 +200,7 @@ export class ServiceManager {
       if (running.size === 0) break;
       await wakeup.wait();
     }
-    clearTimeout(timer);
+    timer?.cancel();
     if (timedOut) {
       log.error(`timed out after ${timeoutMs} ms; not down yet: ${[...toStop].join(' ')}`);
       return 2;

@@ -10,6 +10,7 @@ import { listen, makeFifodir, type Listener } from '../wire/fifodir';
 import { isSupervised } from '../wire/lock';
 import { isUp, readStatus } from '../wire/status';
 import { SLOW_NOTICE_MS } from '../sys/run-program';
+import { after, type Timer } from '../sys/timer';
 
 /** supervised: a supervisor runs the dir. up: run was spawned. ready: up and notified. down: run dead, finish done. */
 export type Want = 'supervised' | 'up' | 'ready' | 'down';
@@ -75,12 +76,12 @@ export function subscribe(dir: string): Listener {
 export function waitForState(dir: string, want: Want, listener: Listener, options: WaitOptions = {}): Promise<WaitOutcome> {
   return new Promise<WaitOutcome>((resolve) => {
     const seen = initial(dir, options.supervised ?? isSupervised);
-    const timers: NodeJS.Timeout[] = [];
+    const timers: Timer[] = [];
     let done = false;
     const finish = (outcome: WaitOutcome) => {
       if (done) return;
       done = true;
-      for (const t of timers) clearTimeout(t);
+      for (const t of timers) t.cancel();
       options.abort?.removeEventListener('abort', onAbort);
       listener.close();
       resolve(outcome);
@@ -126,14 +127,14 @@ export function waitForState(dir: string, want: Want, listener: Listener, option
       if (options.abort.aborted) return finish('aborted');
       options.abort.addEventListener('abort', onAbort, { once: true });
     }
-    if (options.timeoutMs) timers.push(setTimeout(() => finish('timeout'), options.timeoutMs));
+    if (options.timeoutMs) timers.push(after(options.timeoutMs, () => finish('timeout')));
     if (options.log) {
       const started = Date.now();
       const notice = (): void => {
         options.log?.info(`still waiting for ${options.what ?? dir} to be ${want} (${Math.round((Date.now() - started) / 1000)} s)`);
-        timers.push(setTimeout(notice, SLOW_NOTICE_MS));
+        timers.push(after(SLOW_NOTICE_MS, notice));
       };
-      timers.push(setTimeout(notice, SLOW_NOTICE_MS));
+      timers.push(after(SLOW_NOTICE_MS, notice));
     }
   });
 }

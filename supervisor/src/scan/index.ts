@@ -27,6 +27,8 @@ import * as path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { logger, type Logger } from '../sys/logger';
 import { native } from '../sys/native';
+import { RateLimited } from '../sys/rate-limit';
+import { every, type Timer } from '../sys/timer';
 import { SCANNER_DIR } from '../wire/control';
 import { openScanControl, SCAN_LETTERS, type ScanCommand, type ScanControl } from './control';
 import { Scanner, type PruneMode, type ScannerEvents, type ServiceState, type StopMode } from './scanner';
@@ -62,7 +64,7 @@ export function startScanner(dir: string, options: ScannerOptions = {}): Scanner
   const scandir = path.resolve(dir);
   const log = options.log ?? logger('svscan');
   if (!fs.statSync(scandir).isDirectory()) throw new Error(`${scandir} is not a directory`);
-  const scanner = new Scanner(scandir, log);
+  const scanner = new Scanner(scandir, log, { recheckUnusable: options.watch !== false });
   const events = new EventEmitter<ScannerEvents>();
   scanner.on('service-state', (state: ServiceState) => events.emit('service-state', state));
   scanner.on('stopping', (mode) => events.emit('stopping', mode));
@@ -92,24 +94,16 @@ export function startScanner(dir: string, options: ScannerOptions = {}): Scanner
     }
   };
 
-  let control: ScanControl | undefined;
-  if (options.controlDir !== false) {
-    control = openScanControl(scandir, runCommand, (bytes) =>
-      log.warn(`ignored unknown command byte(s) on ${SCANNER_DIR}/control (hex ${bytes.subarray(0, 16).toString('hex')})`),
-    );
-  }
+  const control = options.controlDir !== false ? openControl(scandir, runCommand, log) : undefined;
   let watcher: ScanDirWatcher | undefined;
   if (options.watch !== false) watcher = watchScanDir(scandir, () => scanner.scan('hangup-loggers'), log);
-  let rescanTimer: NodeJS.Timeout | undefined;
-  if (options.rescanMs && options.rescanMs > 0) {
-    rescanTimer = setInterval(() => scanner.scan(), options.rescanMs);
-    rescanTimer.unref();
-  }
+  let rescanTimer: Timer | undefined;
+  if (options.rescanMs && options.rescanMs > 0) rescanTimer = every(options.rescanMs, () => scanner.scan(), { unref: true });
   const unroute = options.signals ? routeScannerSignals(scandir, runCommand, log) : () => undefined;
 
   const finished = new Promise<StopMode>((resolve) => {
     scanner.once('finished', (mode) => {
-      clearInterval(rescanTimer);
+      rescanTimer?.cancel();
       unroute();
       control?.close();
       void watcher?.close();
@@ -141,6 +135,22 @@ export function startScanner(dir: string, options: ScannerOptions = {}): Scanner
     finished,
   };
   return handle;
+}
+
+/**
+ * `.s6-svscan/` (lock and control FIFO). Garbage on the FIFO is said at once, then at most one line a second with a
+ * count: a flood of bytes is not a flood of lines.
+ */
+function openControl(scandir: string, runCommand: (command: ScanCommand) => void, log: Logger): ScanControl {
+  const garbage = new RateLimited(
+    (_bytes, hex) => log.warn(`ignored unknown command byte(s) on ${SCANNER_DIR}/control (hex ${hex})`),
+    ({ times, amount, first, periodMs }) =>
+      log.warn(
+        `ignored unknown command byte(s) on ${SCANNER_DIR}/control: ${amount} more in ${times} read(s) ` +
+          `over the last ${periodMs / 1000} s (the first: hex ${first})`,
+      ),
+  );
+  return openScanControl(scandir, runCommand, (bytes) => garbage.report(bytes.length, bytes.subarray(0, 16).toString('hex')));
 }
 
 /**

@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { logger, type Logger } from '../sys/logger';
 import { isDirectory } from '../sys/files';
+import { after, every, type Timer } from '../sys/timer';
 import { AlreadyLockedError } from '../wire/lock';
 import type { SupervisorStatus } from '../wire/status';
 import type { Phase } from '../supervise/machine';
@@ -26,6 +27,8 @@ export const NAME_MAX = 251;
 const SUPERVISOR_RESPAWN_MS = 1000;
 /** s6-svscan tries again this long after it failed to start a supervisor. */
 const SUPERVISOR_RETRY_MS = 10_000;
+/** How often an entry of the scan dir that cannot be stat()ed (a dangling symlink, a loop) is looked at again. */
+export const UNUSABLE_RECHECK_MS = 1000;
 
 export type StopMode = 'terminate' | 'quit' | 'abort';
 export type PruneMode = 'hangup-loggers' | 'terminate-all';
@@ -65,9 +68,19 @@ interface Slot {
   supervisor?: ServiceSupervisor;
   startedAt: number;
   /** A pending (re)start: the 1 s respawn rule, or the retry after a failed start. */
-  timer?: NodeJS.Timeout;
+  timer?: Timer;
   /** Last start failure reported (logged once per distinct message); set while a retry is pending. */
   failure?: string;
+  /** Failed starts in a row with that same message (counted, summarised at 10, 100, 1000 …). */
+  failures?: number;
+}
+
+export interface ScannerOptions {
+  /**
+   * Look again every UNUSABLE_RECHECK_MS at entries that could not be stat()ed, and rescan once one can: a dangling
+   * symlink whose target is created later is picked up without s6-svscanctl -a (the watcher sees only the scan dir).
+   */
+  recheckUnusable?: boolean;
 }
 
 function keyOf(stat: fs.Stats): string {
@@ -102,10 +115,14 @@ export class Scanner extends EventEmitter<ScannerEvents> {
   private readonly entries = new Map<string, Entry>();
   private stopping: StopMode | undefined;
   private readonly log: Logger;
+  /** Entries of the scan dir that stat() refuses: name → the errno code said about it (once per code). */
+  private readonly unusable = new Map<string, string>();
+  private recheck: Timer | undefined;
 
   constructor(
     readonly dir: string,
     log?: Logger,
+    private readonly options: ScannerOptions = {},
   ) {
     super();
     this.log = log ?? logger('svscan');
@@ -138,14 +155,16 @@ export class Scanner extends EventEmitter<ScannerEvents> {
       return;
     }
     const seen = new Set<string>();
+    const unusable = new Set<string>();
     for (const name of names) {
       if (name.startsWith('.') || name.length > NAME_MAX) continue;
       const dir = path.join(this.dir, name);
       let stat: fs.Stats;
       try {
         stat = fs.statSync(dir); // follows symlinks: s6-overlay links /run/service/X to the real service dir
-      } catch {
-        continue; // a dangling symlink or a race with rm: not a service (yet)
+      } catch (err) {
+        if (this.noteUnusable(name, dir, err)) unusable.add(name);
+        continue; // not a service (yet)
       }
       if (!stat.isDirectory()) continue;
       const key = keyOf(stat);
@@ -160,12 +179,65 @@ export class Scanner extends EventEmitter<ScannerEvents> {
       entry.active = true;
       this.ensureRunning(entry);
     }
+    for (const name of this.unusable.keys()) if (!unusable.has(name)) this.unusable.delete(name); // fixed or gone
+    this.scheduleRecheck();
     for (const entry of this.entries.values()) {
       if (seen.has(entry.key) || !entry.active) continue;
       entry.active = false;
       this.log.info(`${entry.name}: ${entry.dir} is no longer in the scan dir${prune ? ': stopping it' : ''}`);
     }
     if (prune) this.prune(prune);
+  }
+
+  /**
+   * An entry stat() refuses (it was listed, so it is there): s6-svscan warns "unable to stat X" at every scan, nuwa
+   * once per entry and problem. Returns false when the entry has gone since readdir (a race with rm: nothing to say).
+   */
+  private noteUnusable(name: string, dir: string, err: unknown): boolean {
+    let target: string | undefined;
+    try {
+      if (fs.lstatSync(dir).isSymbolicLink()) target = fs.readlinkSync(dir);
+    } catch {
+      return false;
+    }
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    if (this.unusable.get(name) === code) return true;
+    this.unusable.set(name, code);
+    const later = this.options.recheckUnusable
+      ? 'it is picked up once it leads to a directory'
+      : 's6-svscanctl -a picks it up once it is fixed';
+    let why: string;
+    if (target !== undefined && code === 'ENOENT') why = `is a dangling symlink (to ${target}, which does not exist)`;
+    else if (target !== undefined && code === 'ELOOP') why = `is a symlink loop (to ${target}: too many levels of symbolic links)`;
+    else why = `cannot be read: ${(err as Error).message}`;
+    this.log.warn(`${name}: ${dir} ${why}: not a service; ${later}`);
+    return true;
+  }
+
+  /** While an entry is unusable (and the owner asked for it), look at it again now and then; rescan once it changed. */
+  private scheduleRecheck(): void {
+    if (!this.options.recheckUnusable || this.stopping || this.unusable.size === 0) {
+      this.recheck?.cancel();
+      this.recheck = undefined;
+      return;
+    }
+    this.recheck ??= every(UNUSABLE_RECHECK_MS, () => this.recheckUnusable(), { unref: true });
+  }
+
+  private recheckUnusable(): void {
+    for (const [name, code] of this.unusable) {
+      let now: string;
+      try {
+        fs.statSync(path.join(this.dir, name));
+        now = 'ok';
+      } catch (err) {
+        now = (err as NodeJS.ErrnoException).code ?? 'error';
+      }
+      if (now !== code) {
+        this.scan('hangup-loggers'); // the same scan the watcher runs
+        return;
+      }
+    }
   }
 
   /** s6-svscanctl -n / -N: stops the supervisors of inactive services. */
@@ -185,6 +257,7 @@ export class Scanner extends EventEmitter<ScannerEvents> {
       if (mode !== 'abort') return this.whenAllExited();
     }
     this.stopping = mode;
+    this.scheduleRecheck(); // stops it
     this.emit('stopping', mode);
     if (mode !== 'abort') {
       for (const entry of this.entries.values()) this.stopEntry(entry, mode === 'quit' ? 'terminate' : 'hangup');
@@ -210,7 +283,7 @@ export class Scanner extends EventEmitter<ScannerEvents> {
     for (const slot of [entry.logger, entry.main]) {
       // An explicit scan retries a failed start at once instead of waiting for the retry timer, as s6-svscan -a does.
       if (slot?.failure !== undefined && slot.timer) {
-        clearTimeout(slot.timer);
+        slot.timer.cancel();
         slot.timer = undefined;
       }
     }
@@ -233,13 +306,18 @@ export class Scanner extends EventEmitter<ScannerEvents> {
       });
       supervisor.start();
     } catch (err) {
-      const message = err instanceof AlreadyLockedError ? 'another supervisor (s6-supervise?) already runs it' : (err as Error).message;
-      if (slot.failure !== message) this.log.error(`${slot.name}: cannot supervise ${slot.dir}: ${message} (trying again every 10 s)`);
-      slot.failure = message;
+      this.startFailed(
+        slot,
+        err instanceof AlreadyLockedError ? 'another supervisor (s6-supervise?) already runs it' : (err as Error).message,
+      );
       this.startLater(entry, slot, SUPERVISOR_RETRY_MS);
       return;
     }
+    if (slot.failure !== undefined && (slot.failures ?? 0) > 1) {
+      this.log.info(`${slot.name}: supervised now, after ${slot.failures} failed attempts`);
+    }
     slot.failure = undefined;
+    slot.failures = undefined;
     slot.supervisor = supervisor;
     slot.startedAt = performance.now();
     supervisor.on('event', (letters, status, phase) =>
@@ -249,14 +327,35 @@ export class Scanner extends EventEmitter<ScannerEvents> {
     supervisor.once('exit', () => this.onSupervisorExit(entry, slot, supervisor));
   }
 
+  /**
+   * A supervisor that could not start: said once (the message names the service dir, never an internal path), the
+   * same failure again only counted, and summarised at 10, 100, 1000 … attempts; a different one is said again.
+   */
+  private startFailed(slot: Slot, message: string): void {
+    if (slot.failure !== message) {
+      slot.failure = message;
+      slot.failures = 1;
+      this.log.error(`${slot.name}: cannot supervise ${slot.dir}: ${message} (trying again every 10 s; repeats are counted, not logged)`);
+      return;
+    }
+    const failures = (slot.failures ?? 0) + 1;
+    slot.failures = failures;
+    if (failures >= 10 && Number.isInteger(Math.log10(failures))) {
+      this.log.error(`${slot.name}: still cannot supervise ${slot.dir}: ${message} (${failures} attempts)`);
+    }
+  }
+
   /** Starts whatever `entry` is missing once `delayMs` have passed, unless the scanner stops or the entry goes. */
   private startLater(entry: Entry, slot: Slot, delayMs: number): void {
-    clearTimeout(slot.timer);
-    slot.timer = setTimeout(() => {
-      slot.timer = undefined;
-      if (!this.stopping && entry.active && this.entries.get(entry.key) === entry) this.ensureRunning(entry);
-    }, delayMs);
-    slot.timer.unref();
+    slot.timer?.cancel();
+    slot.timer = after(
+      delayMs,
+      () => {
+        slot.timer = undefined;
+        if (!this.stopping && entry.active && this.entries.get(entry.key) === entry) this.ensureRunning(entry);
+      },
+      { unref: true },
+    );
   }
 
   private onSupervisorExit(entry: Entry, slot: Slot, supervisor: ServiceSupervisor): void {
@@ -284,7 +383,7 @@ export class Scanner extends EventEmitter<ScannerEvents> {
   private stopEntry(entry: Entry, loggerMode: 'hangup' | 'terminate'): void {
     for (const slot of [entry.main, entry.logger]) {
       if (slot?.timer) {
-        clearTimeout(slot.timer);
+        slot.timer.cancel();
         slot.timer = undefined;
       }
     }
@@ -301,15 +400,18 @@ export class Scanner extends EventEmitter<ScannerEvents> {
     }
   }
 
-  private removedTimer: NodeJS.Timeout | undefined;
+  private removedTimer: Timer | undefined;
 
   /** A supervisor found its directory gone: rescan soon, which stops what vanished (and says so, once). */
   private onRemoved(): void {
     if (this.removedTimer || this.stopping) return;
-    this.removedTimer = setTimeout(() => {
-      this.removedTimer = undefined;
-      this.scan('hangup-loggers');
-    }, 50);
-    this.removedTimer.unref();
+    this.removedTimer = after(
+      50,
+      () => {
+        this.removedTimer = undefined;
+        this.scan('hangup-loggers');
+      },
+      { unref: true },
+    );
   }
 }

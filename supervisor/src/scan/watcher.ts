@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { SCANNER_DIR } from '../wire/control';
 import type { Logger } from '../sys/logger';
+import { after, type Timer } from '../sys/timer';
 
 export const DEBOUNCE_MS = 100;
 
@@ -15,7 +16,7 @@ export interface ScanDirWatcher {
 }
 
 export function watchScanDir(scandir: string, onChange: () => void, log: Logger, debounceMs = DEBOUNCE_MS): ScanDirWatcher {
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   let failed = false;
   const watcher: FSWatcher = watch(scandir, {
     depth: 0,
@@ -26,12 +27,15 @@ export function watchScanDir(scandir: string, onChange: () => void, log: Logger,
   });
   const changed = (file: string) => {
     if (path.dirname(file) !== scandir || path.basename(file) === SCANNER_DIR) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = undefined;
-      onChange();
-    }, debounceMs);
-    timer.unref();
+    timer?.cancel();
+    timer = after(
+      debounceMs,
+      () => {
+        timer = undefined;
+        onChange();
+      },
+      { unref: true },
+    );
   };
   for (const event of ['add', 'addDir', 'unlink', 'unlinkDir'] as const) watcher.on(event, changed);
   // chokidar's own bookkeeping can miss an entry renamed away while it is still looking at it; the raw inotify event
@@ -57,7 +61,7 @@ export function watchScanDir(scandir: string, onChange: () => void, log: Logger,
   });
   return {
     async close() {
-      clearTimeout(timer);
+      timer?.cancel();
       await watcher.close();
     },
   };

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 
 export class DirHandle {
   private readonly fd: number | undefined;
+  private closed = false;
   /** Base for file operations: /proc/self/fd/N, or the path. */
   readonly base: string;
 
@@ -30,6 +31,16 @@ export class DirHandle {
     return path.join(this.base, ...parts);
   }
 
+  /**
+   * `text` (an error message, a warning) as the user may read it: /proc/self/fd/N, which means nothing to anyone and
+   * changes from one attempt to the next, becomes the service directory's path.
+   */
+  shown(text: string): string {
+    if (this.fd === undefined) return text;
+    const dir = this.closed ? this.path : (this.currentPath() ?? this.path); // a closed fd's number may be another file's now
+    return text.replace(new RegExp(`/proc/self/fd/${this.fd}(?![0-9])`, 'g'), dir);
+  }
+
   /** Where the directory is now (after a rename), or undefined when it was deleted. */
   currentPath(): string | undefined {
     if (this.fd === undefined) return fs.existsSync(this.path) ? this.path : undefined;
@@ -42,6 +53,7 @@ export class DirHandle {
   }
 
   close(): void {
+    this.closed = true;
     if (this.fd !== undefined) {
       try {
         fs.closeSync(this.fd);

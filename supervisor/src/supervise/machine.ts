@@ -78,6 +78,11 @@ export type Action =
   | { type: 'close-notification' }
   /** A run death counted as a failure (the supervisor logs it once, then counts). */
   | { type: 'failed'; wstat: number | null; uptimeMs: number; delayMs: number; failures: number }
+  /**
+   * run died by itself while wanted up, and the restart policy starts it again at once (it had run for
+   * nuwa-restart-min-uptime, so this is no failure): the supervisor counts these to tell a crash loop.
+   */
+  | { type: 'unasked-death'; wstat: number; uptimeMs: number; minUptimeMs: number }
   | { type: 'warn'; message: string }
   | { type: 'exit' };
 
@@ -380,6 +385,8 @@ function onRunDied(s: MachineState, wstat: number, settings: ServiceSettings, no
   ];
   if (after.failed && s.wantUp && s.phase === 'up') {
     actions.push({ type: 'failed', wstat, uptimeMs, delayMs: after.delayMs, failures: after.failures });
+  } else if (!s.requested && s.wantUp && s.phase === 'up') {
+    actions.push({ type: 'unasked-death', wstat, uptimeMs, minUptimeMs: settings.restart.minUptimeMs });
   }
   actions.push({ type: 'spawn-finish', args: [exitArg, String(signal), String(s.pid)] });
   return [next, actions];

@@ -70,7 +70,7 @@ export function readSettings(dir: string): ReadSettings {
     }
     if (setting.kind === 'absent') return fallback;
     if (setting.kind === 'invalid' || setting.value > max) {
-      const text = setting.kind === 'invalid' ? setting.text : String(setting.value);
+      const { text } = setting; // as the file says it: 99999999999999999999999, not 1e+23
       warnings.push(
         `invalid ${file} ${JSON.stringify(text.slice(0, 40))} ` +
           `(want a number${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}): ${fallbackText}`,

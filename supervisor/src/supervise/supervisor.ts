@@ -12,7 +12,9 @@ import * as fs from 'node:fs';
 import type { Socket } from 'node:net';
 import type { StdioOptions } from 'node:child_process';
 import { describeError, logger, type Logger } from '../sys/logger';
+import { RateLimited } from '../sys/rate-limit';
 import { spawn, SpawnError, type Spawned } from '../sys/spawner';
+import { after, type Timer } from '../sys/timer';
 import { parseControlBytes } from '../wire/control';
 import { deathOf, writeDeathTally, type Death } from '../wire/death-tally';
 import { broadcast } from '../wire/fifodir';
@@ -22,7 +24,7 @@ import { decodeWaitStatus, encodeWaitStatus, signalName } from '../sys/wait-stat
 import { programProblem } from './check-program';
 import type { ControlFifo } from './control-fifo';
 import { DirHandle } from './dir-handle';
-import { deathReason, FailureReport } from './failure-report';
+import { CrashLoopReport, deathReason, FailureReport } from './failure-report';
 import { initialState, statusOf, transition, type Action, type MachineEvent, type MachineState, type Now, type Phase } from './machine';
 import { lockedCommand, openServiceLock } from './lock-fd';
 import { hasDownFile, readSettings, type ServiceSettings } from './settings';
@@ -60,12 +62,15 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   private readonly handle: DirHandle;
   private readonly log: Logger;
   private readonly report: FailureReport;
+  private readonly crashLoop: CrashLoopReport;
+  /** Garbage on supervise/control: said at once, then at most one line a second however it comes. */
+  private readonly garbage: RateLimited;
   private state: MachineState;
   private readonly queue: MachineEvent[] = [];
   private draining = false;
   private lockFd: number | undefined;
   private control: ControlFifo | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   /** A deadline of 0 ms, due at the end of the current drain step (see arm). */
   private dueNow = false;
   private notification: Socket | undefined;
@@ -85,6 +90,15 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     this.name = options.name;
     this.log = options.log ?? logger('supervise');
     this.report = new FailureReport(this.log, this.name);
+    this.crashLoop = new CrashLoopReport(this.log, this.name);
+    this.garbage = new RateLimited(
+      (bytes, hex) => this.log.warn(`${this.name}: ignored ${bytes} unknown byte(s) on supervise/control (hex ${hex})`),
+      ({ times, amount, first, periodMs }) =>
+        this.log.warn(
+          `${this.name}: ignored ${amount} more unknown byte(s) on supervise/control in ${times} read(s) ` +
+            `over the last ${periodMs / 1000} s (the first: hex ${first})`,
+        ),
+    );
     this.handle = new DirHandle(options.dir);
     this.state = initialState(clock());
     this.done = new Promise((resolve) => (this.exitResolve = resolve));
@@ -107,10 +121,19 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     try {
       ({ lockFd: this.lockFd, control: this.control } = openSuperviseDir(this.handle, this.status, (data) => this.onControlBytes(data)));
     } catch (err) {
+      const shown = this.shownError(err); // while the directory is still held open
       this.release();
-      throw err;
+      throw shown;
     }
     this.dispatch({ type: 'boot', now: clock(), normallyUp: !this.bestEffort('read down', () => hasDownFile(this.handle.base), false) });
+  }
+
+  /** `err` with the service dir's path where its message says /proc/self/fd/N (its class and code kept). */
+  private shownError(err: unknown): unknown {
+    if (!(err instanceof Error)) return err;
+    const message = this.handle.shown(err.message);
+    if (message !== err.message) err.message = message;
+    return err;
   }
 
   /** Same as writing `letters` to supervise/control. */
@@ -136,10 +159,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   private onControlBytes(data: Buffer): void {
     const { letters, unknown } = parseControlBytes(data);
     if (unknown.length > 0) {
-      const shown = Buffer.from(unknown.slice(0, 16)).toString('hex');
-      this.log.warn(
-        `${this.name}: ignored ${unknown.length} unknown byte(s) on supervise/control (hex ${shown}${unknown.length > 16 ? '…' : ''})`,
-      );
+      this.garbage.report(unknown.length, `${Buffer.from(unknown.slice(0, 16)).toString('hex')}${unknown.length > 16 ? '…' : ''}`);
     }
     for (const letter of letters) this.dispatch({ type: 'control', letter, now: clock() });
   }
@@ -233,6 +253,9 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
         this.report.failed(reason, action.failures, action.delayMs, action.wstat === null ? undefined : action.uptimeMs);
         return undefined;
       }
+      case 'unasked-death':
+        this.crashLoop.died(deathReason(action.wstat, signalName), action.uptimeMs, action.minUptimeMs, performance.now());
+        return undefined;
       case 'warn':
         this.log.warn(`${this.name}: ${action.message}`);
         return undefined;
@@ -243,7 +266,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private arm(ms: number | null): void {
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     this.dueNow = false;
     if (ms === null) return;
@@ -254,12 +277,16 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
       this.dueNow = true;
       return;
     }
-    // unref'd: a deadline alone never keeps the process alive, and there is no timer at all while nothing is due
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.dispatch({ type: 'timeout', now: clock() });
-    }, ms);
-    this.timer.unref();
+    // unref'd: a deadline alone never keeps the process alive, and there is no timer at all while nothing is due.
+    // Any length: `timeout-kill 3000000000` is 34.7 days, not the 1 ms a plain setTimeout would make of it.
+    this.timer = after(
+      ms,
+      () => {
+        this.timer = undefined;
+        this.dispatch({ type: 'timeout', now: clock() });
+      },
+      { unref: true },
+    );
   }
 
   private kill(signal: NodeJS.Signals, group: boolean): void {
@@ -330,7 +357,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private spawnFailed(problem: string, removed = false): MachineEvent {
-    this.spawnProblem = problem;
+    this.spawnProblem = this.handle.shown(problem);
     if (removed && !this.removed) {
       this.removed = true;
       this.emit('removed');
@@ -378,7 +405,8 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     return { type: 'finish-spawned', pid, now: clock() };
   }
 
-  private warnOnce(message: string): void {
+  private warnOnce(said: string): void {
+    const message = this.handle.shown(said);
     if (this.warned.has(message)) return;
     this.warned.add(message);
     this.log.warn(`${this.name}: ${message}`);
@@ -406,7 +434,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   private release(): void {
     if (this.exited) return;
     this.exited = true;
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.notification?.destroy();
     this.control?.close();
     // Closing the lock fd drops the fcntl lock: from here on s6-svok says "not running".

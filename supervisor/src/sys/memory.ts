@@ -5,17 +5,22 @@
  */
 import { logger } from './logger';
 import { native } from './native';
+import { after } from './timer';
 
 const SETTLE_MS = 3000;
 const log = logger('memory');
 
 export function releaseStartupPagesSoon(): void {
-  setTimeout(() => {
-    try {
-      const advised = native().pageOutExecutable();
-      if (advised < 0) log.debug('MADV_PAGEOUT is not supported by this kernel: start-up pages stay resident');
-    } catch (err) {
-      log.debug(`cannot page out start-up pages: ${(err as Error).message}`);
-    }
-  }, SETTLE_MS).unref();
+  after(
+    SETTLE_MS,
+    () => {
+      try {
+        const advised = native().pageOutExecutable();
+        if (advised < 0) log.debug('MADV_PAGEOUT is not supported by this kernel: start-up pages stay resident');
+      } catch (err) {
+        log.debug(`cannot page out start-up pages: ${(err as Error).message}`);
+      }
+    },
+    { unref: true },
+  );
 }

@@ -5,6 +5,7 @@
 import { describeError, logger } from './logger';
 import { native } from './native';
 import { releaseStartupPagesSoon } from './memory';
+import { routeProcessWarnings } from './process-warnings';
 import { reaper } from './reaper';
 
 const log = logger('init');
@@ -31,6 +32,7 @@ export function becomeInit(): void {
   // CPU forever (seen on test machines). Losing the console loses the messages, nothing else. (stdout is left alone:
   // init never writes there, and creating the stream could change the mode of a descriptor CMD shares.)
   process.stderr.on('error', () => undefined);
+  routeProcessWarnings(); // Node's own warnings as lines of our log (prepareLongRunning does it too; once is enough)
   // An exception inside these handlers would kill the process for good (Node exits 7), so they only format and log;
   // describeError copes with anything thrown, `throw null` included.
   process.on('uncaughtException', (err: unknown) => log.error(`internal error, survived: ${describeError(err)}`));

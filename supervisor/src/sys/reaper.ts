@@ -11,6 +11,7 @@
 import { EventEmitter } from 'node:events';
 import { native } from './native';
 import { childrenOf } from './process-tree';
+import { every } from './timer';
 import { decodeWaitStatus, type Termination } from './wait-status';
 
 const SWEEP_MS = 10_000;
@@ -47,7 +48,7 @@ class Reaper extends EventEmitter<ReaperEvents> {
     if (this.started) return;
     this.started = true;
     process.on('SIGCHLD', () => this.schedule());
-    setInterval(() => this.schedule(), SWEEP_MS).unref();
+    every(SWEEP_MS, () => this.schedule(), { unref: true });
     this.schedule(); // children inherited before we started (e.g. exec'd into as PID 1)
   }
 

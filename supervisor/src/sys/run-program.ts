@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import type { Logger } from './logger';
 import { spawn, SpawnError } from './spawner';
+import { after, every, type Timer } from './timer';
 import { shellExitCode, signalName, type Termination } from './wait-status';
 import { isExecutableFile } from './files';
 
@@ -65,26 +66,25 @@ export async function runProgram(argv: readonly string[], options: RunOptions): 
   const pgid = child.pid;
   let timedOut = false;
   let aborted = false;
-  const timers: NodeJS.Timeout[] = [];
+  const timers: Timer[] = [];
   const end = (signal: NodeJS.Signals) => {
     signalGroup(pgid, signal);
     signalGroup(pgid, 'SIGCONT');
-    if (signal !== 'SIGKILL') timers.push(setTimeout(() => signalGroup(pgid, 'SIGKILL'), KILL_AFTER_TERM_MS));
+    if (signal !== 'SIGKILL') timers.push(after(KILL_AFTER_TERM_MS, () => signalGroup(pgid, 'SIGKILL')));
   };
   if (options.timeoutMs) {
     timers.push(
-      setTimeout(() => {
+      after(options.timeoutMs, () => {
         timedOut = true;
         options.log?.warn(`${options.what ?? file} still running after ${options.timeoutMs} ms: killing it`);
         end(options.timeoutSignal ?? 'SIGTERM');
-      }, options.timeoutMs),
+      }),
     );
   }
   if (options.log) {
     const started = Date.now();
-    const notice = setInterval(
-      () => options.log?.info(`still waiting for ${options.what ?? file} (running for ${Math.round((Date.now() - started) / 1000)} s)`),
-      SLOW_NOTICE_MS,
+    const notice = every(SLOW_NOTICE_MS, () =>
+      options.log?.info(`still waiting for ${options.what ?? file} (running for ${Math.round((Date.now() - started) / 1000)} s)`),
     );
     timers.push(notice);
   }
@@ -95,10 +95,7 @@ export async function runProgram(argv: readonly string[], options: RunOptions): 
   options.abort?.addEventListener('abort', onAbort, { once: true });
   const termination = await child.exited;
   options.abort?.removeEventListener('abort', onAbort);
-  for (const t of timers) {
-    clearTimeout(t);
-    clearInterval(t);
-  }
+  for (const t of timers) t.cancel();
   return { code: shellExitCode(termination), termination, timedOut, aborted };
 }
 

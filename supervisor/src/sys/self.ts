@@ -1,5 +1,6 @@
 /** How this program runs itself again: as a child (one of its applets), or in place with its runtime settings. */
 import { native } from './native';
+import { routeProcessWarnings } from './process-warnings';
 import { isSea } from './sea';
 
 export interface SelfCommand {
@@ -37,6 +38,9 @@ const SAVED = 'NUWA_SAVED_NODE_OPTIONS';
  * the app's value back to the environment its children inherit.
  */
 export function prepareLongRunning(): void {
+  // first: a warning raised from here on (a too-long timer in a library, a deprecation) is a line of our log, never
+  // Node's raw `(node:1) …` on the container's console
+  routeProcessWarnings();
   const saved = process.env[SAVED];
   if (saved !== undefined) {
     delete process.env[SAVED];

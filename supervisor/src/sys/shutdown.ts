@@ -4,6 +4,7 @@
  */
 import { logger } from './logger';
 import { descendants, isZombie } from './process-tree';
+import { sleep } from './timer';
 
 const log = logger('init');
 
@@ -36,7 +37,7 @@ function signalAll(signal: NodeJS.Signals): void {
 async function waitUntilNoneAlive(deadline: number): Promise<boolean> {
   while (alive().length > 0) {
     if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await sleep(POLL_MS);
   }
   return true;
 }

@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import type TransportStream from 'winston-transport';
 import { native } from './native';
 import { writeStderr } from './logger';
+import { after, sleep, type Timer } from './timer';
 
 export interface SyslogTarget {
   protocol: 'unix' | 'udp4' | 'udp6' | 'tcp4' | 'tcp6';
@@ -137,7 +138,7 @@ export class NativeDgramSocket {
   private backlog: Buffer[] = [];
   private dropped = 0;
   private failing: string | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private retryTimer: Timer | undefined;
 
   constructor(private readonly path: string) {}
 
@@ -162,10 +163,14 @@ export class NativeDgramSocket {
           writeStderr(`nuwa: syslog: cannot send to ${this.path}: ${why}; holding up to ${BACKLOG_LIMIT} messages and retrying\n`);
         }
         this.failing = why;
-        this.retryTimer ??= setTimeout(() => {
-          this.retryTimer = undefined;
-          this.drain();
-        }, 1000).unref();
+        this.retryTimer ??= after(
+          1000,
+          () => {
+            this.retryTimer = undefined;
+            this.drain();
+          },
+          { unref: true },
+        );
         return;
       }
       this.backlog.shift();
@@ -179,7 +184,7 @@ export class NativeDgramSocket {
   }
 
   close(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer?.cancel();
     this.retryTimer = undefined;
   }
 }
@@ -208,7 +213,7 @@ export function syslogTransport(options: SyslogTransportOptions): TransportStrea
       const deadline = Date.now() + timeoutMs;
       // A TCP connection may still be opening with messages queued: give it a moment before the process exits.
       while ((state.queue.length > 0 || (state.socket?.writableLength ?? 0) > 0) && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await sleep(20);
       }
       this.close?.();
     }

@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import { UsageError } from '../cli/errors';
 import { spawn } from '../sys/spawner';
+import { sleep } from '../sys/timer';
 import { readUint } from '../wire/servicedir';
 import { planCommandLine } from '../rc/command-line';
 import { execInto } from '../sys/exec';
@@ -28,8 +29,6 @@ interface Poll {
   tries: number;
   check: string[];
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The background half: poll until the check passes, then notify. */
 async function poll(p: Poll): Promise<number> {

@@ -18,14 +18,18 @@ export function readFirstLine(dir: string, file: string): string | undefined {
   return nl === -1 ? text : text.slice(0, nl);
 }
 
-export type UintSetting = { kind: 'absent' } | { kind: 'value'; value: number } | { kind: 'invalid'; text: string };
+/**
+ * A number setting. `text` is the number as the file writes it: a value too large for a double (1e+23, and beyond
+ * 2^53 not even exact) is shown to the user as written, never as JavaScript prints the number.
+ */
+export type UintSetting = { kind: 'absent' } | { kind: 'value'; value: number; text: string } | { kind: 'invalid'; text: string };
 
 /** skalibs' uint0_scan on the first line: leading digits, nothing else but whitespace. */
 export function readUint(dir: string, file: string): UintSetting {
   const line = readFirstLine(dir, file);
   if (line === undefined) return { kind: 'absent' };
   const match = /^\s*(\d+)\s*$/.exec(line);
-  return match ? { kind: 'value', value: Number(match[1]) } : { kind: 'invalid', text: line };
+  return match ? { kind: 'value', value: Number(match[1]), text: match[1] as string } : { kind: 'invalid', text: line };
 }
 
 export function exists(dir: string, file: string): boolean {

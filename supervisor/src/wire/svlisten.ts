@@ -8,6 +8,7 @@
  * Failures make the service count as "arrived" (so the wait ends) and are counted, as s6 does.
  */
 import * as path from 'node:path';
+import { after, type Timer } from '../sys/timer';
 import { listen, makeFifodir, type Listener } from './fifodir';
 import { isUp, readStatus } from './status';
 
@@ -116,10 +117,10 @@ export class ServiceWatch {
     let failures = 0;
     if (this.got(goal, any)) return Promise.resolve({ reached: true, failures });
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      let timer: Timer | undefined;
       const finish = (result: WaitResult) => {
         this.wake = undefined;
-        if (timer) clearTimeout(timer);
+        timer?.cancel();
         resolve(result);
       };
       this.wake = () => {
@@ -128,7 +129,7 @@ export class ServiceWatch {
           if (this.got(goal, any)) return finish({ reached: true, failures });
         }
       };
-      if (deadline !== undefined) timer = setTimeout(() => finish({ reached: false }), Math.max(0, deadline - performance.now()));
+      if (deadline !== undefined) timer = after(Math.max(0, deadline - performance.now()), () => finish({ reached: false }));
       this.wake();
     });
   }
