@@ -20,6 +20,18 @@ export default tseslint.config(
     },
   },
   {
+    // Every deadline goes through sys/timer.ts: Node clamps a timer over 2^31-1 ms to 1 ms.
+    files: ['supervisor/src/**/*.ts', 'host-cli/src/**/*.ts'],
+    ignores: ['supervisor/src/sys/timer.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'use sys/timer.ts (after, sleep): it survives delays over 2^31-1 ms' },
+        { name: 'setInterval', message: 'use sys/timer.ts (every)' },
+      ],
+    },
+  },
+  {
     // Tests are lists of cases: a test body may be long, a test file holds one concern's cases.
     files: ['test/**/*.ts'],
     rules: { 'max-lines-per-function': 'off', 'max-lines': 'off' },

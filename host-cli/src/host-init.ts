@@ -4,11 +4,13 @@
  * bin/_predicate calls "initialised"); makes sure monit answers `monit status` (bin/status asks it).
  *
  * --prefix DIR writes every file under DIR instead of / (a sandbox host for trials and tests: podman does not read
- * DIR/etc/containers, so there pass CONTAINERS_CONF yourself; monit runs as `monit -c DIR/etc/monit/monitrc`).
+ * DIR/etc/containers, so there pass CONTAINERS_CONF yourself; monit runs as `monit -c DIR/etc/monit/monitrc`). DIR
+ * must be a path the bin/ scripts accept (checkPrefix), or nothing is written.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { UsageError } from '../../supervisor/src/cli/errors';
 import { run } from './exec';
 
 export interface InitOptions {
@@ -125,7 +127,24 @@ function writeHostEnv(file: string, settings: Record<string, string>): void {
   writeFile(file, `${lines.join('\n')}\n`);
 }
 
+/**
+ * The paths the bin/ scripts accept from host.env (templates/bin/_lib.sh, nuwa_check_path): the prefix goes into
+ * host.env's KEY=value lines (a newline would add a key), into monitrc (a space splits monit's words: "syntax
+ * error") and into systemd units and podman -v (':' splits fields). Anything else would fail later, or worse.
+ */
+const SAFE_PATH = /^\/[A-Za-z0-9_./@+-]*$/;
+
+/** Refuses a --prefix the bin/ scripts could not use, in one line naming the rule (exit 100), before anything is done. */
+export function checkPrefix(prefix: string): void {
+  if (SAFE_PATH.test(prefix)) return;
+  throw new UsageError(
+    `--prefix ${JSON.stringify(prefix)} is not allowed: an absolute path of letters, digits and '_' '.' '/' '@' '+' '-' only ` +
+      '(what the bin/ scripts accept in host.env)',
+  );
+}
+
 export async function init(options: InitOptions): Promise<void> {
+  checkPrefix(options.prefix);
   const sandbox = options.prefix !== '/';
   const at = (p: string) => path.join(options.prefix, p);
   await ensureTools(options.checkOnly);

@@ -193,6 +193,32 @@ test('nuwa-host init --prefix writes the host configuration and the podman setti
   }
 });
 
+test('nuwa-host init --prefix refuses a path the bin/ scripts would not accept, in one line, and writes nothing', (t) => {
+  const parent = scratchDir('nuwa-t7-prefix-');
+  const rule =
+    "is not allowed: an absolute path of letters, digits and '_' '.' '/' '@' '+' '-' only (what the bin/ scripts accept in host.env)";
+  for (const prefix of [
+    `${parent}/with space`, // monitrc: "set pidfile DIR/run/monit.pid" would split (monit: syntax error)
+    `${parent}/x\nNUWA_CONTAINERS_CONF=${parent}/evil`, // host.env: a second line, a key nobody asked for
+    `${parent}/a:b`, // podman -v fields
+    `${parent}/$(touch pwned)`,
+  ]) {
+    const r = nuwaHost(['init', '--prefix', prefix, '--monit-interval', '1']);
+    t.is(r.code, 100, `${JSON.stringify(prefix)}: ${r.stderr}`);
+    t.is(r.stderr, `nuwa nuwa-host: --prefix ${JSON.stringify(prefix)} ${rule}\n`);
+    t.is(r.stdout, '');
+  }
+  t.deepEqual(fs.readdirSync(parent), [], 'nothing written');
+  // The same rule as bin/_lib.sh's nuwa_check_path: what init accepts, the scripts accept.
+  const ok = `${parent}/ok_1.2@x+y-z`;
+  t.is(nuwaHost(['init', '--prefix', ok, '--monit-interval', '1']).code, 0);
+  const check = bash(
+    `. ${BIN_TEMPLATES}/_lib.sh; nuwa_check_path "$(sed -n 's/^NUWA_MONITRC=//p' ${ok}/etc/nuwa/host.env)" x && echo fine`,
+    parent,
+  );
+  t.is(check.stdout, 'fine\n', check.stderr);
+});
+
 test('nuwa-host: an image without the Setup label, a folder without bin/, and unknown options are refused clearly', (t) => {
   const image = minimalImage();
   const dir = scratchDir('nuwa-t7-cli-');

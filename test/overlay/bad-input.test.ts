@@ -1,9 +1,10 @@
 /**
- * Bad trees (test/fixtures/overlay/broken): a dependency cycle, a missing dependency, an unknown type, a shell script in a oneshot's up file, a run with CRLF endings, a services.d run without #!, a
- * non-executable cont-init script. Each problem is one line naming its file, printed before anything starts; the
- * broken services (and what names them as dependencies) stay down, the rest boots, and S6_BEHAVIOUR_IF_STAGE2_FAILS
- * decides what happens next. `nuwa init --check` prints every problem at once and exits 1. An s6-rc longrun whose run
- * has no execute bit is not broken: s6-rc-compile copies run with mode 0755, so it starts, with a note.
+ * Bad trees (test/fixtures/overlay/broken): a dependency cycle, a missing dependency, an unknown type, a shell script
+ * in a oneshot's up file, a run with CRLF endings, a services.d run without #!, a non-executable cont-init script.
+ * Each problem is one line naming its file, printed before anything starts; the broken services (and what names them
+ * as dependencies) stay down, the rest boots, and S6_BEHAVIOUR_IF_STAGE2_FAILS decides what happens next.
+ * `nuwa init --check` prints every problem at once and exits 1. An s6-rc longrun whose run has no execute bit is not
+ * broken: s6-rc-compile copies run with mode 0755, so it starts, with a note.
  */
 import test from 'ava';
 import { boot, lineIndex, makeRoot } from './harness';

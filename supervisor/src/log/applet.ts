@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { SystemError, UsageError } from '../cli/errors';
 import { getopt } from '../cli/getopt';
 import { routeSignals } from '../sys/signals';
+import { after, type Timer } from '../sys/timer';
 import { notifyReady } from '../wire/readiness';
 import { now } from '../wire/tai64n';
 import { LineSplitter } from '../sys/lines';
@@ -132,9 +133,9 @@ interface ReadGate {
 }
 
 function readGate(input: Readable, logdirs: readonly Logdir[], blocking: boolean): ReadGate {
-  let paused: NodeJS.Timeout | undefined;
+  let paused: Timer | undefined;
   const resume = () => {
-    if (paused) clearTimeout(paused);
+    paused?.cancel();
     paused = undefined;
     input.resume();
   };
@@ -144,15 +145,13 @@ function readGate(input: Readable, logdirs: readonly Logdir[], blocking: boolean
     if (logdirs.some((d) => d.failing)) {
       if (paused) return;
       input.pause();
-      paused = setTimeout(() => {
+      paused = after(BLOCK_LIMIT_MS, () => {
         log.warn(`a logdir still cannot be written after ${BLOCK_LIMIT_MS / 1000} s; reading on so that the service does not block`);
         input.resume();
-      }, BLOCK_LIMIT_MS);
+      });
     } else if (paused) resume();
   };
-  const cancel = () => {
-    if (paused) clearTimeout(paused);
-  };
+  const cancel = () => paused?.cancel();
   return { onChange, cancel };
 }
 
@@ -213,7 +212,8 @@ function readUntilStop(session: Session): Promise<number> {
       const last = splitter.end();
       if (last) handle(last);
       gate.cancel();
-      for (const output of outputs) await output.close?.();
+      // Together: each failing logdir may retry for a while before it gives up (logdir.ts EXIT_RETRY_MS).
+      await Promise.all(outputs.map((output) => output.close?.()));
       if (splitter.cuts > 0) log.info(`${splitter.cuts} lines longer than ${options.lineLimit} bytes were cut in two`);
       resolve(0);
     };
@@ -225,7 +225,7 @@ function readUntilStop(session: Session): Promise<number> {
         return;
       }
       stopAfterLine = true;
-      setTimeout(() => void finish(), LAST_LINE_MS);
+      after(LAST_LINE_MS, () => void finish());
     };
     const unroute = routeSignals({
       SIGTERM: () => {

@@ -3,28 +3,42 @@
  * `lock`, `state`, and during processing `previous`, `processed`, `newstate`.
  *
  * Writes are synchronous and batched per input chunk. When a write fails (full disk, read-only or vanished
- * directory), the lines are held in memory up to HOLD_LIMIT bytes and retried every cooldown; the problem is reported
- * once, then counted, and a marker line in `current` records how many lines could not be kept. The service is never
- * blocked by a failing logdir.
+ * directory), the lines are held in memory and retried every cooldown; the problem is reported once, then counted.
+ * Only the newest lines are held: as many as the logdir keeps (n archives and current, HOLD_LIMIT at most), since
+ * older ones would be rotated out on their way in. Once a write works again, a marker line says how many lines were
+ * dropped, and the held lines follow through the usual rotations and trimming, so `current` never passes `s - l`
+ * plus one line. At the end of input a failing logdir is retried for EXIT_RETRY_MS before the held lines are given
+ * up. The service is never blocked by a failing logdir.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { acquireLock, AlreadyLockedError } from '../wire/lock';
-import { formatTain, now } from '../wire/tai64n';
 import { reason } from '../cli/errors';
 import { logger } from '../sys/logger';
+import { after, sleep, type Timer } from '../sys/timer';
+import { archiveFile, closeQuiet, renameQuiet, rmQuiet, statOrUndefined, trimArchives } from './archives';
+import { HeldLines } from './held-lines';
 import { runProcessor } from './processor';
 import type { LogdirSettings } from './script';
 
 const log = logger('log');
 
-/** Bytes of lines held in memory per logdir while it cannot be written. */
+/** Bytes of lines held in memory per logdir while it cannot be written (less when the logdir keeps less). */
 export const HOLD_LIMIT = 4 * 1024 * 1024;
-const ARCHIVE = /^@[0-9a-f]{24}\.[su]$/;
+/** After the end of input, how long a logdir that cannot be written is retried before its held lines are given up. */
+export const EXIT_RETRY_MS = 10_000;
+const NEWLINE_BYTE = 0x0a;
 const FINALIZED = 0o744;
 const WRITING = 0o644;
 
 export class LogdirLockedError extends Error {}
+
+interface Failure {
+  what: string;
+  count: number;
+  /** Lines dropped during this failure (the marker lines say where). */
+  lost: { lines: number; bytes: number };
+}
 
 export class Logdir {
   private fd: number | undefined;
@@ -32,18 +46,24 @@ export class Logdir {
   private size = 0;
   private batch: Buffer[] = [];
   private batchBytes = 0;
-  /** Lines that could not be written yet, oldest first. */
-  private held: Buffer[] = [];
-  private heldBytes = 0;
-  private dropped = { lines: 0, bytes: 0 };
-  private failure: { what: string; count: number } | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
+  /** Lines that could not be written yet, and those dropped since the last marker line. */
+  private held = new HeldLines();
+  /** current ends in the middle of a line (a write was cut short): a marker line then starts with a newline. */
+  private midLine = false;
+  private failure: Failure | undefined;
+  private retryTimer: Timer | undefined;
   private processing: Promise<void> | undefined;
   private rotateWanted = false;
+  /** The held lines wait for the processor to end before current can rotate. */
+  private drainWaits = false;
+  /** Input ended: close() retries on its own clock. */
+  private exiting = false;
   private closed = false;
   private recovered = false;
 
   readonly dir: string;
+  /** An upper bound on the marker line's length. */
+  private readonly markerRoom: number;
 
   /** `onChange` is called whenever the logdir starts or stops failing (for -b, which pauses reading meanwhile). */
   constructor(
@@ -52,6 +72,7 @@ export class Logdir {
     private readonly onChange: () => void = () => undefined,
   ) {
     this.dir = path.resolve(dir);
+    this.markerRoom = 200 + Buffer.byteLength(this.dir);
   }
 
   /** True while lines cannot be written and are held in memory. */
@@ -72,7 +93,7 @@ export class Logdir {
       this.ensureCurrent();
     } catch (error) {
       if (error instanceof LogdirLockedError) throw error;
-      this.fail(error, Buffer.alloc(0));
+      this.fail(error);
     }
   }
 
@@ -122,33 +143,12 @@ export class Logdir {
 
   /** Renames `name` to a fresh `@<tai64n>.<suffix>` (empty files are simply removed). */
   private archive(name: string, suffix: 's' | 'u'): void {
-    const from = this.file(name);
-    const st = statOrUndefined(from);
-    if (!st) return;
-    if (st.size === 0) {
-      fs.rmSync(from);
-      return;
-    }
-    let stamp = now();
-    while (fs.existsSync(this.file(`${formatTain(stamp)}.${suffix}`))) stamp++; // two rotations in one tick
-    fs.renameSync(from, this.file(`${formatTain(stamp)}.${suffix}`));
+    archiveFile(this.dir, name, suffix);
   }
 
   /** Keeps at most `n` archives and, with `S`, at most that many bytes of them: the oldest go first. */
   private trim(): void {
-    const archives = fs
-      .readdirSync(this.dir)
-      .filter((name) => ARCHIVE.test(name))
-      .sort();
-    const sizes = archives.map((name) => statOrUndefined(this.file(name))?.size ?? 0);
-    let total = sizes.reduce((a, b) => a + b, 0);
-    let count = archives.length;
-    for (let i = 0; i < archives.length; i++) {
-      if (count <= this.settings.keep && (this.settings.maxTotal === 0 || total <= this.settings.maxTotal)) break;
-      rmQuiet(this.file(archives[i] as string));
-      count--;
-      total -= sizes[i] as number;
-    }
+    trimArchives(this.dir, this.settings.keep, this.settings.maxTotal);
   }
 
   /** Queues one line (newline included); rotates once `current` gets within `l` bytes of `s`. */
@@ -159,20 +159,29 @@ export class Logdir {
     }
     this.batch.push(line);
     this.batchBytes += line.length;
-    if (this.size + this.batchBytes >= this.settings.maxSize - this.settings.tolerance) {
+    if (this.size + this.batchBytes >= this.rotateAt) {
       this.flush();
       if (!this.failure) this.rotate();
     }
   }
 
+  /** Where `current` is rotated: once a line ends at or past `s - l` (s6-log's rule; past `s` only for a line longer than `l`). */
+  private get rotateAt(): number {
+    return this.settings.maxSize - this.settings.tolerance;
+  }
+
   /** Writes what was queued since the last flush (called at the end of each chunk of input). */
   flush(): void {
     if (this.batchBytes === 0) return;
-    const data = this.batch.length === 1 ? (this.batch[0] as Buffer) : Buffer.concat(this.batch);
+    const lines = this.batch;
+    const data = lines.length === 1 ? (lines[0] as Buffer) : Buffer.concat(lines);
     this.batch = [];
     this.batchBytes = 0;
     const rest = this.writeOut(data);
-    if (rest) this.fail(rest.error, rest.unwritten);
+    if (!rest) return;
+    this.held.pushUnwritten(lines, data.length - rest.unwritten.length);
+    this.fail(rest.error);
+    this.held.trimTo(this.holdCapacity());
   }
 
   /** Writes `data` to current; on error returns what was not written. */
@@ -182,9 +191,11 @@ export class Logdir {
       this.ensureCurrent();
       while (off < data.length) off += fs.writeSync(this.fd as number, data, off);
       this.size += data.length;
+      this.midLine = false;
       return undefined;
     } catch (error) {
       this.size += off;
+      if (off > 0) this.midLine = data[off - 1] !== NEWLINE_BYTE;
       return { error, unwritten: data.subarray(off) };
     }
   }
@@ -211,80 +222,142 @@ export class Logdir {
     if (this.lockFd === undefined) this.lock();
     if (!fs.existsSync(this.file('state'))) fs.writeFileSync(this.file('state'), '');
     this.openCurrent(statOrUndefined(this.file('current'))?.size ?? 0);
+    this.midLine = false;
+  }
+
+  /**
+   * How many bytes of lines are worth holding: what the logdir's n archives keep (fewer under S; one file at least),
+   * less what current holds already and room for the marker line. Written through the usual rotations, the marker
+   * then lands in the oldest archive kept and stays there for at least one more `s` of new lines; older lines would
+   * only be rotated out and trimmed on their way in. A processor's output has no known size: then HOLD_LIMIT.
+   */
+  private holdCapacity(): number {
+    if (this.settings.processor) return HOLD_LIMIT;
+    const { keep, maxSize, maxTotal } = this.settings;
+    const archives = Math.max(1, maxTotal > 0 ? Math.min(keep, Math.floor(maxTotal / maxSize)) : keep);
+    const room = archives * Math.max(1, this.rotateAt) - this.size - this.markerRoom;
+    return Math.max(0, Math.min(HOLD_LIMIT, room));
   }
 
   private hold(line: Buffer): void {
-    if (this.heldBytes + line.length > HOLD_LIMIT) {
-      this.dropped.lines++;
-      this.dropped.bytes += line.length;
-      return;
-    }
     this.held.push(line);
-    this.heldBytes += line.length;
+    this.held.trimTo(this.holdCapacity());
   }
 
-  private fail(error: unknown, unwritten: Buffer): void {
+  private fail(error: unknown): void {
     const what = reason(error);
     if (!this.failure) {
+      const capacity = this.holdCapacity();
+      const amount = capacity >= 1 << 20 ? `${(capacity / (1 << 20)).toFixed(1)} MiB` : `${Math.ceil(capacity / 1024)} KiB`;
       log.warn(
-        `cannot write to ${this.dir}: ${what}; holding up to ${HOLD_LIMIT >> 20} MiB of lines in memory, ` +
-          `retrying every ${this.settings.cooldownMs} ms`,
+        `cannot write to ${this.dir}: ${what}; holding its newest ${amount} of lines in memory (older ones are dropped ` +
+          `and counted), retrying every ${this.settings.cooldownMs} ms`,
       );
-      this.failure = { what, count: 0 };
+      this.failure = { what, count: 0, lost: { lines: 0, bytes: 0 } };
       this.onChange();
     }
     this.failure.count++;
-    if (unwritten.length > 0) {
-      this.held.unshift(unwritten);
-      this.heldBytes += unwritten.length;
-    }
-    for (const line of this.batch) this.hold(line);
-    this.batch = [];
-    this.batchBytes = 0;
-    this.retryTimer ??= setTimeout(() => this.retry(), this.settings.cooldownMs);
+    if (!this.exiting) this.retryTimer ??= after(this.settings.cooldownMs, () => this.retry());
   }
 
   private retry(): void {
     this.retryTimer = undefined;
-    const data = Buffer.concat(this.held);
-    this.held = [];
-    this.heldBytes = 0;
-    const rest = this.writeOut(data);
-    if (rest) {
-      this.fail(rest.error, rest.unwritten);
-      return;
-    }
-    const failure = this.failure as { what: string; count: number };
+    const failure = this.failure;
+    if (!failure || !this.drain()) return;
     this.failure = undefined;
     this.onChange();
-    if (this.dropped.lines > 0) {
-      const marker = Buffer.from(
-        `nuwa log: ${this.dropped.lines} lines (${this.dropped.bytes} bytes) lost here: ` +
-          `${this.dir} could not be written (${failure.what})\n`,
-      );
-      this.dropped = { lines: 0, bytes: 0 };
-      const again = this.writeOut(marker);
-      if (again) {
-        this.fail(again.error, again.unwritten);
-        return;
-      }
-    }
-    log.info(`${this.dir} is writable again after ${failure.count} failed writes; nothing held in memory is lost`);
-    if (this.size >= this.settings.maxSize - this.settings.tolerance || this.rotateWanted) this.rotate();
+    const lost = failure.lost;
+    log.info(
+      `${this.dir} is writable again after ${failure.count} failed writes; ` +
+        (lost.lines === 0
+          ? 'nothing held in memory is lost'
+          : `${lost.lines} lines (${lost.bytes} bytes) were dropped, the oldest first (a marker line in the logdir says where)`),
+    );
   }
 
-  /** Ends `current` and starts a new one; with a processor, `previous` is processed in the background. */
+  /**
+   * Writes what was held while the logdir failed, as if it had come in now: the marker line for the lines dropped
+   * first, then the held lines in order, rotating (and trimming the archives) each time current reaches `s - l`.
+   * Returns true once everything is written; false when a write failed again (the retry is armed) or a rotation
+   * waits for the processor (retried when it ends).
+   */
+  private drain(): boolean {
+    try {
+      this.ensureCurrent();
+    } catch (error) {
+      this.fail(error);
+      return false;
+    }
+    this.held.trimTo(this.holdCapacity());
+    if (this.held.dropped.lines > 0) {
+      const failure = this.failure as Failure;
+      const { lines, bytes } = this.held.dropped;
+      const marker = Buffer.from(
+        `${this.midLine ? '\n' : ''}nuwa log: ${lines} lines (${bytes} bytes) lost here: ` +
+          `${this.dir} could not be written (${failure.what})\n`,
+      );
+      const rest = this.writeOut(marker);
+      if (rest && rest.unwritten.length === marker.length) {
+        this.fail(rest.error);
+        return false;
+      }
+      failure.lost.lines += lines;
+      failure.lost.bytes += bytes;
+      this.held.dropped = { lines: 0, bytes: 0 };
+      if (rest) {
+        this.held.unshift(rest.unwritten);
+        this.fail(rest.error);
+        return false;
+      }
+    }
+    for (;;) {
+      if (this.size >= this.rotateAt || (this.rotateWanted && this.held.length === 0)) {
+        if (this.processing) {
+          // One rotation at a time: the held lines wait for the processor rather than push current past `s`.
+          this.rotateWanted = true;
+          this.drainWaits = this.size >= this.rotateAt;
+          if (this.drainWaits) return false;
+        } else if (!this.rotateNow()) return false;
+      }
+      if (this.held.length === 0) return true;
+      let count = 0;
+      let bytes = 0;
+      do bytes += this.held.lengthOf(count++);
+      while (count < this.held.length && this.size + bytes < this.rotateAt);
+      if (!this.writeHeld(count)) return false;
+    }
+  }
+
+  /** Writes the first `count` held lines in one go; what was written leaves the queue. False: the failure is recorded. */
+  private writeHeld(count: number): boolean {
+    const data = this.held.first(count);
+    const rest = this.writeOut(data);
+    this.held.consume(data.length - (rest?.unwritten.length ?? 0));
+    if (!rest) return true;
+    this.fail(rest.error);
+    return false;
+  }
+
+  /**
+   * Ends `current` and starts a new one; with a processor, `previous` is processed in the background. While the
+   * logdir fails, the rotation waits until the held lines are written.
+   */
   rotate(): void {
     this.flush();
-    if (this.failure || this.closed) return;
-    if (this.processing) {
+    if (this.closed) return;
+    if (this.failure || this.processing) {
       this.rotateWanted = true; // one rotation at a time, as s6-log: current keeps growing meanwhile
       return;
     }
+    this.rotateNow();
+  }
+
+  /** The rotation itself; false when it failed (then recorded as a failure and retried). */
+  private rotateNow(): boolean {
     this.rotateWanted = false;
     try {
       this.ensureCurrent();
-      if (this.size === 0) return;
+      if (this.size === 0) return true;
       const fd = this.fd as number;
       fs.fsyncSync(fd);
       fs.fchmodSync(fd, FINALIZED);
@@ -293,17 +366,63 @@ export class Logdir {
       if (this.settings.processor) {
         fs.renameSync(this.file('current'), this.file('previous'));
         this.openCurrent(0);
-        this.processing = this.process().finally(() => {
-          this.processing = undefined;
-          if (this.rotateWanted || this.size >= this.settings.maxSize - this.settings.tolerance) this.rotate();
-        });
+        this.processing = this.process().finally(() => this.processed());
       } else {
         this.archive('current', 's');
         this.openCurrent(0);
         this.trim();
       }
+      return true;
     } catch (error) {
-      this.fail(error, Buffer.alloc(0));
+      this.rotateWanted = true;
+      this.fail(error);
+      return false;
+    }
+  }
+
+  /** The processor is done: a drain that waited for it goes on; otherwise a rotation asked for meanwhile happens. */
+  private processed(): void {
+    this.processing = undefined;
+    if (this.failure) {
+      if (this.drainWaits && !this.exiting && !this.retryTimer) {
+        this.drainWaits = false;
+        this.retry();
+      }
+      return;
+    }
+    if (this.rotateWanted || this.size >= this.rotateAt) this.rotate();
+  }
+
+  private async retryBeforeExit(): Promise<void> {
+    this.exiting = true;
+    this.retryTimer?.cancel();
+    this.retryTimer = undefined;
+    const deadline = Date.now() + EXIT_RETRY_MS;
+    this.retry();
+    if (this.failure) {
+      log.warn(
+        `input ended while ${this.dir} cannot be written (${this.failure.what}); retrying for up to ` +
+          `${EXIT_RETRY_MS / 1000} s before exiting`,
+      );
+    }
+    while (this.failure) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      const processor = this.drainWaits ? this.processing : undefined;
+      const stop = new AbortController();
+      const pause = sleep(processor ? left : Math.min(Math.max(this.settings.cooldownMs, 10), left), { signal: stop.signal });
+      await (processor ? Promise.race([processor, pause]) : pause);
+      stop.abort();
+      this.drainWaits = false;
+      this.retry();
+    }
+    if (this.failure) {
+      const lost = this.held.length + this.held.dropped.lines;
+      const bytes = this.held.bytes + this.held.dropped.bytes;
+      log.error(
+        `${this.dir}: ${lost} lines (${bytes} bytes) held in memory could not be written before exit (${this.failure.what}); ` +
+          `they are lost`,
+      );
     }
   }
 
@@ -329,21 +448,18 @@ export class Logdir {
       if (failures === 0) log.warn(`${failed}; retrying every ${this.settings.cooldownMs} ms (further failures are counted)`);
       // At exit, a failing processor is not retried forever: the next start archives `previous` as a .u file.
       if (this.closed) return;
-      await new Promise((resolve) => setTimeout(resolve, this.settings.cooldownMs));
+      await sleep(this.settings.cooldownMs);
     }
   }
 
-  /** Writes what can be written, waits for a running processor, and finalizes `current` (x bit: clean end). */
+  /**
+   * Writes what can be written, waits for a running processor, and finalizes `current` (x bit: clean end). A logdir
+   * that still fails is retried for up to EXIT_RETRY_MS first (s6-log retries until it can write): a full disk
+   * freed meanwhile still gets the held lines.
+   */
   async close(): Promise<void> {
     this.flush();
-    if (this.failure) {
-      if (this.retryTimer) clearTimeout(this.retryTimer);
-      this.retry();
-      if (this.retryTimer) clearTimeout(this.retryTimer);
-      if (this.failure) {
-        log.error(`${this.dir}: ${this.heldBytes} bytes held in memory could not be written at exit (${this.failure.what})`);
-      }
-    }
+    if (this.failure) await this.retryBeforeExit();
     this.closed = true;
     await this.processing;
     if (this.fd !== undefined) {
@@ -357,34 +473,5 @@ export class Logdir {
       this.fd = undefined;
     }
     if (this.lockFd !== undefined) closeQuiet(this.lockFd);
-  }
-}
-
-function statOrUndefined(file: string): fs.Stats | undefined {
-  try {
-    return fs.statSync(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-function rmQuiet(file: string): void {
-  fs.rmSync(file, { force: true });
-}
-
-function renameQuiet(from: string, to: string): void {
-  try {
-    fs.renameSync(from, to);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-}
-
-function closeQuiet(fd: number): void {
-  try {
-    fs.closeSync(fd);
-  } catch {
-    // already closed
   }
 }

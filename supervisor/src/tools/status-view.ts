@@ -153,10 +153,40 @@ export function shortDuration(seconds: number): string {
 
 const HEADER = ['SERVICE', 'STATE', 'PID', 'FOR', 'READY', 'LAST EXIT', 'NOTES'];
 
+/** The longest name the table shows whole: one long name must not pad every row. */
+export const NAME_WIDTH = 40;
+/** How a shortened name ends: its last characters stay, so `…/log` still tells a logger from its service. */
+const NAME_TAIL = 9;
+
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r' };
+
+/**
+ * A text as one table cell on one line: a backslash is doubled and a control character shown as an escape (`\n`,
+ * `\t`, `\r`, else `\xNN`), so a name with a newline cannot break its row, nor one with an escape code the terminal.
+ */
+export function escapeCell(text: string): string {
+  let out = '';
+  for (const c of text) {
+    const code = c.charCodeAt(0);
+    if (c === '\\') out += '\\\\';
+    else if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) out += ESCAPES[c] ?? `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += c;
+  }
+  return out;
+}
+
+/** A service name as the table shows it: escaped, and past NAME_WIDTH characters cut in the middle (`…`). */
+export function tableName(name: string): string {
+  const chars = [...escapeCell(name)];
+  if (chars.length <= NAME_WIDTH) return chars.join('');
+  return `${chars.slice(0, NAME_WIDTH - NAME_TAIL - 1).join('')}…${chars.slice(-NAME_TAIL).join('')}`;
+}
+
 /** One table row per service: the human view of `svstat` on a scan dir. */
 export function tableRow(json: StatusJson): string[] {
-  if (json.error !== undefined) return [json.service, 'error', '-', '-', '-', '-', json.error];
-  if (!json.supervised) return [json.service, 'unsupervised', '-', '-', '-', '-', ''];
+  const name = tableName(json.service);
+  if (json.error !== undefined) return [name, 'error', '-', '-', '-', '-', escapeCell(json.error)];
+  if (!json.supervised) return [name, 'unsupervised', '-', '-', '-', '-', ''];
   const state = json.up ? 'up' : json.finishing ? 'finishing' : 'down';
   const notes: string[] = [];
   if (json.paused) notes.push('paused');
@@ -165,7 +195,7 @@ export function tableRow(json: StatusJson): string[] {
   if (!json.normallyUp) notes.push('normally down');
   const last = json.exitCode !== null && json.exitCode !== undefined ? `exitcode ${json.exitCode}` : (json.signal ?? '-');
   return [
-    json.service,
+    name,
     state,
     json.pid === null || json.pid === undefined ? '-' : String(json.pid),
     shortDuration(json.upDownFor ?? 0),
@@ -177,11 +207,12 @@ export function tableRow(json: StatusJson): string[] {
 
 export function formatTable(rows: string[][]): string {
   const all = [HEADER, ...rows];
-  const widths = HEADER.map((_, col) => Math.max(...all.map((row) => (row[col] ?? '').length)));
+  const width = (cell: string) => [...cell].length; // characters, not UTF-16 units: '…' and other names line up
+  const widths = HEADER.map((_, col) => Math.max(...all.map((row) => width(row[col] ?? ''))));
   return all
     .map((row) =>
       row
-        .map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col] as number)))
+        .map((cell, col) => (col === row.length - 1 ? cell : cell + ' '.repeat((widths[col] as number) - width(cell))))
         .join('  ')
         .trimEnd(),
     )

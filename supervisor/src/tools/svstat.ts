@@ -14,10 +14,12 @@ import { getopt } from '../cli/getopt';
 import { isScanDir, listServices, resolveService, scanDir } from './service-dir';
 import {
   fieldByPrefix,
+  escapeCell,
   fieldValue,
   formatTable,
   legacyLine,
   MAX_FIELDS,
+  NAME_WIDTH,
   SHORT_FIELDS,
   tableRow,
   toJson,
@@ -29,6 +31,12 @@ import {
 
 const FIELD_LIST = 'up,wantedup,normallyup,ready,paused,pid,exitcode,signal,signum,updownsince,readysince,updownfor,readyfor';
 const USAGE = `svstat [ -uwNrpest | -o ${FIELD_LIST} ] [ -n ] [ --json ] [ servicedir | scandir ]`;
+const HELP = `usage: ${USAGE}
+
+A scan dir (default: $NUWA_SCANDIR, else /run/service) gives a table of its services and loggers. There a name
+shows a backslash as \\\\ and a control character as an escape (\\n, \\t, \\r, \\xNN), and one longer than
+${NAME_WIDTH} characters is cut in the middle (…); -o gives \`name fields…\` lines with the same escapes, uncut;
+--json gives the exact names.`;
 
 interface Request {
   fields: FieldName[];
@@ -109,9 +117,9 @@ function table(scandir: string, req: Request): number {
       2,
     );
   else if (req.fields.length > 0) {
-    out = rows
-      .map(({ json, view }) => [json.service, ...(view ? req.fields.map((f) => fieldValue(f, view)) : ['unsupervised'])].join(' '))
-      .join('\n');
+    const line = ({ json, view }: (typeof rows)[number]) =>
+      [escapeCell(json.service), ...(view ? req.fields.map((f) => fieldValue(f, view)) : ['unsupervised'])].join(' ');
+    out = rows.map(line).join('\n');
   } else out = formatTable(rows.map((r) => tableRow(r.json)));
   if (out !== '') process.stdout.write(`${out}\n`);
   return 0;
@@ -120,7 +128,7 @@ function table(scandir: string, req: Request): number {
 export const main: AppletMain = (argv) => {
   const { options, long, operands } = getopt(argv, 'no:uwNrpest', USAGE, ['json', 'help']);
   if (long.has('help')) {
-    process.stdout.write(`usage: ${USAGE}\n`);
+    process.stdout.write(`${HELP}\n`);
     return 0;
   }
   const req: Request = { fields: [], numeric: false, json: long.has('json') };
