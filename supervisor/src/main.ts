@@ -71,6 +71,10 @@ export const applets: Record<string, AppletEntry> = {
     load: () => import('./tools/svscanctl'),
     aliases: ['s6-svscanctl'],
   },
+  health: {
+    summary: 'exit 0 if every service wanted up is up and ready, and the boot is up (--json, --live)',
+    load: () => import('./tools/health'),
+  },
   svok: { summary: 'exit 0 if a supervisor runs the service', load: () => import('./tools/svok'), aliases: ['s6-svok'] },
   log: {
     summary: "a service's logger: rotated logdirs, s6-log's script (s6-log)",

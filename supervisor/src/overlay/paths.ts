@@ -28,6 +28,15 @@ export const RC_SERVICEDIRS = '/run/s6-rc/servicedirs';
 export const RC_PIPES = '/run/s6-rc/pipes';
 /** Live copies of /etc/services.d (s6-overlay: /run/s6/legacy-services). */
 export const LEGACY_SERVICES = '/run/s6/legacy-services';
+/**
+ * s6-overlay v2's paths that v2 scripts still name (17 of 151 surveyed images): /var/run/s6/services (the scan dir:
+ * `s6-svscanctl -t /var/run/s6/services` in a finish script) and /var/run/s6/etc (v2's copy of /etc's s6 folders).
+ * s6-overlay v3 dropped them; nuwa links them (/var/run is /run) so those scripts do what their authors meant.
+ */
+export const V2_LINKS: readonly [link: string, target: string][] = [
+  ['/run/s6/services', '/run/service'],
+  ['/run/s6/etc', '/etc'],
+];
 /** The catch-all logger's directory (S6_LOGGING=1 or 2). */
 export const UNCAUGHT_LOGS = '/run/uncaught-logs';
 /** nuwa init's own control FIFO: `halt`, `poweroff` and `reboot` write one letter to it. */

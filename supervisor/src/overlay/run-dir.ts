@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { logger } from '../sys/logger';
 import { spawn } from '../sys/spawner';
-import { LEGACY_SERVICES, RESULTS_DIR, RUN, S6_RUN, SCANDIR, UNCAUGHT_LOGS } from './paths';
+import { LEGACY_SERVICES, RESULTS_DIR, RUN, S6_RUN, SCANDIR, UNCAUGHT_LOGS, V2_LINKS } from './paths';
 import { findProgram } from '../sys/run-program';
 import type { OverlaySettings } from './settings';
 
@@ -129,6 +129,7 @@ export async function prepareRun(settings: OverlaySettings, env: NodeJS.ProcessE
     for (const dir of [S6_RUN, SCANDIR, UNCAUGHT_LOGS, RESULTS_DIR, LEGACY_SERVICES]) fs.rmSync(dir, { recursive: true, force: true });
     // not recursive: /run exists, and Node's recursive mkdir reports a read-only /run as ENOENT
     for (const dir of [S6_RUN, SCANDIR, RESULTS_DIR]) fs.mkdirSync(dir, { mode: 0o755 });
+    for (const [link, target] of V2_LINKS) fs.symlinkSync(target, link);
   } catch (err) {
     const readOnly =
       (err as NodeJS.ErrnoException).code === 'EROFS' ? ' (a read-only root? S6_READ_ONLY_ROOT=1 mounts a tmpfs on /run)' : '';
