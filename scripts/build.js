@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// npm run build: TypeScript -> one CommonJS bundle (esbuild) -> native addon (gcc) -> one executable (Node SEA + postject).
+// npm run build: native addon (gcc) -> TypeScript -> one CommonJS bundle (esbuild) -> one executable (Node SEA + postject).
 // Why Node's own SEA rather than pkg: see README "Why these dependencies".
 'use strict';
 const { execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const esbuild = require('esbuild');
@@ -17,20 +18,6 @@ const step = (what) => process.stderr.write(`build: ${what}\n`);
 
 async function main() {
   fs.mkdirSync(stage, { recursive: true });
-
-  step('bundle supervisor/src/main.ts -> dist/nuwa.cjs');
-  await esbuild.build({
-    entryPoints: [path.join(root, 'supervisor/src/main.ts')],
-    outfile: out('nuwa.cjs'),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    // winston-syslog's optional unix-dgram is a native module a SEA cannot load; nuwa sends datagrams itself.
-    external: ['unix-dgram'],
-    define: { 'process.env.NUWA_VERSION': JSON.stringify(require('../package.json').version) },
-    logLevel: 'warning',
-  });
 
   step('compile supervisor/native/nuwa_native.c -> dist/nuwa_native.node');
   execFileSync(
@@ -50,6 +37,31 @@ async function main() {
     ],
     { stdio: 'inherit' },
   );
+
+  // The addon's SHA-256, built into the bundle: it names the unpacked copy (sys/native.ts) without hashing it at
+  // every start; before loading a copy it finds, nuwa compares its bytes with the packed asset.
+  const addonHash = crypto
+    .createHash('sha256')
+    .update(fs.readFileSync(out('nuwa_native.node')))
+    .digest('hex');
+
+  step('bundle supervisor/src/entry.ts (+ main.ts) -> dist/nuwa.cjs');
+  await esbuild.build({
+    // entry.ts holds PID 1's signals as the bundle's first statement, then requires main.ts (the dispatch table)
+    entryPoints: [path.join(root, 'supervisor/src/entry.ts')],
+    outfile: out('nuwa.cjs'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    // winston-syslog's optional unix-dgram is a native module a SEA cannot load; nuwa sends datagrams itself.
+    external: ['unix-dgram'],
+    define: {
+      'process.env.NUWA_VERSION': JSON.stringify(require('../package.json').version),
+      'process.env.NUWA_NATIVE_SHA256': JSON.stringify(addonHash),
+    },
+    logLevel: 'warning',
+  });
 
   step('pack dist/nuwa (Node single executable application)');
   const seaConfig = out('sea-config.json');

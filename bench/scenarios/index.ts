@@ -2,6 +2,7 @@
 import type { Scenario } from '../lib/context';
 import { bootShutdownScenario } from './boot-shutdown';
 import { crashLoopScenario } from './crash-loop';
+import { earlySigtermScenario } from './early-sigterm';
 import { idleScenario } from './idle';
 import { memoryScenario } from './memory';
 import { reapingScenario } from './reaping';
@@ -16,6 +17,7 @@ export const scenarios: Scenario[] = [
   reapingScenario,
   bootShutdownScenario,
   shutdownInitScenario,
+  earlySigtermScenario,
   memoryScenario,
   idleScenario,
   soakScenario,

@@ -7,6 +7,7 @@ import type { AppletMain } from './cli/applet';
 import { AppletError, HelpRequest } from './cli/errors';
 import { flushLogs } from './sys/logger';
 import { prepareLongRunning } from './sys/self';
+import { releaseSignals } from './sys/signals';
 
 interface AppletEntry {
   summary: string;
@@ -120,11 +121,21 @@ function usage(): string {
   ].join('\n');
 }
 
+/**
+ * entry.ts held the forwarded signals before anything else ran. init keeps them held until its routes take them. As
+ * PID 1, any applet keeps them too: one it never routes would have been dropped by the kernel anyway, and one it
+ * routes later (svscan, log, cron) is then not lost. Anything else gets its signals' default actions back now.
+ */
+function keepsSignalsHeld(entry: AppletEntry | undefined): boolean {
+  return entry === applets.init || process.pid === 1;
+}
+
 async function dispatch(argv: string[]): Promise<number> {
   // argv[1] is the name we were called by: in a SEA it is argv0 as typed (a symlink's name); under node, the script.
   const called = path.basename(argv[1] ?? 'nuwa');
   let name = called;
   let args = argv.slice(2);
+  if (!keepsSignalsHeld(resolve(called) ?? resolve(args[0] ?? ''))) releaseSignals();
   if (!resolve(called)) {
     const [first, ...rest] = args;
     if (first === undefined || first === '--help' || first === '-h') {

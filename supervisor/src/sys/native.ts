@@ -2,13 +2,19 @@
  * The native addon (supervisor/native/nuwa_native.c): the syscalls Node lacks.
  *
  * Inside the single executable the addon travels as a SEA asset. dlopen needs a real file on a mount that allows
- * exec, so it is written once under /run/nuwa (falling back to the temp dir), named by its content hash so that
- * concurrent starts and different versions never clash. Outside a SEA (tests, `node dist/nuwa.cjs`) it is loaded
- * from dist/ or build/.
+ * exec, so it is written once under /run/nuwa (falling back to $TMPDIR/nuwa-<uid>), named by its content hash (built
+ * in by scripts/build.js) so that concurrent starts and different versions never clash. Whatever is loaded runs
+ * inside PID 1, so a copy is loaded only from a directory that nobody else can write (owned by this uid, mode 0700:
+ * another account can create $TMPDIR/nuwa-<uid> first, and plant a file in it), and only when it is this uid's, not
+ * writable by anyone else, and byte for byte the packed asset; anything else is replaced (written under a fresh name
+ * with O_EXCL, then renamed) or, when the directory itself is refused, passed over with one line saying why. When
+ * both places are refused, a fresh private directory is made for this start and removed once the addon is loaded.
+ * Outside a SEA (tests, `node dist/nuwa.cjs`) it is loaded from dist/ or build/.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { logger } from './logger';
 import { seaAsset } from './sea';
 
 export interface Native {
@@ -37,49 +43,186 @@ export interface Native {
 
 const ADDON = 'nuwa_native.node';
 let loaded: Native | undefined;
+/** A failed load is not tried again: its reason (and any warning on the way) is said once. */
+let failure: Error | undefined;
 
 export function native(): Native {
-  loaded ??= load();
+  if (failure) throw failure;
+  try {
+    loaded ??= load();
+  } catch (err) {
+    failure = err instanceof Error ? err : new Error(String(err));
+    throw failure;
+  }
   return loaded;
 }
 
-function load(): Native {
+function dlopen(file: string): Native {
   const module = { exports: {} as Native };
-  process.dlopen(module, addonPath());
+  process.dlopen(module, file);
   return module.exports;
 }
 
-function addonPath(): string {
+function load(): Native {
   const sea = seaAsset(ADDON);
-  if (sea) return extract(sea);
+  if (sea) return loadPacked(Buffer.from(sea));
   const candidates = [
     process.env.NUWA_NATIVE_ADDON,
     path.join(__dirname, ADDON), // dist/nuwa.cjs beside dist/nuwa_native.node
     path.resolve(__dirname, '../../../dist', ADDON), // supervisor/src/sys when run from source
   ];
-  for (const candidate of candidates) if (candidate && fs.existsSync(candidate)) return candidate;
+  for (const candidate of candidates) if (candidate && fs.existsSync(candidate)) return dlopen(candidate);
   throw new Error(`native addon ${ADDON} not found: run "npm run build" first`);
 }
 
-function extract(asset: ArrayBuffer): string {
-  const bytes = Buffer.from(asset);
-  // node:crypto is required here, not at the top: only the long-running applets load the addon
+const log = logger('addon');
+
+/** The asset's SHA-256 (hex), built in by scripts/build.js; hashed here only in a bundle built some other way. */
+function contentHash(bytes: Buffer): string {
+  const built = process.env.NUWA_NATIVE_SHA256;
+  if (built) return built;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const hash = (require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(bytes).digest('hex');
-  const name = `nuwa_native-${hash.slice(0, 16)}.node`;
-  const errors: string[] = [];
-  for (const dir of ['/run/nuwa', path.join(os.tmpdir(), `nuwa-${process.getuid?.() ?? 0}`)]) {
-    const file = path.join(dir, name);
+  return (require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(bytes).digest('hex');
+}
+
+/** A directory refused for a reason worth a line (someone else's, or writable by others); else it is passed quietly. */
+class Refused extends Error {}
+
+function loadPacked(bytes: Buffer): Native {
+  const uid = process.geteuid?.() ?? 0;
+  const name = `nuwa_native-${contentHash(bytes).slice(0, 16)}.node`;
+  const problems: string[] = [];
+  for (const dir of ['/run/nuwa', path.join(os.tmpdir(), `nuwa-${uid}`)]) {
     try {
-      if (fs.existsSync(file)) return file;
-      fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-      const tmp = `${file}.${process.pid}`;
-      fs.writeFileSync(tmp, bytes, { mode: 0o555 });
-      fs.renameSync(tmp, file); // atomic: a concurrent start sees the whole file or none
-      return file;
+      return withPrivateDir(dir, uid, (base) => dlopen(unpack(base, dir, name, bytes, uid)));
     } catch (err) {
-      errors.push(`${dir}: ${(err as Error).message}`);
+      if (err instanceof Refused) log.warn(err.message);
+      problems.push(`${dir}: ${(err as Error).message}`);
     }
   }
-  throw new Error(`cannot unpack the native addon (needs a writable, exec-allowed /run or temp dir): ${errors.join('; ')}`);
+  // Both refused or unusable: a directory of our own for this start only (mkdtemp makes it 0700, under a name nobody
+  // can take first), removed once the addon is loaded (the mapping stays).
+  let fresh: string | undefined;
+  try {
+    fresh = fs.mkdtempSync(path.join(os.tmpdir(), `nuwa-${uid}-`));
+    return withPrivateDir(fresh, uid, (base) => {
+      writeCopy(base, name, bytes);
+      return dlopen(path.join(base, name));
+    });
+  } catch (err) {
+    problems.push(`${fresh ?? os.tmpdir()}: ${(err as Error).message}`);
+  } finally {
+    if (fresh) fs.rmSync(fresh, { recursive: true, force: true });
+  }
+  throw new Error(`cannot unpack the native addon (needs a private, writable, exec-allowed /run or temp dir): ${problems.join('; ')}`);
+}
+
+/**
+ * Runs `use` with `dir` made (mode 0700) or found, opened without following a symlink and checked through the open
+ * descriptor: owned by `uid`, writable by nobody else. `use` gets a path that reaches the directory through that
+ * descriptor (/proc/self/fd/N), so nothing swapped in at `dir`'s path later (a rename in a parent someone else can
+ * write) is ever read or loaded. A directory of ours with a looser mode that others cannot write is tightened to 0700.
+ */
+function withPrivateDir<T>(dir: string, uid: number, use: (base: string) => T): T {
+  try {
+    fs.mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
+      fs.mkdirSync(dir, { mode: 0o700 });
+    } else if (code !== 'EEXIST') throw err;
+  }
+  let fd: number;
+  try {
+    fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'ENOTDIR')
+      throw new Refused(`not using ${dir} for the native addon: it is a symlink or not a directory`);
+    throw err;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    const mode = st.mode & 0o7777;
+    if (st.uid !== uid) {
+      const why = `owned by uid ${st.uid}, not by uid ${uid}`;
+      // root's /run/nuwa, seen by another account, is merely not ours; any other owner made it to be found
+      if (st.uid === 0) throw new Error(why);
+      throw new Refused(`not using ${dir} for the native addon: ${why} (made by another account; nothing in it is loaded)`);
+    }
+    if ((mode & 0o022) !== 0) {
+      throw new Refused(
+        `not using ${dir} for the native addon: mode ${mode.toString(8).padStart(4, '0')} lets other accounts write in it (0700 wanted)`,
+      );
+    }
+    if (mode !== 0o700) fs.fchmodSync(fd, 0o700);
+    const viaFd = `/proc/self/fd/${fd}`;
+    return use(fs.existsSync(viaFd) ? viaFd : dir);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The path of a trusted copy of `bytes` named `name` in `base` (a private directory): the one there when it is a
+ * regular file of `uid`, writable by nobody else and equal to `bytes`; otherwise a new one, replacing it.
+ */
+function unpack(base: string, dir: string, name: string, bytes: Buffer, uid: number): string {
+  const file = path.join(base, name);
+  const why = untrusted(file, bytes, uid);
+  if (why === undefined) return file;
+  if (why !== 'absent') log.warn(`replacing ${path.join(dir, name)}: ${why}`);
+  writeCopy(base, name, bytes);
+  return file;
+}
+
+/** Why the file at `file` is not a trusted copy of `bytes` ('absent' when there is none), or undefined when it is. */
+function untrusted(file: string, bytes: Buffer, uid: number): string | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'absent';
+    if (code === 'ELOOP') return 'it is a symlink';
+    return `cannot read it (${(err as Error).message})`;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return 'it is not a regular file';
+    if (st.uid !== uid) return `owned by uid ${st.uid}, not by uid ${uid}`;
+    if ((st.mode & 0o022) !== 0) return `mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')} lets other accounts write it`;
+    if (st.size !== bytes.length || !fs.readFileSync(fd).equals(bytes)) return "its content is not this executable's addon";
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Writes `bytes` as `base/name` atomically: a fresh name taken with O_EXCL, filled, then renamed over `name`. */
+function writeCopy(base: string, name: string, bytes: Buffer): void {
+  const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
+  let tmp = '';
+  let fd = -1;
+  for (let attempt = 0; fd < 0; attempt++) {
+    tmp = path.join(base, `.${name}.${process.pid}.${Math.random().toString(36).slice(2, 10)}`);
+    try {
+      fd = fs.openSync(tmp, flags, 0o500);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 10) throw err;
+    }
+  }
+  try {
+    try {
+      for (let at = 0; at < bytes.length;) at += fs.writeSync(fd, bytes, at, bytes.length - at);
+      fs.fchmodSync(fd, 0o500); // whatever the umask took away: readable and executable by this uid only
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, path.join(base, name)); // a concurrent start sees the whole file or none
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
 }

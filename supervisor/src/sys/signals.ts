@@ -10,20 +10,63 @@ export const FORWARDED: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUI
 /** Signals held since holdSignals(), waiting for a route; and the listeners that hold them. */
 const held: NodeJS.Signals[] = [];
 const holders = new Map<NodeJS.Signals, () => void>();
+/** Set by releaseSignals(): a holder that fires from then on gives its signal its default action back and raises it. */
+let releasing = false;
 
 /**
  * From the start of init until its routes are in place (the main program or the service tree is being started), a
  * signal must be neither fatal (Node's default for SIGTERM when not PID 1) nor lost (PID 1 ignores a signal it has no
- * handler for): it is held, and handed to the first route for it. Node's own start-up, before any of our code,
- * remains a window no JavaScript can close.
+ * handler for): it is held, and handed to the first route for it. The executable's entry (entry.ts) calls this as the
+ * first statement of the bundle, before any other of nuwa's modules is evaluated; Node's own start-up, before any
+ * JavaScript runs, remains a window no JavaScript can close (README, "A signal right after start"). Calling it again
+ * changes nothing.
+ *
+ * SIGTERM and SIGINT get their holders first (they stop a container; each process.on of a new signal is a system call
+ * or two). As the kernel does for a standard signal, one that is already held is not held twice: what waits for a
+ * route is at most one of each, in the order they first came, whatever flood arrives before the route.
  */
 export function holdSignals(): void {
-  for (const signal of FORWARDED) {
+  const stopFirst: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+  for (const signal of [...stopFirst, ...FORWARDED.filter((s) => !stopFirst.includes(s))]) {
     if (holders.has(signal)) continue;
-    const holder = () => held.push(signal);
+    const holder = () => {
+      if (releasing) raiseAgain(signal);
+      else if (!held.includes(signal)) held.push(signal);
+    };
     holders.set(signal, holder);
     process.on(signal, holder);
   }
+}
+
+/** Removes the holder of `signal` and, unless something else now listens for it, raises it with its default action. */
+function raiseAgain(signal: NodeJS.Signals): void {
+  const holder = holders.get(signal);
+  if (holder) process.off(signal, holder); // the last listener gone, libuv gives the signal SIG_DFL back
+  holders.delete(signal);
+  if (process.listenerCount(signal) > 0) return; // routed meanwhile: the route has it
+  try {
+    process.kill(process.pid, signal);
+  } catch {
+    // cannot signal ourselves: nothing better to do with it
+  }
+}
+
+/**
+ * Ends the holding for a program that will not route these signals (a tool, or an applet that is not PID 1), so that
+ * each signal does what it would have done without the holding (SIGTERM, SIGINT: the process ends): one held so far
+ * is raised again at once, with its default action back. One that libuv has caught but not yet handed to JavaScript
+ * (nothing is handed over before the event loop's first turn, and start-up runs before it) reaches its holder on that
+ * turn and is raised then; after it, the remaining holders go.
+ */
+export function releaseSignals(): void {
+  if (releasing) return;
+  releasing = true;
+  for (const signal of held.splice(0, held.length)) raiseAgain(signal);
+  // the loop's poll phase, where libuv hands caught signals over, comes before the check phase of setImmediate
+  setImmediate(() => {
+    for (const [signal, holder] of holders) process.off(signal, holder);
+    holders.clear();
+  }).unref();
 }
 
 /** Routes each signal in `routes` to its handler; returns a function that removes the routes. */
