@@ -10,6 +10,7 @@ import { listen, makeFifodir, type Listener } from '../wire/fifodir';
 import { isSupervised } from '../wire/lock';
 import { isUp, readStatus } from '../wire/status';
 import { SLOW_NOTICE_MS } from '../sys/run-program';
+import { decodeWaitStatus, signalName } from '../sys/wait-status';
 import { after, type Timer } from '../sys/timer';
 
 /** supervised: a supervisor runs the dir. up: run was spawned. ready: up and notified. down: run dead, finish done. */
@@ -32,6 +33,22 @@ interface Seen {
   ready: boolean;
   /** finish has ended (s6's "down and ready"). */
   downReady: boolean;
+}
+
+/** The deaths of run seen while waiting for it to come up: how many, and how the last one ended. */
+class Deaths {
+  count = 0;
+  last = '';
+
+  record(dir: string): void {
+    this.count++;
+    try {
+      const t = decodeWaitStatus(readStatus(dir).wstat);
+      this.last = t.signal !== null ? `killed by ${signalName(t.signal)}` : `exit ${t.code}`;
+    } catch {
+      this.last = 'unknown';
+    }
+  }
 }
 
 function reached(want: Want, s: Seen): boolean {
@@ -77,6 +94,7 @@ export function waitForState(dir: string, want: Want, listener: Listener, option
   return new Promise<WaitOutcome>((resolve) => {
     const seen = initial(dir, options.supervised ?? isSupervised);
     const timers: Timer[] = [];
+    const deaths = new Deaths();
     let done = false;
     const finish = (outcome: WaitOutcome) => {
       if (done) return;
@@ -105,6 +123,7 @@ export function waitForState(dir: string, want: Want, listener: Listener, option
             break;
           case 'd':
             Object.assign(seen, { up: false, ready: false, downReady: false });
+            if (want === 'up' || want === 'ready') deaths.record(dir);
             break;
           case 'D':
             Object.assign(seen, { up: false, ready: false, downReady: true });
@@ -130,8 +149,16 @@ export function waitForState(dir: string, want: Want, listener: Listener, option
     if (options.timeoutMs) timers.push(after(options.timeoutMs, () => finish('timeout')));
     if (options.log) {
       const started = Date.now();
+      let warned = false;
       const notice = (): void => {
-        options.log?.info(`still waiting for ${options.what ?? dir} to be ${want} (${Math.round((Date.now() - started) / 1000)} s)`);
+        const waiting = `still waiting for ${options.what ?? dir} to be ${want} (${Math.round((Date.now() - started) / 1000)} s)`;
+        // Once, as a warning (S6_VERBOSITY=1 shows it): the boot is stuck behind a service that keeps failing.
+        if (!warned && deaths.count > 0) {
+          warned = true;
+          options.log?.warn(`${waiting}: its run has died ${deaths.count} time(s) meanwhile (the last: ${deaths.last})`);
+        } else {
+          options.log?.info(waiting);
+        }
         timers.push(after(SLOW_NOTICE_MS, notice));
       };
       timers.push(after(SLOW_NOTICE_MS, notice));
