@@ -54,7 +54,11 @@ test('the logger pipe survives restarts of the service and of the logger, and ke
       trial.svc('talker/log', '-k');
       await trial.until('logger restarted', () => trial.count('talker/log', 'u') === 2);
       trial.svc('talker', '-k');
-      await trial.until('second line logged by the new logger', () => trial.logged('talker') === 'talker start 1\ntalker start 2\n');
+      // The line can reach the logger before the supervisor's `u` event is read: wait for both, on either side.
+      await trial.until(
+        'second line logged by the new logger, and its start announced',
+        () => trial.logged('talker') === 'talker start 1\ntalker start 2\n' && trial.count('talker', 'u') === 2,
+      );
       await trial.snapshot('both sides restarted, nothing lost');
       trial.svc('talker/log', '-d');
       await trial.until('logger down', () => trial.count('talker/log', 'D') === 2);
