@@ -15,7 +15,7 @@ test('S6_VERBOSITY=1: the boot names the service it waits for and why it is fail
     'etc/s6-overlay/s6-rc.d/db/run': { content: '#!/bin/sh\nexit 3\n', mode: 0o755 },
   });
   const booted = boot(root, ['echo', 'CMD ran'], { env: { S6_VERBOSITY: '1' } });
-  const said = /still waiting for db to be ready \(\d+ s\): its run has died \d+ time\(s\) meanwhile \(the last: exit 3\)/;
+  const said = /still waiting for db to be ready \(\d+ s\): its run has died \d+ time\(s\) meanwhile \(the last: run exited 3\)/;
   await waitFor('the warning about db', () => said.test(booted.output()), { timeoutMs: 60_000 });
   process.kill(await booted.hostPid(), 'SIGTERM');
   const { output } = await booted.finished;

@@ -10,7 +10,8 @@ import { listen, makeFifodir, type Listener } from '../wire/fifodir';
 import { isSupervised } from '../wire/lock';
 import { isUp, readStatus } from '../wire/status';
 import { SLOW_NOTICE_MS } from '../sys/run-program';
-import { decodeWaitStatus, signalName } from '../sys/wait-status';
+import { deathReason } from '../supervise/failure-report';
+import { signalName } from '../sys/wait-status';
 import { after, type Timer } from '../sys/timer';
 
 /** supervised: a supervisor runs the dir. up: run was spawned. ready: up and notified. down: run dead, finish done. */
@@ -43,8 +44,7 @@ class Deaths {
   record(dir: string): void {
     this.count++;
     try {
-      const t = decodeWaitStatus(readStatus(dir).wstat);
-      this.last = t.signal !== null ? `killed by ${signalName(t.signal)}` : `exit ${t.code}`;
+      this.last = deathReason(readStatus(dir).wstat, signalName);
     } catch {
       this.last = 'unknown';
     }

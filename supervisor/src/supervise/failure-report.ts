@@ -36,8 +36,7 @@ export class FailureReport {
   ) {}
 
   failed(reason: string, failures: number, delayMs: number, uptimeMs?: number): void {
-    const after =
-      uptimeMs === undefined ? '' : ` after ${uptimeMs < 1000 ? `${Math.round(uptimeMs)} ms` : `${(uptimeMs / 1000).toFixed(1)} s`}`;
+    const after = uptimeMs === undefined ? '' : ` after ${uptimeText(uptimeMs)}`;
     if (failures <= 1 || reason !== this.reason) {
       this.reason = reason;
       this.nextSummary = Math.max(10, 10 ** Math.ceil(Math.log10(failures + 1)));
