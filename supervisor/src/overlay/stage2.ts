@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import { ServiceManager } from '../rc/engine';
 import { formatProblem } from '../rc/problems';
 import { logger, setVerbosity } from '../sys/logger';
-import { writeBootState } from '../wire/boot-state';
+import { writeBootProgress } from '../wire/boot-progress';
 import { findProgram, runProgram } from '../sys/run-program';
 import type { BootState } from './boot-state';
 import { bootProblems } from './check';
@@ -28,7 +28,7 @@ const stage2log = logger('rc.init');
 
 /** Runs stage 2; resolves when it is over (CMD ended, the boot failed or the halt came first). */
 export async function stage2(state: BootState, command: readonly string[]): Promise<void> {
-  writeBootState('booting');
+  writeBootProgress('booting');
   try {
     // Settings are read again from the container environment: cont-init scripts may change it.
     const lookup = (name: string) => printContEnv(name, state.bootEnv, CONTAINER_ENV);
@@ -40,7 +40,7 @@ export async function stage2(state: BootState, command: readonly string[]): Prom
     }
     const code = await bringUpTree(state, settings);
     if (state.halting) return;
-    writeBootState(code === 0 ? 'up' : `failed ${code}`);
+    writeBootProgress(code === 0 ? 'up' : `failed ${code}`);
     settings = readSettings(lookup);
     if (state.ctx) state.ctx.settings = settings;
     if (code !== 0 && settings.stage2Policy >= 1) {

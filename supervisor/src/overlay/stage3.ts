@@ -7,7 +7,7 @@ import { spawn } from '../sys/spawner';
 import { logger } from '../sys/logger';
 import { findProgram } from '../sys/run-program';
 import { terminateAll } from '../sys/shutdown';
-import { writeBootState } from '../wire/boot-state';
+import { writeBootProgress } from '../wire/boot-progress';
 import type { BootState } from './boot-state';
 import { exitCodeAfterHalt } from './exit-code';
 import type { HaltKind } from './halt';
@@ -16,7 +16,7 @@ const log = logger('init');
 
 export async function stage3(state: BootState, kind: HaltKind, stage2: Promise<void>): Promise<number> {
   state.stopping.abort();
-  writeBootState('stopping');
+  writeBootProgress('stopping');
   log.info(`${kind}: stopping services`);
   const start = Date.now();
   // Stage 2 gives up at once when the halt comes during boot; while CMD runs, it is left to the final SIGTERM.

@@ -9,7 +9,7 @@ import type { AppletMain } from '../cli/applet';
 import { SystemError, UsageError, reason } from '../cli/errors';
 import { getopt } from '../cli/getopt';
 import { controlPath, SCANNER_DIR, writeControl } from '../wire/control';
-import { readBootState } from '../wire/boot-state';
+import { readBootProgress } from '../wire/boot-progress';
 import { isSupervised } from '../wire/lock';
 import { readUint } from '../wire/servicedir';
 import { isUp, readStatus } from '../wire/status';
@@ -49,7 +49,7 @@ export const main: AppletMain = (argv) => {
   } catch (err) {
     throw new SystemError(`unable to read scan dir ${scandir}: ${reason(err)}`);
   }
-  const boot = readBootState();
+  const boot = readBootProgress();
   const bootAgainst = boot === undefined || boot === 'up' ? undefined : `the s6-overlay boot is ${boot}`;
   const against = [...(bootAgainst ? [bootAgainst] : []), ...services.filter((s) => s.against).map((s) => `${s.service}: ${s.against}`)];
   if (long.has('json')) {

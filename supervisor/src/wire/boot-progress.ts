@@ -7,10 +7,10 @@ import * as fs from 'node:fs';
 
 export const BOOT_STATE_FILE = '/run/s6/nuwa-boot-state';
 
-export type BootState = 'booting' | 'up' | `failed ${number}` | 'stopping';
+export type BootProgress = 'booting' | 'up' | `failed ${number}` | 'stopping';
 
 /** Written whole (write then rename), so a reader never sees half a line. Best effort: health is not worth a boot. */
-export function writeBootState(state: BootState, file = BOOT_STATE_FILE): void {
+export function writeBootProgress(state: BootProgress, file = BOOT_STATE_FILE): void {
   try {
     fs.writeFileSync(`${file}.new`, `${state}\n`);
     fs.renameSync(`${file}.new`, file);
@@ -19,7 +19,7 @@ export function writeBootState(state: BootState, file = BOOT_STATE_FILE): void {
   }
 }
 
-export function readBootState(file = BOOT_STATE_FILE): string | undefined {
+export function readBootProgress(file = BOOT_STATE_FILE): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8').trim();
   } catch {
