@@ -5,6 +5,7 @@
 import { HelpRequest, UsageError } from '../cli/errors';
 import { findUser, groupsOf } from '../sys/accounts';
 import { execInto } from '../sys/exec';
+import { native } from '../sys/native';
 
 export function main(argv: string[]): number {
   if (argv[0] === '--help') throw new HelpRequest('usage: s6-setuidgid ACCOUNT PROG [ARGS...]');
@@ -29,6 +30,9 @@ export function main(argv: string[]): number {
     ({ uid, gid } = user);
     groups = groupsOf(user);
   }
+  // The addon that execs PROG is loaded while we are still who we were (root: from /run/nuwa): loaded after the
+  // switch, it would be unpacked as ACCOUNT, into a $TMPDIR/nuwa-<uid> left behind for every account used.
+  native();
   try {
     process.setgroups?.(groups);
     process.setgid?.(gid);
