@@ -13,10 +13,11 @@ import { UsageError } from '../cli/errors';
 import { getopt } from '../cli/getopt';
 import { bootOverlay } from '../overlay/boot';
 import { runCheck } from '../overlay/check';
-import { hasOverlayTree } from '../overlay/paths';
+import { hasOverlayTree, SCANDIR } from '../overlay/paths';
 import { VARIABLES } from '../overlay/settings';
 import { initWithScanDir, scanDirForInit } from './scan-dir-mode';
 import { runMainProgram } from './main-program';
+import { serveHealthIfAsked } from './health-opt-in';
 import { logger } from '../sys/logger';
 import { envMilliseconds } from '../sys/env';
 import { becomeInit } from '../sys/pid1';
@@ -59,13 +60,22 @@ export async function main(argv: string[]): Promise<number> {
   if (check) return runCheck(root);
   if (!plain && hasOverlayTree()) {
     becomeInit();
-    return bootOverlay(command);
+    return bootOverlay(command, (state) =>
+      serveHealthIfAsked({
+        scandir: SCANDIR,
+        supervises: (dir) => state.scanner?.supervises(dir) ?? false,
+        against: () => (state.halting ? ['PID 1 is stopping'] : []),
+      }),
+    );
   }
   const scandir = plain ? undefined : scanDirForInit();
   if (command.length === 0 && !scandir) throw new UsageError('no command given (usage: nuwa init [--] CMD [ARGS...])');
 
   becomeInit();
-  const graceMs = envMilliseconds('S6_KILL_GRACETIME', 3000, logger('init'));
+  const log = logger('init');
+  const graceMs = envMilliseconds('S6_KILL_GRACETIME', 3000, log);
   if (scandir) return initWithScanDir(scandir, command, graceMs);
+  if (process.env.NUWA_HEALTH_ADDRESS)
+    log.warn('NUWA_HEALTH_ADDRESS is set, but there is no service tree to report on: no health endpoint');
   return runMainProgram(command, { graceMs });
 }

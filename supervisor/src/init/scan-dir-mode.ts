@@ -15,6 +15,7 @@ import { isDirectory } from '../sys/files';
 import { after, lateAfter, type Timer } from '../sys/timer';
 import { AlreadyLockedError } from '../wire/lock';
 import { defaultScanDir, runFinishScript, startScanner, type ScannerHandle } from '../scan';
+import { serveHealthIfAsked } from './health-opt-in';
 
 const log = logger('init');
 
@@ -37,6 +38,9 @@ export async function initWithScanDir(scandir: string, command: string[], graceM
     return runMainProgram(command, { graceMs });
   }
   log.info(`supervising the services in ${scandir}`);
+  let stopping = false;
+  scanner.on('stopping', () => (stopping = true));
+  serveHealthIfAsked({ scandir, supervises: (dir) => scanner.supervises(dir), against: () => (stopping ? ['PID 1 is stopping'] : []) });
   if (!withCommand) {
     let killTimer: Timer | undefined;
     scanner.on('stopping', (mode) => {

@@ -17,7 +17,8 @@ import { stage1 } from './stage1';
 import { stage2 } from './stage2';
 import { stage3 } from './stage3';
 
-export async function bootOverlay(command: readonly string[]): Promise<number> {
+/** `onStart` sees the boot's state once signals are routed, before stage 1 (PID 1's health endpoint reads it). */
+export async function bootOverlay(command: readonly string[], onStart?: (state: BootState) => void): Promise<number> {
   const state = new BootState({ ...process.env });
   setVerbosity(state.early.verbosity);
   // Signal handlers do not keep Node's event loop alive: without CMD, this timer does until the halt.
@@ -25,6 +26,7 @@ export async function bootOverlay(command: readonly string[]): Promise<number> {
   state.cleanups.push(() => keepAlive.cancel());
   // Signals are routed first: as PID 1, a signal that arrives before its handler exists is lost for good.
   routeInitSignals(state);
+  onStart?.(state);
 
   const failed = await stage1(state);
   if (failed !== undefined) {

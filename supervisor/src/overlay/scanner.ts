@@ -6,8 +6,6 @@
  * The scanner is nuwa's own, in this process (scan/); NUWA_SCANNER=s6 uses Debian's s6-svscan instead when the
  * image has it (the reference the tests compare against).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { logger } from '../sys/logger';
 import { startScanner } from '../scan';
 import { spawn, type Spawned } from '../sys/spawner';
@@ -116,10 +114,7 @@ export function startNuwaScanner(scandir: string): Scanner {
     scandir,
     rescan: () => handle.rescan(),
     prune: () => handle.rescan('hangup-loggers'),
-    supervises(dir) {
-      const target = realpath(dir);
-      return handle.list().some((s) => s.status !== undefined && realpath(s.dir) === target);
-    },
+    supervises: (dir) => handle.supervises(dir),
     async stop(deadline) {
       stopping = true;
       const late = lateAfter(Math.max(0, deadline - Date.now()), 'late' as const);
@@ -133,12 +128,4 @@ export function startNuwaScanner(scandir: string): Scanner {
 export async function startTreeScanner(scandir: string, env: NodeJS.ProcessEnv, kind = process.env.NUWA_SCANNER): Promise<Scanner> {
   if (kind === 's6') return startS6Svscan(scandir, env);
   return startNuwaScanner(scandir);
-}
-
-function realpath(p: string): string {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
 }

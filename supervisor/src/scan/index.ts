@@ -56,6 +56,11 @@ export interface ScannerHandle {
   stop(mode: StopMode): Promise<void>;
   /** Every supervisor: name ('foo', 'foo/log'), dir, whether its dir is still in the scan dir, status. */
   list(): ReturnType<Scanner['list']>;
+  /**
+   * Whether a supervisor of this process runs `dir` (any path to it: symlinks are resolved). What s6-svok learns from
+   * supervise/lock, answered from inside: POSIX record locks are invisible to the process that holds them.
+   */
+  supervises(dir: string): boolean;
   /** Resolves with the stop mode once the scanner is finished (watcher, control FIFO and lock released). */
   readonly finished: Promise<StopMode>;
 }
@@ -132,6 +137,10 @@ export function startScanner(dir: string, options: ScannerOptions = {}): Scanner
     },
     stop: (mode) => scanner.stop(mode),
     list: () => scanner.list(),
+    supervises(dir) {
+      const target = realpath(dir);
+      return scanner.list().some((s) => s.status !== undefined && realpath(s.dir) === target);
+    },
     finished,
   };
   return handle;
@@ -171,4 +180,12 @@ export function runFinishScript(scandir: string, log: Logger = logger('svscan'))
 /** The scan dir `nuwa init` supervises: $NUWA_SCANDIR, else /run/service. */
 export function defaultScanDir(): string {
   return process.env.NUWA_SCANDIR || '/run/service';
+}
+
+function realpath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
 }
