@@ -68,7 +68,9 @@ async function podmanBuild(
   buildArgs: Record<string, string>,
 ): Promise<BuiltImage> {
   const iidfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nuwa-iid-')), 'iid');
-  const args = ['build', '--layers', '--file', file, '--iidfile', iidfile];
+  // docker format: an OCI image config has no health check, so podman would drop nuwa/base's HEALTHCHECK (with a
+  // warning) from it and every layer above.
+  const args = ['build', '--layers', '--format', 'docker', '--file', file, '--iidfile', iidfile];
   if (tag) args.push('--tag', tag);
   for (const [k, v] of Object.entries(buildArgs)) args.push('--build-arg', `${k}=${v}`);
   args.push(context);

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { nuwaBinary, podman, removeOnExit, requireCommand, tempDir } from './index';
 
-const TOOLS = ['/bin/sh', '/bin/sleep', '/bin/cat', '/bin/ls', '/bin/true', '/bin/kill'];
+export const TOOLS = ['/bin/sh', '/bin/sleep', '/bin/cat', '/bin/ls', '/bin/true', '/bin/kill'];
 
 /** Shared libraries `binaries` need, as ldd reports them (plus the dynamic loader). */
 export function sharedLibraries(binaries: string[]): string[] {
@@ -44,12 +44,16 @@ export function minimalImage(): string {
   requireCommand('podman');
   const nuwa = nuwaBinary();
   const root = makeRootfs(TOOLS, { [nuwa]: '/init' });
-  const tag = 'localhost/nuwa-test-minimal:latest';
+  built = importRootfs(root, 'localhost/nuwa-test-minimal:latest', ['ENTRYPOINT ["/init"]', 'ENV PATH=/usr/bin:/bin']);
+  return built;
+}
+
+/** Makes image `tag` of the folder `root` (then removed) with Containerfile-like `changes`; returns the tag. */
+export function importRootfs(root: string, tag: string, changes: string[]): string {
   const tar = removeOnExit(path.join(root, '..', `${path.basename(root)}.tar`)); // beside the root, in the temp dir
   execFileSync('tar', ['-C', root, '-cf', tar, '.']);
-  podman(['import', '--change', 'ENTRYPOINT ["/init"]', '--change', 'ENV PATH=/usr/bin:/bin', tar, tag]);
+  podman(['import', ...changes.flatMap((change) => ['--change', change]), tar, tag]);
   fs.rmSync(root, { recursive: true, force: true });
   fs.rmSync(tar, { force: true });
-  built = tag;
   return tag;
 }

@@ -271,6 +271,10 @@ test.serial("the tutorial, word for word: Setup unpacks bin/, bin/run serves the
   t.regex(podman(['port', APP]), new RegExp(`^8000/tcp -> 127\\.0\\.0\\.1:${PORT}$`, 'm'));
   t.is(podman(['exec', APP, 'printenv', 'DATABASE_URL']).trim(), 'sqlite:////var/lib/exampleapp/db.sqlite3');
 
+  // nuwa/base's HEALTHCHECK survives the chain (docker format), and podman runs it in the container: nuwa health.
+  t.is(podman(['image', 'inspect', '-f', '{{json .HealthCheck.Test}}', bid]).trim(), '["CMD","nuwa","health"]');
+  t.is(spawnSync('podman', ['healthcheck', 'run', APP], { env: { ...process.env, CONTAINERS_CONF } }).status, 0, 'healthy');
+
   // The other bin/ scripts, and nuwa-host running the same scripts.
   const status = JSON.parse(bash('bin/status --json', appDir(), host.env).stdout) as Record<string, Record<string, unknown>>;
   t.is(status.container?.state, 'running');

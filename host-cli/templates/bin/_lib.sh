@@ -152,6 +152,24 @@ nuwa_image_label() { # IMAGE LABEL
   podman image inspect -f "{{index .Config.Labels \"$2\"}}" "$1" 2>/dev/null | sed 's/^<no value>$//'
 }
 
+# nuwa_health_args IMAGE: sets NUWA_HEALTH_ARGS to podman create's health options, so `podman healthcheck run` and
+# `podman ps` report the container's health: the image's HEALTHCHECK (nuwa/base's is `nuwa health`), else
+# `nuwa health`; none when the image says HEALTHCHECK NONE. Always passed explicitly: an image built in OCI format
+# has no HEALTHCHECK, and podman applies --health-interval only with --health-cmd. Without systemd podman has no timer
+# to run it on (and says so at every start): then it runs on demand only (`podman healthcheck run NAME`).
+nuwa_health_args() {
+  local check
+  check=$(podman image inspect -f '{{if .HealthCheck}}{{json .HealthCheck.Test}}{{end}}' "$1")
+  case $check in
+    '["NONE"]') NUWA_HEALTH_ARGS=() && return 0 ;;
+    '["CMD",'*) check="[${check#'["CMD",'}" ;;
+    '["CMD-SHELL",'*) check="[\"/bin/sh\",\"-c\",${check#'["CMD-SHELL",'}" ;;
+    *) check='["nuwa","health"]' ;;
+  esac
+  NUWA_HEALTH_ARGS=(--health-cmd "$check")
+  nuwa_systemd_running || NUWA_HEALTH_ARGS+=(--health-interval disable)
+}
+
 # Checks the host is initialised for nuwa and the script runs from the app folder (the folder above bin/), then
 # loads the configuration. Every bin/ script calls it first; bin/_predicate runs it on its own.
 nuwa_predicate() {
