@@ -28,6 +28,10 @@ const HELP = `usage: nuwa-host COMMAND ...
                           back up DIR/volumes with borg, list or restore backups (DIR/bin/archive_volumes)
   migrate DIR [--output D] [--to USER@HOST:DIR] [--live]
                           pack DIR/volumes into one self-unpacking volumes-APP.tar.gz.sh and print the scp line
+  kube DIR [--replicas N] [--namespace NS] [--image REF] [-o FILE] [--storage SIZE] [--health-port P]
+       [--ingress-class C] [--tls-secret S] [--writable PATH]...
+                          Kubernetes manifests for the app in DIR (Deployment, Service, ConfigMap/Secret from
+                          nuwa.env, a claim per volume, Ingress for NUWA_DOMAIN): docs/kubernetes.md
 
 environment: NUWA_HOST_CONF (default /etc/nuwa/host.env), NUWA_CACHE_DIR (default /var/cache/nuwa),
 NUWA_SHARE (where layers/ and host-cli/templates/ are), NUWA_BINARY (the nuwa executable for /init)`;
@@ -73,6 +77,47 @@ async function runScript(script: string, args: string[]): Promise<number> {
   return (await run(path.join('bin', script), rest, { cwd: path.resolve(dir), output: 'inherit' })).code;
 }
 
+function kubeCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse('kube', args, {
+    replicas: { type: 'string', default: '1' },
+    namespace: { type: 'string' },
+    image: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+    storage: { type: 'string', default: '1Gi' },
+    'health-port': { type: 'string', default: '9000' },
+    'ingress-class': { type: 'string' },
+    'tls-secret': { type: 'string' },
+    writable: { type: 'string', multiple: true, default: [] },
+  });
+  const [dir, ...extra] = positionals;
+  if (dir === undefined || extra.length) throw new UsageError('kube takes one app folder (nuwa-host kube DIR [OPTIONS])');
+  const replicas = Number(values.replicas);
+  const healthPort = Number(values['health-port']);
+  if (!/^\d+$/.test(values.replicas) || replicas < 1)
+    throw new UsageError(`--replicas takes a whole number >= 1, got '${values.replicas}'`);
+  if (!/^\d+$/.test(values['health-port']) || healthPort < 1 || healthPort > 65535)
+    throw new UsageError('--health-port takes a port (1-65535)');
+  if (!/^\d+(\.\d+)?([KMGTPE]i?)?$/.test(values.storage))
+    throw new UsageError(`--storage takes a Kubernetes quantity (1Gi, 500Mi), got '${values.storage}'`);
+  for (const folder of values.writable)
+    if (!path.isAbsolute(folder)) throw new UsageError(`--writable takes absolute paths, got '${folder}'`);
+  return fail(async () => {
+    const { kube } = await import('./kube'); // kubernetes-models and yaml are loaded for this command only
+    await kube({
+      dir,
+      replicas,
+      namespace: values.namespace,
+      image: values.image,
+      output: values.output,
+      storage: values.storage,
+      healthPort,
+      ingressClass: values['ingress-class'],
+      tlsSecret: values['tls-secret'],
+      writable: values.writable,
+    });
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
@@ -113,6 +158,8 @@ export async function main(argv: string[]): Promise<number> {
       if (image === undefined || extra.length) throw new UsageError('setup takes an image and a folder (nuwa-host setup IMAGE [DIR])');
       return fail(() => setup(image, dir));
     }
+    case 'kube':
+      return kubeCommand(args);
     case 'archive': // the user's Setup label names the script archive_volumes
       return runScript('archive_volumes', args);
     default:
