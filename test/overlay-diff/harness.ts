@@ -14,6 +14,7 @@
 import type { ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { waitFor } from '../helpers';
 import { boot, makeRoot, type BootOptions } from '../overlay/harness';
 import { referenceDir, referenceUsrLayer, useReferenceOverlay } from './reference';
 
@@ -26,6 +27,8 @@ export interface Tree {
   cmd?: string[];
   /** The container's environment, besides PATH and HOME. */
   env?: Record<string, string>;
+  /** `docker stop`: SIGTERM to PID 1 once the journal holds this event. */
+  stopWhen?: string;
 }
 
 export interface Run {
@@ -82,6 +85,13 @@ async function runOne(kind: Run['kind'], tree: Tree): Promise<Run> {
     Object.assign(options, { usrLayer: referenceUsrLayer(), ownInit: true });
   }
   const booted = boot(root, tree.cmd ?? [], options);
+  const file = path.join(booted.tmp, 'journal');
+  const journalNow = () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+  if (tree.stopWhen !== undefined) {
+    const event = tree.stopWhen;
+    await waitFor(`${kind} to journal ${event}`, () => journalNow().includes(event), { timeoutMs: BOOT_DEADLINE_MS });
+    process.kill(await booted.hostPid(), 'SIGTERM');
+  }
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -91,19 +101,29 @@ async function runOne(kind: Run['kind'], tree: Tree): Promise<Run> {
   });
   try {
     const { code, output } = await Promise.race([booted.finished, deadline]);
-    const file = path.join(booted.tmp, 'journal');
-    const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-    return { kind, code, journal: lines, output };
+    return { kind, code, journal: journalNow(), output };
   } finally {
     clearTimeout(timer);
   }
 }
 
+/** ava runs a file's tests at once: at most this many comparisons (two boots each) run together, on a shared machine. */
+const AT_ONCE = 2;
+let running = 0;
+const queue: (() => void)[] = [];
+
 /** Boots `tree` under nuwa and under the real s6-overlay (side by side). */
 export async function runBoth(tree: Tree): Promise<{ nuwa: Run; ref: Run }> {
   referenceDir(); // fails with one line, before anything boots, when the reference is missing
-  const [nuwa, ref] = await Promise.all([runOne('nuwa', tree), runOne('s6-overlay', tree)]);
-  return { nuwa, ref };
+  if (running >= AT_ONCE) await new Promise<void>((resolve) => queue.push(resolve));
+  running++;
+  try {
+    const [nuwa, ref] = await Promise.all([runOne('nuwa', tree), runOne('s6-overlay', tree)]);
+    return { nuwa, ref };
+  } finally {
+    running--;
+    queue.shift()?.();
+  }
 }
 
 /** `unordered` groups saying `event` may come anywhere relative to each of `others` (and they stay ordered among themselves). */

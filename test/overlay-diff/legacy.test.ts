@@ -3,7 +3,7 @@
  * nuwa and under the real s6-overlay: start order, stop order, what runs at stop, exit codes.
  */
 import test from 'ava';
-import { assertSame, journal, runBoth, script, stateCmd } from './harness';
+import { assertSame, awaitEvent, journal, rcService, runBoth, script, stateCmd } from './harness';
 
 const FAST_STOP = { S6_KILL_GRACETIME: '200' };
 /** CMD waits for services.d services to be up (without it, CMD's look at their state races their supervisors' start). */
@@ -132,6 +132,46 @@ test('halt from a finish script: stage 3 under both (a oneshot needing base goes
       'etc/s6-overlay/s6-rc.d/user/contents.d/one': '',
       'etc/cont-finish.d/10-bye': script('cont-finish:10-bye'),
     },
+    env: FAST_STOP,
+  });
+  assertSame(t, runs);
+});
+
+test('docker stop (SIGTERM to PID 1) without CMD: services down in reverse, cont-finish.d last, exit 0', async (t) => {
+  const runs = await runBoth({
+    files: {
+      'etc/cont-init.d/10-init': script('cont-init:10-init'),
+      ...rcService('db', 'longrun', { run: script('run:db', 'exec sleep 1000'), finish: script('finish:db'), 'dependencies.d/base': '' }),
+      'etc/s6-overlay/s6-rc.d/user/contents.d/db': '',
+      'etc/services.d/web/run': script('run:web', 'exec sleep 1000'),
+      'etc/services.d/web/finish': slowFinish('web'),
+      'etc/cont-finish.d/10-check': markerCheck(['web']),
+    },
+    stopWhen: 'run:web',
+    env: FAST_STOP,
+  });
+  assertSame(t, runs);
+});
+
+test('a service that ignores SIGTERM: S6_SERVICES_GRACETIME, then cont-finish.d, then the final kill; exit code from CMD', async (t) => {
+  const runs = await runBoth({
+    files: {
+      'etc/services.d/stubborn/run': script('run:stubborn', "trap '' TERM\nwhile :; do sleep 0.1; done"),
+      'etc/cont-finish.d/10-bye': script('cont-finish:10-bye'),
+    },
+    cmd: stateCmd([], 9, [awaitEvent('run:stubborn')]),
+    env: { S6_KILL_GRACETIME: '500', S6_SERVICES_GRACETIME: '300' },
+  });
+  assertSame(t, runs);
+});
+
+test('a services.d run without the execute bit does not run under either (s6-overlay copies it with its mode)', async (t) => {
+  const runs = await runBoth({
+    files: {
+      'etc/services.d/plain/run': { content: script('run:plain', 'exec sleep 1000'), mode: 0o644 },
+      'etc/services.d/fine/run': script('run:fine', 'exec sleep 1000'),
+    },
+    cmd: stateCmd([], 0, [awaitEvent('run:fine')]),
     env: FAST_STOP,
   });
   assertSame(t, runs);
