@@ -85,3 +85,27 @@ test('a user2 service starts after services.d, and stops before it', async (t) =
   });
   assertSame(t, runs);
 });
+
+for (const [what, up, env] of [
+  ['fails', `/bin/sh -c "${journal('up:bad')}; exit 1"\n`, {}],
+  [
+    'outlives S6_CMD_WAIT_FOR_SERVICES_MAXTIME',
+    `/bin/sh -c "${journal('up:bad')}; sleep 30"\n`,
+    { S6_CMD_WAIT_FOR_SERVICES_MAXTIME: '1000' },
+  ],
+] as const) {
+  test(`S6_BEHAVIOUR_IF_STAGE2_FAILS=2 and a oneshot that ${what}: the container stops before CMD, with s6-rc's code`, async (t) => {
+    const runs = await runBoth({
+      files: {
+        'etc/cont-init.d/10-init': script('cont-init:10-init'),
+        ...rcService('bad', 'oneshot', { up, 'dependencies.d/base': '' }),
+        'etc/s6-overlay/s6-rc.d/user/contents.d/bad': '',
+        'etc/services.d/svc/run': script('run:svc', 'exec sleep 1000'),
+        'etc/cont-finish.d/10-bye': script('cont-finish:10-bye'),
+      },
+      cmd: stateCmd([], 0),
+      env: { ...FAST_STOP, S6_BEHAVIOUR_IF_STAGE2_FAILS: '2', ...env },
+    });
+    assertSame(t, runs);
+  });
+}
