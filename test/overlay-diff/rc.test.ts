@@ -35,23 +35,35 @@ test('oneshots, longruns and bundles with dependencies: start in dependency orde
   assertSame(t, runs, { unordered: [...floating('up:side', before), ...floating('down:side', after)] });
 });
 
-test('a pipeline (producer-for / consumer-for) started through its pipeline-name in a bundle', async (t) => {
+test('a pipeline (producer-for / consumer-for) used by its pipeline-name in a bundle and in a dependencies.d', async (t) => {
   const runs = await runBoth({
     files: {
-      ...rcService('prod', 'longrun', { run: script('run:prod', 'echo line-from-prod\nexec sleep 1000'), 'producer-for': 'cons\n' }),
+      ...rcService('prod', 'longrun', {
+        run: script('run:prod', 'echo >&3\necho line-from-prod\nexec sleep 1000'),
+        'producer-for': 'cons\n',
+        'notification-fd': '3\n',
+      }),
       ...rcService('cons', 'longrun', {
-        run: script('run:cons', `read line\necho "cons-got:$line" >> /tmp/journal\nexec cat > /dev/null`),
+        run: script('run:cons', `echo >&3\nread line\necho "cons-got:$line" >> /tmp/journal\nexec cat > /dev/null`),
         'consumer-for': 'prod\n',
         'pipeline-name': 'pipe\n',
+        'notification-fd': '3\n',
       }),
-      ...rcService('app', 'bundle', { 'contents.d/pipe': '' }),
+      // Ready means its run has journaled: what needs the pipeline starts after both lines.
+      ...rcService('after', 'oneshot', { up: oneshotLine('up:after'), 'dependencies.d/pipe': '' }),
+      ...rcService('app', 'bundle', { 'contents.d/pipe': '', 'contents.d/after': '' }),
       'etc/s6-overlay/s6-rc.d/user/contents.d/app': '',
     },
     // CMD waits until the consumer has read the producer's line.
     cmd: stateCmd(['prod', 'cons'], 0, [awaitEvent('cons-got')]),
     env: FAST_STOP,
   });
-  assertSame(t, runs, { unordered: [['run:prod', 'run:cons']] });
+  assertSame(t, runs, {
+    unordered: [
+      ['run:prod', 'run:cons'],
+      ['up:after', 'cons-got:line-from-prod'],
+    ],
+  });
 });
 
 test('longrun run and finish committed without the execute bit run as s6-rc-compile would give them (0755)', async (t) => {
