@@ -101,3 +101,33 @@ for (const [what, cmd] of [
     assertSame(t, runs);
   });
 }
+
+test('S6_RUNTIME_PROFILE, S6_CMD_ARG0 and S6_LOGGING=1 (the catch-all logger)', async (t) => {
+  const runs = await runBoth({
+    files: {
+      'etc/cont-init.d/10-default': script('cont-init:10-default'),
+      ...rcService('default-one', 'oneshot', { up: oneshotLine('up:default-one') }),
+      'etc/s6-overlay/s6-rc.d/user/contents.d/default-one': '',
+      'etc/cont-profile.d/prod/cont-init.d/10-prod': script('cont-init:10-prod', 'echo "to the catch-all logger"'),
+      'etc/cont-profile.d/prod/services.d/svc/run': script('run:prod-svc', 'exec sleep 1000'),
+      'etc/cont-profile.d/prod/cont-finish.d/10-bye': script('cont-finish:10-bye'),
+      // A profile has its own s6-rc source tree, user bundles included (s6-overlay refuses to boot without them).
+      'etc/cont-profile.d/prod/s6-overlay/s6-rc.d/user/type': 'bundle\n',
+      'etc/cont-profile.d/prod/s6-overlay/s6-rc.d/user/contents.d/one': '',
+      'etc/cont-profile.d/prod/s6-overlay/s6-rc.d/user2/type': 'bundle\n',
+      'etc/cont-profile.d/prod/s6-overlay/s6-rc.d/user2/contents.d/two': '',
+      'etc/cont-profile.d/prod/s6-overlay/s6-rc.d/two/type': 'oneshot\n',
+      'etc/cont-profile.d/prod/s6-overlay/s6-rc.d/two/up': oneshotLine('up:prod-two'),
+      'etc/cont-profile.d/prod/s6-overlay/s6-rc.d/one/type': 'oneshot\n',
+      'etc/cont-profile.d/prod/s6-overlay/s6-rc.d/one/up': oneshotLine('up:prod-one'),
+      'etc/cont-profile.d/prod/s6-overlay/s6-rc.d/one/dependencies.d/base': '',
+      'etc/arg0': `#!/bin/sh\n${journal('arg0')}\necho "arg0:$*" >> /tmp/journal\nexec "$@"\n`,
+    },
+    cmd: ['/bin/sh', '-c', `${awaitEvent('run:prod-svc')}\n${journal('cmd')}\nexit 3`],
+    env: { ...FAST_STOP, S6_RUNTIME_PROFILE: 'prod', S6_CMD_ARG0: '/etc/arg0', S6_LOGGING: '1' },
+  });
+  // two (user2) needs nothing: s6-rc starts it at once, alongside cont-init.d.
+  assertSame(t, runs, { unordered: [['up:prod-two', 'cont-init:10-prod']] });
+  t.true(runs.ref.journal.includes('arg0'), 'S6_CMD_ARG0 ran before CMD under s6-overlay');
+  t.is(runs.ref.code, 3);
+});

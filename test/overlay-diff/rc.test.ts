@@ -87,7 +87,8 @@ test('a user2 service starts after services.d, and stops before it', async (t) =
     files: {
       'etc/services.d/legacy/run': script('run:legacy', 'exec sleep 1000'),
       'etc/services.d/legacy/finish': script('finish:legacy'),
-      ...rcService('late', 'oneshot', { up: oneshotLine('up:late'), down: oneshotLine('down:late') }),
+      // user2 services are ordered after services.d only by their own dependency, as s6-overlay documents.
+      ...rcService('late', 'oneshot', { up: oneshotLine('up:late'), down: oneshotLine('down:late'), 'dependencies.d/legacy-services': '' }),
       'etc/s6-overlay/s6-rc.d/user2/contents.d/late': '',
       ...rcService('early', 'oneshot', { up: oneshotLine('up:early'), down: oneshotLine('down:early'), 'dependencies.d/base': '' }),
       'etc/s6-overlay/s6-rc.d/user/contents.d/early': '',
