@@ -35,7 +35,7 @@ test('services.d: cont-finish.d starts only once every finish script (and the lo
       'etc/cont-finish.d/10-check': markerCheck(['alpha', 'beta']),
       'etc/cont-finish.d/20-last': script('cont-finish:20-last'),
     },
-    cmd: stateCmd(['alpha', 'beta'], 3),
+    cmd: stateCmd(['alpha', 'beta'], 3, ['run:alpha', 'run:beta', 'run:beta-log'].map(awaitEvent)),
     env: WAIT,
   });
   // services.d services (and a logger) start side by side, and stop side by side.
@@ -55,7 +55,7 @@ test('S6_SERVICES_GRACETIME bounds the wait for finish scripts: cont-finish.d th
       'etc/services.d/slow/finish': script('finish:slow:start', 'sleep 30\ntouch /tmp/finished-slow'),
       'etc/cont-finish.d/10-check': markerCheck(['slow']),
     },
-    cmd: stateCmd(['slow']),
+    cmd: stateCmd(['slow'], 0, [awaitEvent('run:slow')]),
     env: { ...WAIT, S6_SERVICES_GRACETIME: '300' },
   });
   assertSame(t, runs);
@@ -83,7 +83,7 @@ test('cont-init.d failing by default (S6_BEHAVIOUR_IF_STAGE2_FAILS=0): the boot 
       'etc/cont-init.d/20-after': script('cont-init:20-after'),
       'etc/services.d/svc/run': script('run:svc', 'exec sleep 1000'),
     },
-    cmd: stateCmd(['svc'], 5),
+    cmd: stateCmd(['svc'], 5, [awaitEvent('run:svc')]),
     env: WAIT,
   });
   assertSame(t, runs);
@@ -99,7 +99,7 @@ test('cont-init.d failing by default (S6_BEHAVIOUR_IF_STAGE2_FAILS=0): the boot 
 test('a services.d finish script that calls s6-svscanctl -t /run/service ends the container, with its exit code', async (t) => {
   const runs = await runBoth({
     files: {
-      'etc/services.d/main/run': script('run:main', 'sleep 0.2\nexit 7'),
+      'etc/services.d/main/run': script('run:main', `${awaitEvent('run:other')}\nexit 7`),
       'etc/services.d/main/finish': script(
         'finish:main',
         'echo "$1" > /run/s6-linux-init-container-results/exitcode\nexec s6-svscanctl -t /run/service',
