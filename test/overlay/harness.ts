@@ -32,6 +32,8 @@ export interface Booted {
   run: string;
   /** The container's root directory, seen from the host. */
   root: string;
+  /** The container's /tmp, seen from the host. */
+  tmp: string;
   output(): string;
   /** nuwa's pid as the host sees it. */
   hostPid(): Promise<number>;
@@ -55,6 +57,13 @@ export interface BootOptions {
   run?: { uid: number; mode: number } | 'image';
   /** Boot on a terminal: the whole boot runs under util-linux `script`, so nuwa's stdin, stdout and stderr are a pty. */
   terminal?: boolean;
+  /**
+   * A folder laid over the host's /usr (a read-only overlayfs, this folder on top): what an image adds to /usr
+   * (test/overlay-diff's real s6-overlay puts its libraries, libexec programs and /usr/bin links there).
+   */
+  usrLayer?: string;
+  /** Boot the root's own /init instead of dist/nuwa (test/overlay-diff's real s6-overlay). */
+  ownInit?: boolean;
 }
 
 /** A root directory holding `fixture` (a folder of test/fixtures/overlay, copied to /) plus `extra` files. */
@@ -120,11 +129,13 @@ export function boot(root: string, args: string[], options: BootOptions = {}): B
     'exec 2>&1',
     `mount --make-rprivate /`,
     options.readOnly ? `mount --bind ${r} ${r} && mount -o remount,bind,ro ${r}` : ':',
-    `mount --bind /usr ${r}/usr && mount -o remount,bind,ro ${r}/usr`,
+    options.usrLayer
+      ? `mount -t overlay -o ro,lowerdir=${q(options.usrLayer)}:/usr overlay ${r}/usr`
+      : `mount --bind /usr ${r}/usr && mount -o remount,bind,ro ${r}/usr`,
     options.withoutExecline ? `mount --bind /dev/null ${r}/usr/bin/execlineb` : ':',
     `mount --rbind /dev ${r}/dev`,
     `mount -t proc proc ${r}/proc`,
-    `mount --bind ${q(nuwaCopy())} ${r}/init`,
+    options.ownInit ? ':' : `mount --bind ${q(nuwaCopy())} ${r}/init`,
     options.run === 'image' ? ':' : `mount --bind ${q(run)} ${r}/run`,
     `mount --bind ${q(tmp)} ${r}/tmp`,
     `cd ${r}`,
@@ -156,6 +167,7 @@ export function boot(root: string, args: string[], options: BootOptions = {}): B
     process: child,
     run,
     root,
+    tmp,
     output: () => output,
     hostPid: () => {
       if (options.terminal) return Promise.reject(new Error('hostPid: not known for a boot on a terminal'));

@@ -1,8 +1,9 @@
 /**
  * A script that stops the container the s6 way: `s6-svscanctl -t` on the scan dir ends the container under
- * s6-overlay v3 (s6-linux-init's scanner finish runs stage 3), and v2's path for it, /var/run/s6/services, which many
- * images' finish scripts still name, does the same under nuwa (s6-overlay v3 dropped the path: there the script
- * fails and the container runs on). Stage 3 runs as after a halt: services.d's finish, then cont-finish.d.
+ * s6-overlay v3 too (its supervisors stop, but stage 3 is skipped: test/overlay-diff/legacy.test.ts), and v2's path
+ * for it, /var/run/s6/services, which many images' finish scripts still name, does the same under nuwa (s6-overlay v3
+ * dropped the path: there the script fails and the container runs on). nuwa runs stage 3 as after a halt (what the
+ * v2 habit meant): services.d's finish, then cont-finish.d (docs/s6-overlay.md).
  */
 import test from 'ava';
 import { boot, makeRoot } from './harness';

@@ -84,10 +84,24 @@ test('a missing dependency or bundle member is named with the file that mentions
   ]);
 });
 
+test('an undefined name inside nested bundles is named once, at the contents.d entry written; what needs the bundles stays', (t) => {
+  const { graph, problems } = graphOf({
+    app: { type: 'bundle', contents: ['web', 'ghost'] },
+    user: { type: 'bundle', contents: ['app'] },
+    top: { type: 'bundle', contents: ['user', 'legacy'] },
+    web: { type: 'longrun' },
+    legacy: { type: 'oneshot', deps: ['user'] },
+  });
+  t.deepEqual(messages(problems), ["contents.d/ghost: bundle 'app' contains 'ghost', which is not defined anywhere"]);
+  t.true(problems.list[0]?.file.endsWith('/app/contents.d/ghost'));
+  t.deepEqual([...(graph.atoms.get('legacy')?.needs ?? [])], ['web']);
+  t.deepEqual([...(graph.bundles.get('top') ?? [])].sort(), ['legacy', 'web']);
+});
+
 test('pipelines: the producer needs its consumer; pipeline-name makes a bundle; a one-sided declaration is refused', (t) => {
   const { graph, problems } = graphOf({
-    app: { type: 'longrun', files: { 'producer-for': 'app-log\n', 'pipeline-name': 'app-pipeline\n' } },
-    'app-log': { type: 'longrun', files: { 'consumer-for': 'app\n' } },
+    app: { type: 'longrun', files: { 'producer-for': 'app-log\n' } },
+    'app-log': { type: 'longrun', files: { 'consumer-for': 'app\n', 'pipeline-name': 'app-pipeline\n' } },
     lonely: { type: 'longrun', files: { 'producer-for': 'app-log\n' } },
   });
   t.deepEqual(messages(problems), [
@@ -101,8 +115,8 @@ test('pipelines: the producer needs its consumer; pipeline-name makes a bundle; 
 
 test('a pipeline-name is usable by name: in a bundle contents.d and in a dependencies.d', (t) => {
   const { graph, problems } = graphOf({
-    db: { type: 'longrun', files: { 'producer-for': 'db-log\n', 'pipeline-name': 'db-pipeline\n' } },
-    'db-log': { type: 'longrun', files: { 'consumer-for': 'db\n' } },
+    db: { type: 'longrun', files: { 'producer-for': 'db-log\n' } },
+    'db-log': { type: 'longrun', files: { 'consumer-for': 'db\n', 'pipeline-name': 'db-pipeline\n' } },
     user: { type: 'bundle', contents: ['db-pipeline'] },
     migrate: { type: 'oneshot', deps: ['db-pipeline'] },
   });
@@ -110,6 +124,18 @@ test('a pipeline-name is usable by name: in a bundle contents.d and in a depende
   t.deepEqual([...(graph.bundles.get('user') ?? [])].sort(), ['db', 'db-log']);
   t.deepEqual([...(graph.atoms.get('migrate')?.needs ?? [])].sort(), ['db', 'db-log']);
   t.true(graph.atoms.has('migrate'));
+});
+
+test("a pipeline-name on a producer is ignored, as s6-rc-compile ignores it (with its warning): only the last consumer's counts", (t) => {
+  const { graph, problems } = graphOf({
+    src: { type: 'longrun', files: { 'producer-for': 'mid\n', 'pipeline-name': 'wrong\n' } },
+    mid: { type: 'longrun', files: { 'consumer-for': 'src\n', 'producer-for': 'sink\n' } },
+    side: { type: 'longrun', files: { 'producer-for': 'sink\n' } },
+    sink: { type: 'longrun', files: { 'consumer-for': 'mid\nside\n', 'pipeline-name': 'whole\n' } },
+  });
+  t.deepEqual(messages(problems), ["src/pipeline-name: ignored: 'src' is not the last consumer of a pipeline"]);
+  t.false(graph.bundles.has('wrong'));
+  t.deepEqual([...(graph.bundles.get('whole') ?? [])].sort(), ['mid', 'side', 'sink', 'src']);
 });
 
 test('unknown types, missing type and up files, reserved names: one problem each', (t) => {

@@ -161,17 +161,15 @@ export async function servicesDown(ctx: BootContext): Promise<boolean> {
     dirs.push(dir);
     if (fs.existsSync(path.join(dir, 'log'))) dirs.push(path.join(dir, 'log'));
   }
-  const listeners = dirs.map((dir) => subscribe(dir));
+  // The waits take each service's state before the prune: once pruned, a service is no longer in the scanner's list,
+  // and a wait that started then would see it as down at once, while its finish script still runs (cont-finish.d,
+  // which comes next, must not start before those finish scripts are done: s6-overlay's `s6-svwait -D`).
+  const waits = dirs.map((dir) =>
+    waitForState(dir, 'down', subscribe(dir), { timeoutMs: ctx.settings.servicesGraceTime, supervised: ctx.scanner.supervises }),
+  );
   for (const name of names) fs.rmSync(path.join(SCANDIR, name), { force: true });
   ctx.scanner.prune();
-  const outcomes = await Promise.all(
-    dirs.map((dir, k) =>
-      waitForState(dir, 'down', listeners[k] as ReturnType<typeof subscribe>, {
-        timeoutMs: ctx.settings.servicesGraceTime,
-        supervised: ctx.scanner.supervises,
-      }),
-    ),
-  );
+  const outcomes = await Promise.all(waits);
   const late = dirs.filter((_, k) => outcomes[k] !== 'ok');
   if (late.length > 0) log.warn(`still running after S6_SERVICES_GRACETIME=${ctx.settings.servicesGraceTime} ms: ${late.join(' ')}`);
   log.info('done');

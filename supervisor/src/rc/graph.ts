@@ -26,19 +26,26 @@ export interface Graph {
   bundles: Map<string, Set<string>>;
 }
 
+/** An undefined name, with the bundle whose contents.d names it (none: the name expanded was itself undefined). */
+interface Missing {
+  name: string;
+  in?: ServiceDefinition;
+}
+
 /** Atoms a name stands for (itself, or a bundle's members, recursively). Unknown names come back in `missing`. */
 function expand(
   name: string,
   defs: Map<string, ServiceDefinition>,
   into: Set<string>,
-  missing: Set<string>,
+  missing: Missing[],
   trail: string[],
   problems: Problems,
   invalid: ReadonlySet<string>,
 ): void {
   const def = defs.get(name);
   if (!def) {
-    if (!invalid.has(name)) missing.add(name); // an unusable service was reported already: a bundle just goes without it
+    // an unusable service was reported already: a bundle just goes without it
+    if (!invalid.has(name)) missing.push({ name, in: defs.get(trail[trail.length - 1] ?? '') });
     return;
   }
   if (def.type !== 'bundle') {
@@ -63,17 +70,20 @@ export function buildGraph(services: Map<string, ServiceDefinition>, problems: P
   const bundles = new Map<string, Set<string>>();
   const broken = new Set<string>();
 
+  // Each undefined member is reported once, naming the contents.d entry the user wrote — not again for every bundle
+  // (top, user, …) that holds it through another bundle. The bundle goes on without it.
+  const reported = new Set<string>();
   for (const def of defs.values()) {
     if (def.type !== 'bundle') continue;
     const members = new Set<string>();
-    const missing = new Set<string>();
+    const missing: Missing[] = [];
     expand(def.name, defs, members, missing, [], problems, invalid);
-    for (const name of missing)
-      problems.error(
-        path.join(def.dir, 'contents.d', name),
-        `bundle '${def.name}' contains '${name}', which is not defined anywhere`,
-        def.name,
-      );
+    for (const { name, in: bundle } of missing) {
+      const file = path.join((bundle ?? def).dir, 'contents.d', name);
+      if (reported.has(file)) continue;
+      reported.add(file);
+      problems.error(file, `bundle '${(bundle ?? def).name}' contains '${name}', which is not defined anywhere`, (bundle ?? def).name);
+    }
     bundles.set(def.name, members);
   }
 
@@ -87,12 +97,14 @@ export function buildGraph(services: Map<string, ServiceDefinition>, problems: P
         needs.add(dep); // not an atom of the graph: the cascade below drops this service, naming dep
         continue;
       }
-      const missing = new Set<string>();
+      // Only an undefined name in our own dependencies.d is our problem: a bundle's undefined member was reported
+      // with the bundle, which stands for what it holds that can start.
+      const missing: Missing[] = [];
       expand(dep, defs, needs, missing, [], problems, invalid);
-      for (const name of missing) {
+      if (missing.some((m) => m.in === undefined)) {
         problems.error(
-          path.join(def.dir, 'dependencies.d', name),
-          `'${def.name}' depends on '${name}', which is not defined anywhere`,
+          path.join(def.dir, 'dependencies.d', dep),
+          `'${def.name}' depends on '${dep}', which is not defined anywhere`,
           def.name,
         );
         broken.add(def.name);
@@ -171,23 +183,38 @@ function linkPipelines(defs: Map<string, ServiceDefinition>, atoms: Map<string, 
 }
 
 /**
- * `defs` plus a bundle for each pipeline-name (on a pipeline's first producer): the whole chain, producer to last
- * consumer, as s6-rc-compile defines it. It is usable by name wherever a bundle is, in contents.d and dependencies.d.
+ * `defs` plus a bundle for each pipeline-name, read on a pipeline's last consumer (a longrun with consumer-for and
+ * no producer-for), as s6-rc-compile reads it: the whole pipeline, every producer feeding into it (fan-in included)
+ * back to the first. It is usable by name wherever a bundle is, in contents.d and dependencies.d. Elsewhere the file
+ * is ignored, with s6-rc-compile's warning (a bundle naming it then names something undefined).
  */
 function withPipelineBundles(defs: Map<string, ServiceDefinition>, problems: Problems): Map<string, ServiceDefinition> {
   const all = new Map(defs);
   for (const def of defs.values()) {
-    if (def.type !== 'longrun' || def.pipelineName === undefined || def.producerFor === undefined || def.consumerFor.length > 0) continue;
+    if (def.type !== 'longrun' || def.pipelineName === undefined) continue;
+    if (def.producerFor !== undefined || def.consumerFor.length === 0) {
+      problems.warn(path.join(def.dir, 'pipeline-name'), `ignored: '${def.name}' is not the last consumer of a pipeline`);
+      continue;
+    }
     if (all.has(def.pipelineName)) {
       problems.error(path.join(def.dir, 'pipeline-name'), `pipeline name '${def.pipelineName}' is already the name of a service`, def.name);
       continue;
     }
     const members = [def.name];
-    for (let next = defs.get(def.producerFor); next?.type === 'longrun' && !members.includes(next.name);) {
-      members.push(next.name);
-      next = next.producerFor === undefined ? undefined : defs.get(next.producerFor);
+    for (let k = 0; k < members.length; k++) {
+      const member = defs.get(members[k] as string);
+      for (const producer of member?.type === 'longrun' ? member.consumerFor : []) {
+        if (defs.get(producer)?.type === 'longrun' && !members.includes(producer)) members.push(producer);
+      }
     }
-    all.set(def.pipelineName, { ...def, name: def.pipelineName, type: 'bundle', contents: members, dependencies: [], essential: false });
+    all.set(def.pipelineName, {
+      ...def,
+      name: def.pipelineName,
+      type: 'bundle',
+      contents: members.reverse(),
+      dependencies: [],
+      essential: false,
+    });
   }
   return all;
 }
