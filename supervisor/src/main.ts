@@ -8,7 +8,7 @@ import { AppletError, HelpRequest } from './cli/errors';
 import { flushLogs } from './sys/logger';
 import { prepareLongRunning } from './sys/self';
 import { releaseSignals } from './sys/signals';
-import { portablePrograms } from './s6-programs';
+import { portablePrograms, s6Programs } from './s6-programs';
 
 interface AppletEntry {
   summary: string;
@@ -99,6 +99,7 @@ export const applets: Record<string, AppletEntry> = {
     load: () => import('../../host-cli/src/main'),
   },
   ...portablePrograms,
+  ...s6Programs,
 };
 
 export const VERSION = process.env.NUWA_VERSION ?? '0.0.0-dev';
