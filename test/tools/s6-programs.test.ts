@@ -45,7 +45,7 @@ test('s6-svdt prints the tally a real s6-supervise wrote, as s6-svdt does; s6-sv
   t.is(run('s6-svdt', [dir]).stdout, '');
 });
 
-test('nuwa s6-supervise DIR supervises alone: s6-svc and s6-svstat drive it, a second supervisor is refused, SIGTERM stops both', async (t) => {
+test('nuwa s6-supervise DIR supervises alone: s6-svc drives it, a second supervisor is refused, SIGTERM stops both', async (t) => {
   const root = tempDir('nuwa-supervise-');
   const journal = path.join(root, 'journal');
   const dir = writeService(path.join(root, 'svc'), {
