@@ -5,8 +5,9 @@
 import test, { type ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { nuwaBinary, tempDir } from '../helpers';
-import { both } from './reference';
+import { spawn } from 'node:child_process';
+import { NUWA, killTree, nuwaBinary, tempDir, waitFor } from '../helpers';
+import { both, original } from './reference';
 
 test.before(() => nuwaBinary());
 
@@ -110,4 +111,25 @@ test('s6-chown -u/-g and -U (from $UID/$GID) change the owner as the original do
   const owners = (dir: string) => ['a', 'b', 'c'].map((f) => `${fs.statSync(path.join(dir, f)).uid}:${fs.statSync(path.join(dir, f)).gid}`);
   t.deepEqual(owners(dirs[1]), owners(dirs[0]));
   t.deepEqual(owners(dirs[1]), ['12:0', '56:34', '7:8']);
+});
+
+test('s6-pause blocks until killed: the signals it was told to ignore leave it running, as with the original', async (t) => {
+  for (const file of [original('s6-pause'), NUWA]) {
+    const args = file === NUWA ? ['s6-pause', '-t', '-a', '-p', '1,10'] : ['-t', '-a', '-p', '1,10'];
+    const child = spawn(file, args, { stdio: 'ignore' });
+    t.teardown(() => killTree(child.pid as number));
+    const ended = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    // Until it has set its dispositions, a signal would kill it: wait for /proc to show SIGALRM (14) ignored or caught
+    // (nuwa holds TERM, HUP, USR1… while it starts, so those say nothing; ALRM is only ever s6-pause's).
+    await waitFor(`${file} set up`, () => {
+      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const mask = (name: string) => BigInt(`0x${new RegExp(`${name}:\\s*([0-9a-f]+)`).exec(status)?.[1] ?? '0'}`);
+      const bit = (n: number) => 1n << BigInt(n - 1);
+      return ((mask('SigIgn') | mask('SigCgt')) & bit(14)) !== 0n;
+    });
+    for (const signal of ['SIGTERM', 'SIGALRM', 'SIGHUP', 'SIGUSR1'] as const) child.kill(signal);
+    child.kill('SIGINT');
+    const still = new Promise<string>((resolve) => setTimeout(() => resolve('still running 20 s after SIGINT'), 20_000).unref());
+    t.is(await Promise.race([ended, still]), 'SIGINT', `${file}: only SIGINT ended it`);
+  }
 });
