@@ -53,6 +53,8 @@ test('nuwa s6-supervise DIR supervises alone: s6-svc drives it, a second supervi
     finish: `echo "finish $1 $2" >> ${journal}`,
   });
   const child = supervise(t, 'nuwa', dir);
+  // a generous deadline: a daemon applet's start (its own Node settings) takes seconds on a loaded machine
+  await waitFor('nuwa s6-supervise to start the service', () => run('s6-svok', [dir]).status === 0, { timeoutMs: 90_000 });
   await waitUp(dir, true);
   const second = run(NUWA, ['s6-supervise', dir]);
   t.is(second.status, run('s6-supervise', [dir]).status, 'a second supervisor exits as s6-supervise does');
