@@ -8,6 +8,7 @@ import { AppletError, HelpRequest } from './cli/errors';
 import { flushLogs } from './sys/logger';
 import { prepareLongRunning } from './sys/self';
 import { releaseSignals } from './sys/signals';
+import { portablePrograms, s6Programs } from './s6-programs';
 
 interface AppletEntry {
   summary: string;
@@ -97,6 +98,8 @@ export const applets: Record<string, AppletEntry> = {
     summary: 'host side: init a host, build the image chain, setup/run/kill/shell/status an app',
     load: () => import('../../host-cli/src/main'),
   },
+  ...portablePrograms,
+  ...s6Programs,
 };
 
 export const VERSION = process.env.NUWA_VERSION ?? '0.0.0-dev';

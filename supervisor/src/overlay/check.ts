@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { overlayPath } from './container-env';
 import { checkExecutable } from '../rc/executable';
-import { legacyServiceProblems, scriptsIn } from './legacy';
+import { commandLineProblems, scriptProgramProblems } from './check-programs';
+import { legacyServiceNames, legacyServiceProblems, scriptsIn } from './legacy';
 import { configDirs, hasOverlayTree, type ConfigDirs } from './paths';
 import { Problems, formatProblem, type Problem } from '../rc/problems';
 import { findProgram } from '../sys/run-program';
@@ -47,12 +48,31 @@ export function checkTree(root: string, env: NodeJS.ProcessEnv = process.env): {
   const scripts = new Problems();
   for (const dir of [dirs.contInit, dirs.contFinish])
     for (const name of scriptsIn(dir)) checkExecutable(path.join(dir, name), scripts, undefined, root);
-  problems.push(...scripts.list);
+  problems.push(...scripts.list, ...programProblems(tree, dirs, { root, pathValue: overlayPath(env.PATH) }));
   const services = [...tree.defs.values()].filter((d) => d.type !== 'bundle' && !d.internal).length + tree.invalid.size;
   const summary =
     `${services} s6-rc service(s), ${scriptsIn(dirs.contInit).length} cont-init.d, ` +
     `${scriptsIn(dirs.contFinish).length} cont-finish.d, ${scriptsIn(dirs.services).length} services.d`;
   return { problems, summary };
+}
+
+/** Programs the scripts call that the image lacks (check-programs.ts), over every script the boot may run. */
+function programProblems(tree: Tree, dirs: ConfigDirs, finder: { root: string; pathValue: string }): Problem[] {
+  const scripts: string[] = [];
+  const commandLines: string[] = [];
+  for (const def of tree.defs.values()) {
+    if (def.internal) continue;
+    if (def.type === 'longrun') scripts.push(path.join(def.dir, 'run'), path.join(def.dir, 'finish'));
+    if (def.type === 'oneshot') commandLines.push(path.join(def.dir, 'up'), path.join(def.dir, 'down'));
+  }
+  for (const dir of [dirs.contInit, dirs.contFinish]) scripts.push(...scriptsIn(dir).map((name) => path.join(dir, name)));
+  for (const name of legacyServiceNames(dirs.services)) {
+    for (const file of ['run', 'finish', 'log/run']) scripts.push(path.join(dirs.services, name, file));
+  }
+  return [
+    ...scripts.flatMap((file) => scriptProgramProblems(file, finder)),
+    ...commandLines.flatMap((file) => commandLineProblems(file, finder)),
+  ];
 }
 
 export function runCheck(root: string): number {

@@ -63,8 +63,13 @@ function apply(file: string, recurse: boolean, uid: number, gid: number, fmode: 
 
 /** Applies one fix-attrs file; returns the problems, one line each. */
 export function applyFixAttrsFile(file: string, hidden: boolean): string[] {
+  return applyFixAttrsText(fs.readFileSync(file, 'utf8'), file, hidden);
+}
+
+/** Applies fix-attrs lines (`file` names them in the problems, e.g. `(stdin)`); returns the problems, one line each. */
+export function applyFixAttrsText(text: string, file: string, hidden: boolean): string[] {
   const errors: string[] = [];
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const lines = text.split('\n');
   lines.forEach((line, k) => {
     const fields = line.trim().split(/[ \t]+/);
     if (fields[0] === '' || fields[0]?.startsWith('#')) return;

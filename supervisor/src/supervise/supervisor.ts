@@ -16,7 +16,7 @@ import { RateLimited } from '../sys/rate-limit';
 import { spawn, SpawnError, type Spawned } from '../sys/spawner';
 import { after, type Timer } from '../sys/timer';
 import { parseControlBytes } from '../wire/control';
-import { deathOf, writeDeathTally, type Death } from '../wire/death-tally';
+import { deathOf, readDeathTally, writeDeathTally, type Death } from '../wire/death-tally';
 import { broadcast } from '../wire/fifodir';
 import { writeStatus, type SupervisorStatus } from '../wire/status';
 import { now as tainNow } from '../wire/tai64n';
@@ -231,8 +231,8 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
         this.emit('event', action.letters, this.status, this.state.phase);
         return undefined;
       case 'record-death':
-        this.deaths.push(deathOf(action.at, decodeWaitStatus(action.wstat)));
-        if (this.deaths.length > action.keep) this.deaths = this.deaths.slice(this.deaths.length - action.keep);
+        // Appended to the tally on disk, as s6-supervise does, so that s6-svdt-clear's emptying holds.
+        this.deaths = [...readDeathTally(this.handle.base), deathOf(action.at, decodeWaitStatus(action.wstat))].slice(-action.keep);
         this.bestEffort('write supervise/death_tally', () => writeDeathTally(this.handle.base, this.deaths), undefined);
         return undefined;
       case 'deadline':

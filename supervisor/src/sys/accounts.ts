@@ -39,7 +39,12 @@ export function findGroup(nameOrGid: string, group = '/etc/group'): number | und
 
 /** Supplementary groups of `user` (the groups listing it as a member), plus its primary group. */
 export function groupsOf(user: Account, group = '/etc/group'): number[] {
-  const gids = new Set<number>([user.gid]);
-  for (const f of rows(group)) if ((f[3] ?? '').split(',').includes(user.name)) gids.add(Number(f[2]));
-  return [...gids];
+  return [...new Set<number>([user.gid, ...memberGroups(user, group)])];
+}
+
+/** The groups whose member list names `user` (s6-envuidgid's GIDLIST: the primary group only if listed). */
+export function memberGroups(user: Account, group = '/etc/group'): number[] {
+  return rows(group)
+    .filter((f) => (f[3] ?? '').split(',').includes(user.name))
+    .map((f) => Number(f[2]));
 }
