@@ -34,8 +34,10 @@ export const layerTag = (name: string) => `localhost/nuwa/${name}:latest`;
 export interface BuildOptions {
   /** The image nuwa/base starts from; default: Debian bookworm from debootstrap. */
   osImage?: string;
-  /** The app image's name; default: DIR's name. */
+  /** The app image's name; default: DIR's name, and `-TARGET` after it when a stage is chosen. */
   tag?: string;
+  /** The stage of DIR's Containerfile to build (podman build --target); default: its last. */
+  target?: string;
 }
 
 export interface BuiltImage {
@@ -66,10 +68,12 @@ async function podmanBuild(
   context: string,
   tag: string | undefined,
   buildArgs: Record<string, string>,
+  target?: string,
 ): Promise<BuiltImage> {
   const iidfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nuwa-iid-')), 'iid');
   const args = ['build', '--layers', '--file', file, '--iidfile', iidfile];
   if (tag) args.push('--tag', tag);
+  if (target) args.push('--target', target);
   for (const [k, v] of Object.entries(buildArgs)) args.push('--build-arg', `${k}=${v}`);
   args.push(context);
   try {
@@ -132,7 +136,8 @@ async function buildChain(dir: string, options: BuildOptions): Promise<BuiltImag
   const file = containerfile(target);
   const chainIndex = CHAIN.findIndex((l) => path.resolve(share, 'layers', l.name) === target);
   const layers = chainIndex >= 0 ? CHAIN.slice(0, chainIndex + 1) : CHAIN;
-  const appName = chainIndex >= 0 ? undefined : (options.tag ?? path.basename(target));
+  if (chainIndex >= 0 && options.target) throw new Error(`--target chooses a stage of an app's Containerfile, not of ${dir}`);
+  const appName = chainIndex >= 0 ? undefined : (options.tag ?? path.basename(target) + (options.target ? `-${options.target}` : ''));
   if (appName !== undefined) checkImageName(appName);
   const total = layers.length + (appName ? 1 : 0);
 
@@ -158,8 +163,8 @@ async function buildChain(dir: string, options: BuildOptions): Promise<BuiltImag
   }
   if (appName) {
     const tag = `localhost/${appName}:latest`;
-    say(`[${total}/${total}] building ${tag} from ${target}`);
-    const app = await podmanBuild(appName, file, target, undefined, { [APP_FROM_ARG]: from });
+    say(`[${total}/${total}] building ${tag} from ${target}${options.target ? ` (stage ${options.target})` : ''}`);
+    const app = await podmanBuild(appName, file, target, undefined, { [APP_FROM_ARG]: from }, options.target);
     const image = await addSetupLabels(appName, app, tag, setupScript(path.join(share, 'host-cli/templates'), tag));
     report(total, { ...image, steps: app.steps + image.steps, cached: app.cached + image.cached });
     built.push(image);
