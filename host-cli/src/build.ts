@@ -84,8 +84,8 @@ async function podmanBuild(
       .readFileSync(iidfile, 'utf8')
       .trim()
       .replace(/^sha256:/, '');
-    // FROM steps are never "from cache"; count the steps that are.
-    const steps = (output.match(/^STEP \d+\/\d+: (?!FROM )/gm) ?? []).length;
+    // FROM steps are never "from cache"; count the steps that are. A multi-stage build puts `[stage/stages] ` first.
+    const steps = (output.match(/^(?:\[\d+\/\d+\] )?STEP \d+\/\d+: (?!FROM )/gm) ?? []).length;
     return { tag: tag ?? id, id, steps, cached: (output.match(/^--> Using cache/gm) ?? []).length };
   } finally {
     fs.rmSync(path.dirname(iidfile), { recursive: true, force: true });

@@ -7,9 +7,11 @@
  * does, and Apache takes it as its graceful-stop signal: the container ends.
  */
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { ROOT, podman, podmanEnv, requireCommand, waitFor } from '../helpers';
 import { cleanup, nuwaHost } from './host-helpers';
 
@@ -18,6 +20,8 @@ const IMAGE = 'localhost/app-example-wsgi:latest';
 const PORT = 18261;
 const PREFIX = 'nuwa-wsgi-';
 const SERVICE = '/run/service/apache';
+const CLIENTS = 4;
+const RELOADS = 3;
 
 let bid = '';
 
@@ -29,6 +33,12 @@ function containerName(what: string): string {
 
 function logs(name: string): string {
   const r = spawnSync('podman', ['logs', name], { env: podmanEnv(), encoding: 'utf8' });
+  return r.stdout + r.stderr;
+}
+
+/** `podman logs` without blocking the event loop, so the test's HTTP clients go on while it runs. */
+async function logsAsync(name: string): Promise<string> {
+  const r = await promisify(execFile)('podman', ['logs', name], { env: podmanEnv(), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return r.stdout + r.stderr;
 }
 
@@ -49,6 +59,29 @@ function get(urlPath: string): Promise<{ status: number; body: string; server: s
   });
 }
 
+/**
+ * A request in flight across a reload: its connection is open and its headers are half sent when the reload comes;
+ * `finish()` sends the rest and resolves to the status line (or the error the connection ended with).
+ */
+async function requestInFlight(): Promise<{ finish: () => Promise<string> }> {
+  const socket = net.connect(PORT, '127.0.0.1');
+  let answer = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (d: string) => (answer += d));
+  const ended = new Promise<string>((resolve) => {
+    socket.on('error', (err) => resolve(`connection error: ${err.message}`));
+    socket.on('close', () => resolve(answer.split('\r\n')[0] || 'connection closed without an answer'));
+  });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+  return {
+    finish: () => {
+      socket.end('Connection: close\r\n\r\n');
+      return ended;
+    },
+  };
+}
+
 /** `podman top` as [pid, ppid, user, args]. */
 function processes(name: string): string[][] {
   return podman(['top', name, 'pid', 'ppid', 'user', 'args'])
@@ -58,12 +91,13 @@ function processes(name: string): string[][] {
     .map((l) => l.trim().split(/\s+/));
 }
 
-/** The pids of mod_wsgi's daemon processes (display-name: "(wsgi:exampleapp)"). */
-const wsgiDaemons = (name: string) =>
-  processes(name)
-    .filter((p) => p[3] === '(wsgi:exampleapp)')
-    .map((p) => p[0])
+/** Apache's workers: the children of its parent process (the supervised one), as [pid, user]. */
+function workers(name: string, parent: string): string[][] {
+  return processes(name)
+    .filter((p) => p[1] === parent)
+    .map((p) => [p[0] as string, p[2] as string])
     .sort();
+}
 
 test.before(() => {
   for (const command of ['podman', 'debootstrap']) requireCommand(command);
@@ -99,6 +133,13 @@ test.serial('nuwa-host build --target wsgi builds the chain and the wsgi stage a
   t.is(podman(['run', '--rm', '--entrypoint', 'cat', bid, '/etc/s6-overlay/s6-rc.d/apache/down-signal']), 'SIGWINCH\n');
 });
 
+test.serial('--target on a layer of the chain is refused with one line, before anything is built', (t) => {
+  const r = nuwaHost(['build', '--target', 'wsgi', path.join(ROOT, 'layers/base')]);
+  t.is(r.code, 1);
+  t.is(r.stderr, `nuwa-host: --target chooses a stage of an app's Containerfile, not of ${path.join(ROOT, 'layers/base')}\n`);
+  t.is(r.stdout, '');
+});
+
 test.serial('Apache + mod_wsgi serves the Django page as an s6-rc longrun; a SIGWINCH to the container leaves it running', async (t) => {
   t.timeout(5 * 60_000);
   t.truthy(bid, 'the build test ran first');
@@ -113,17 +154,18 @@ test.serial('Apache + mod_wsgi serves the Django page as an s6-rc longrun; a SIG
   t.regex(logs(name), /"GET \/ HTTP\/1\.1" 200 /, "Apache's access log is the container's log");
 
   // Apache's parent is the supervised process itself (run execs it; nuwa's supervisor runs in PID 1); the Django
-  // code runs in mod_wsgi's daemon processes, as www-data.
+  // code runs inside its workers (mod_wsgi's embedded mode), as www-data.
   const top = processes(name);
-  const apache = top.filter((p) => p[3] === '/usr/sbin/apache2' && p[4] === '-DFOREGROUND');
-  const parent = apache.find((p) => p[1] === '1');
+  const parent = top.find((p) => p[1] === '1' && p[3] === '/usr/sbin/apache2' && p[4] === '-DFOREGROUND');
   t.truthy(parent, JSON.stringify(top));
   t.is(parent?.[2], 'root');
-  t.true(wsgiDaemons(name).length === 2, JSON.stringify(top));
+  const children = workers(name, parent?.[0] as string);
+  t.true(children.length >= 1, JSON.stringify(top));
   t.true(
-    top.filter((p) => p[3] === '(wsgi:exampleapp)').every((p) => p[2] === 'www-data'),
+    children.every(([, user]) => user === 'www-data'),
     JSON.stringify(top),
   );
+  t.regex(logs(name), /mod_wsgi\/[\d.]+ Python\/3\.\d+ configured -- resuming normal operations/);
   t.regex(podman(['exec', name, 's6-rc', '-a', 'list']), /^apache$/m);
   t.regex(podman(['exec', name, 's6-svstat', SERVICE]), new RegExp(`^up \\(pid ${parent?.[0]}\\) `));
 
@@ -142,8 +184,8 @@ test.serial('s6-svc -1 reloads Apache gracefully while a client makes requests: 
   const failures: string[] = [];
   let done = false;
   let answered = 0;
-  // Two clients on loopback, each one request after another on a fresh connection, until the reloads are over
-  // and each has made 50 more: a bounded loop.
+  // CLIENTS clients on loopback, each one request after another on a fresh connection, until the reloads are over
+  // and each has made 50 more: a bounded loop. Several at once, so that requests are in flight when a reload comes.
   const client = async () => {
     for (let after = 0; !done || after < 50; after += done ? 1 : 0) {
       try {
@@ -155,25 +197,34 @@ test.serial('s6-svc -1 reloads Apache gracefully while a client makes requests: 
       }
     }
   };
-  const clients = [client(), client()];
-  const daemonsBefore = wsgiDaemons(name);
-  for (let i = 1; i <= 3; i++) {
-    const seen = answered;
-    await waitFor('requests to be answered before the reload', () => answered > seen + 20, { timeoutMs: 60_000 });
-    podman(['exec', name, 's6-svc', '-1', SERVICE]);
-    await waitFor(`reload ${i} to be done`, () => count(logs(name), /resuming normal operations/) >= reloadsBefore + i, {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    });
+  const clients = Array.from({ length: CLIENTS }, client);
+  const workersBefore = workers(name, apachePid);
+  try {
+    for (let i = 1; i <= RELOADS; i++) {
+      const seen = answered;
+      await waitFor('requests to be answered before the reload', () => answered > seen + 20, { timeoutMs: 60_000 });
+      const inFlight = await Promise.all(Array.from({ length: 3 }, requestInFlight));
+      await promisify(execFile)('podman', ['exec', name, 's6-svc', '-1', SERVICE], { env: podmanEnv() });
+      const reloaded = async () => count(await logsAsync(name), /resuming normal operations/) >= reloadsBefore + i;
+      await waitFor(`reload ${i} to be done`, reloaded, { timeoutMs: 60_000, intervalMs: 200 });
+      for (const status of await Promise.all(inFlight.map((r) => r.finish()))) {
+        if (status !== 'HTTP/1.1 200 OK') failures.push(`in flight across reload ${i}: ${status}`);
+      }
+    }
+  } finally {
+    done = true; // the clients make their last 50 requests and end, whatever happened
   }
-  done = true;
   await Promise.all(clients);
   t.deepEqual(failures, []);
   t.true(answered >= 100, `${answered} requests answered`);
   const text = logs(name);
-  t.is(count(text, /SIGUSR1 received\.\s+Doing graceful restart/), 3, text.slice(-3000));
+  t.is(count(text, /SIGUSR1 received\.\s+Doing graceful restart/), RELOADS, text.slice(-3000));
   t.is(podman(['exec', name, 'cat', '/run/apache2/apache2.pid']).trim(), apachePid, 'the same Apache parent: a reload, not a restart');
-  t.notDeepEqual(wsgiDaemons(name), daemonsBefore, "mod_wsgi's daemon processes were replaced (new code is loaded)");
+  const replaced = await waitFor('the old workers to finish their requests and exit', () => {
+    const now = workers(name, apachePid).map(([pid]) => pid);
+    return workersBefore.every(([pid]) => !now.includes(pid));
+  });
+  t.true(replaced, 'every worker was replaced: the new ones load the code anew');
   t.regex(podman(['exec', name, 's6-svstat', SERVICE]), new RegExp(`^up \\(pid ${apachePid}\\) `));
 });
 
