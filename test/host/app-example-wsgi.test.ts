@@ -13,11 +13,15 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT, podman, podmanEnv, requireCommand, waitFor } from '../helpers';
-import { cleanup, nuwaHost } from './host-helpers';
+import { bash, cleanup, nuwaHost, sandboxHost, scratchDir } from './host-helpers';
 
 const APP_DIR = path.join(ROOT, 'layers/app-example');
 const IMAGE = 'localhost/app-example-wsgi:latest';
 const PORT = 18261;
+/** bin/run's port for the tutorial test. */
+const TUTORIAL_PORT = 18263;
+/** The README's tutorial line. */
+const RUN_SETUP_LINE = `bash -c "\`podman inspect -f '{{json .Config.Labels}}' $BID | jq -r '.["Setup"]'\`"`;
 const PREFIX = 'nuwa-wsgi-';
 const SERVICE = '/run/service/apache';
 const CLIENTS = 4;
@@ -45,9 +49,9 @@ async function logsAsync(name: string): Promise<string> {
 const count = (text: string, what: RegExp) => (text.match(new RegExp(what.source, 'g')) ?? []).length;
 
 /** One GET on a connection of its own (no keep-alive to hide a refused or reset connection). */
-function get(urlPath: string): Promise<{ status: number; body: string; server: string }> {
+function get(urlPath: string, port = PORT): Promise<{ status: number; body: string; server: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port: PORT, path: urlPath, agent: false, timeout: 20_000 }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false, timeout: 20_000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
@@ -100,7 +104,7 @@ function workers(name: string, parent: string): string[][] {
 }
 
 test.before(() => {
-  for (const command of ['podman', 'debootstrap']) requireCommand(command);
+  for (const command of ['podman', 'debootstrap', 'jq', 'monit']) requireCommand(command);
 });
 
 test.after.always(() => {
@@ -256,3 +260,28 @@ test.serial('tini mode (/init --plain, Apache as CMD): nuwa forwards SIGWINCH, a
   t.is(podman(['inspect', '-f', '{{.State.ExitCode}}', name]).trim(), '0', "Apache's own exit code: its graceful stop");
   t.regex(logs(name), /caught SIGWINCH, shutting down gracefully/);
 });
+
+test.serial(
+  "the tutorial's steps with the wsgi image: Setup, bin/run waits for /healthz through Apache, bin/kill after a stop",
+  async (t) => {
+    t.timeout(5 * 60_000);
+    t.truthy(bid, 'the build test ran first');
+    const host = sandboxHost(1);
+    const app = `${PREFIX}app-${process.pid}`;
+    const dir = path.join(scratchDir('nuwa-wsgi-srv-'), app);
+    const run = bash(`mkdir ${dir} && cd ${dir}\nexport BID=${bid}\n${RUN_SETUP_LINE}\nbin/run`, ROOT, {
+      ...host.env,
+      NUWA_PORT: String(TUTORIAL_PORT),
+    });
+    t.is(run.code, 0, run.stderr);
+    t.regex(run.stderr, new RegExp(`bin/run: ${app} is running: http://127.0.0.1:${TUTORIAL_PORT}/healthz`));
+    const page = await get('/', TUTORIAL_PORT);
+    t.regex(page.body, /^Hello from nuwa's example app \(Django [\d.]+\)\. Visits: 1\n$/);
+    t.regex(page.server, /^Apache\//);
+    const stop = spawnSync('podman', ['stop', '-t', '10', app], { env: podmanEnv(), encoding: 'utf8' });
+    t.is(stop.status, 0, stop.stderr);
+    const kill = bash('bin/kill', dir, host.env);
+    t.is(kill.code, 0, kill.stderr);
+    t.is(spawnSync('podman', ['container', 'exists', app], { env: podmanEnv() }).status, 1, 'the container is gone');
+  },
+);
