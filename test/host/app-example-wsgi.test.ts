@@ -232,17 +232,26 @@ test.serial('s6-svc -1 reloads Apache gracefully while a client makes requests: 
   t.regex(podman(['exec', name, 's6-svstat', SERVICE]), new RegExp(`^up \\(pid ${apachePid}\\) `));
 });
 
-test.serial('podman stop: Apache stops gracefully (SIGWINCH, its down-signal) within the grace time; the container exits 0', (t) => {
-  t.timeout(3 * 60_000);
-  const name = `${PREFIX}serve-${process.pid}`;
-  const stop = spawnSync('podman', ['stop', '-t', '10', name], { env: podmanEnv(), encoding: 'utf8' });
-  t.is(stop.status, 0, stop.stderr);
-  t.notRegex(stop.stderr, /resorting to SIGKILL/, 'podman did not have to kill it');
-  t.is(podman(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name]).trim(), 'exited 0');
-  const text = logs(name);
-  t.regex(text, /caught SIGWINCH, shutting down gracefully/, text.slice(-3000));
-  t.notRegex(text, /caught SIGTERM/, 'Apache got no SIGTERM before it was done');
-});
+test.serial(
+  'podman stop: Apache stops gracefully (SIGWINCH, its down-signal), answering a request in flight, within the grace time; exit 0',
+  async (t) => {
+    t.timeout(3 * 60_000);
+    const name = `${PREFIX}serve-${process.pid}`;
+    const inFlight = await requestInFlight();
+    const stopping = promisify(execFile)('podman', ['stop', '-t', '10', name], { env: podmanEnv(), encoding: 'utf8' });
+    await waitFor('Apache to begin its graceful stop', async () => /caught SIGWINCH/.test(await logsAsync(name)), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+    t.is(await inFlight.finish(), 'HTTP/1.1 200 OK', 'the request in flight is answered');
+    const stop = await stopping;
+    t.notRegex(stop.stderr, /resorting to SIGKILL/, 'podman did not have to kill it');
+    t.is(podman(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name]).trim(), 'exited 0');
+    const text = logs(name);
+    t.regex(text, /caught SIGWINCH, shutting down gracefully/, text.slice(-3000));
+    t.notRegex(text, /caught SIGTERM/, 'Apache got no SIGTERM before it was done');
+  },
+);
 
 test.serial('tini mode (/init --plain, Apache as CMD): nuwa forwards SIGWINCH, as tini does, and Apache stops on it', async (t) => {
   t.timeout(3 * 60_000);
