@@ -2,9 +2,10 @@
  * The example app's second server, against real podman: `nuwa-host build --target wsgi layers/app-example` builds
  * the real layer chain (cached when image-path.test.ts built it with the same nuwa) and the `wsgi` stage, where
  * Apache + mod_wsgi serves the same Django app as an s6-rc longrun. It serves the page; `s6-svc -1` reloads it
- * gracefully while a client on loopback makes requests, and none is dropped; `podman stop` stops it within the grace
- * time and the container exits 0. In tini mode (`/init --plain`, Apache as CMD) nuwa forwards SIGWINCH as tini
- * does, and Apache takes it as its graceful-stop signal: the container ends.
+ * gracefully while clients on loopback make requests (some held half-sent across each reload), and none is dropped;
+ * `podman stop` stops it gracefully within the grace time, answering a request in flight, and the container exits 0.
+ * In tini mode (`/init --plain`, Apache as CMD) nuwa forwards SIGWINCH as tini does, and Apache takes it as its
+ * graceful-stop signal: the container ends. The README's tutorial steps work with this image too.
  */
 import test from 'ava';
 import { execFile, spawnSync } from 'node:child_process';
