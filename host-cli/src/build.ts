@@ -34,8 +34,10 @@ export const layerTag = (name: string) => `localhost/nuwa/${name}:latest`;
 export interface BuildOptions {
   /** The image nuwa/base starts from; default: Debian bookworm from debootstrap. */
   osImage?: string;
-  /** The app image's name; default: DIR's name. */
+  /** The app image's name; default: DIR's name, and `-TARGET` after it when a stage is chosen. */
   tag?: string;
+  /** The stage of DIR's Containerfile to build (podman build --target); default: its last. */
+  target?: string;
 }
 
 export interface BuiltImage {
@@ -66,12 +68,14 @@ async function podmanBuild(
   context: string,
   tag: string | undefined,
   buildArgs: Record<string, string>,
+  target?: string,
 ): Promise<BuiltImage> {
   const iidfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nuwa-iid-')), 'iid');
   // docker format: an OCI image config has no health check, so podman would drop nuwa/base's HEALTHCHECK (with a
   // warning) from it and every layer above.
   const args = ['build', '--layers', '--format', 'docker', '--file', file, '--iidfile', iidfile];
   if (tag) args.push('--tag', tag);
+  if (target) args.push('--target', target);
   for (const [k, v] of Object.entries(buildArgs)) args.push('--build-arg', `${k}=${v}`);
   args.push(context);
   try {
@@ -82,8 +86,8 @@ async function podmanBuild(
       .readFileSync(iidfile, 'utf8')
       .trim()
       .replace(/^sha256:/, '');
-    // FROM steps are never "from cache"; count the steps that are.
-    const steps = (output.match(/^STEP \d+\/\d+: (?!FROM )/gm) ?? []).length;
+    // FROM steps are never "from cache"; count the steps that are. A multi-stage build puts `[stage/stages] ` first.
+    const steps = (output.match(/^(?:\[\d+\/\d+\] )?STEP \d+\/\d+: (?!FROM )/gm) ?? []).length;
     return { tag: tag ?? id, id, steps, cached: (output.match(/^--> Using cache/gm) ?? []).length };
   } finally {
     fs.rmSync(path.dirname(iidfile), { recursive: true, force: true });
@@ -134,7 +138,8 @@ async function buildChain(dir: string, options: BuildOptions): Promise<BuiltImag
   const file = containerfile(target);
   const chainIndex = CHAIN.findIndex((l) => path.resolve(share, 'layers', l.name) === target);
   const layers = chainIndex >= 0 ? CHAIN.slice(0, chainIndex + 1) : CHAIN;
-  const appName = chainIndex >= 0 ? undefined : (options.tag ?? path.basename(target));
+  if (chainIndex >= 0 && options.target) throw new Error(`--target chooses a stage of an app's Containerfile, not of ${dir}`);
+  const appName = chainIndex >= 0 ? undefined : (options.tag ?? path.basename(target) + (options.target ? `-${options.target}` : ''));
   if (appName !== undefined) checkImageName(appName);
   const total = layers.length + (appName ? 1 : 0);
 
@@ -160,8 +165,8 @@ async function buildChain(dir: string, options: BuildOptions): Promise<BuiltImag
   }
   if (appName) {
     const tag = `localhost/${appName}:latest`;
-    say(`[${total}/${total}] building ${tag} from ${target}`);
-    const app = await podmanBuild(appName, file, target, undefined, { [APP_FROM_ARG]: from });
+    say(`[${total}/${total}] building ${tag} from ${target}${options.target ? ` (stage ${options.target})` : ''}`);
+    const app = await podmanBuild(appName, file, target, undefined, { [APP_FROM_ARG]: from }, options.target);
     const image = await addSetupLabels(appName, app, tag, setupScript(path.join(share, 'host-cli/templates'), tag));
     report(total, { ...image, steps: app.steps + image.steps, cached: app.cached + image.cached });
     built.push(image);

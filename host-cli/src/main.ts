@@ -16,9 +16,9 @@ const HELP = `usage: nuwa-host COMMAND ...
 
   init [--check] [--prefix DIR] [--monit-interval S]
                           prepare this host: podman, jq, monit, nginx, curl; podman settings; /etc/nuwa/host.env
-  build [--os-image IMAGE] [--tag NAME] DIR
-                          build nuwa/base, nuwa/python-base, nuwa/nuwa-python and the app in DIR (its Containerfile);
-                          prints the app image's id as the last line
+  build [--os-image IMAGE] [--tag NAME] [--target STAGE] DIR
+                          build nuwa/base, nuwa/python-base, nuwa/nuwa-python and the app in DIR (its Containerfile;
+                          --target: that stage of it, named DIR-STAGE); prints the app image's id as the last line
   setup IMAGE [DIR]       unpack IMAGE's bin/ and nuwa.env into DIR (default: here), as its RunSetup line does
   run DIR                 start the app in DIR (DIR/bin/run); likewise kill, shell, status [--json], get_bid,
   SCRIPT DIR [ARGS...]    get_cid, and any other script in DIR/bin
@@ -143,13 +143,16 @@ export async function main(argv: string[]): Promise<number> {
       return fail(() => init({ prefix: path.resolve(prefix), checkOnly, monitInterval: interval }));
     }
     case 'build': {
-      const { values, positionals } = parse('build', args, { 'os-image': { type: 'string' }, tag: { type: 'string' } });
-      const osImage = values['os-image'];
-      const tag = values.tag;
+      const { values, positionals } = parse('build', args, {
+        'os-image': { type: 'string' },
+        tag: { type: 'string' },
+        target: { type: 'string' },
+      });
+      const { 'os-image': osImage, tag, target } = values;
       const [dir, ...extra] = positionals;
       if (dir === undefined || extra.length) throw new UsageError('build takes one app folder (nuwa-host build DIR)');
       return fail(async () => {
-        const images = await build(dir, { osImage, tag });
+        const images = await build(dir, { osImage, tag, target });
         process.stdout.write(`${(images.at(-1) as { id: string }).id}\n`);
       });
     }
