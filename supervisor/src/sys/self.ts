@@ -2,6 +2,7 @@
 import { native } from './native';
 import { routeProcessWarnings } from './process-warnings';
 import { isSea } from './sea';
+import { restoreStartLimits } from './start-limits';
 
 export interface SelfCommand {
   file: string;
@@ -49,4 +50,5 @@ export function prepareLongRunning(): void {
   } catch {
     // said where it is first needed, with the reason
   }
+  restoreStartLimits();
 }
