@@ -14,6 +14,7 @@ import { isSupervised } from '../wire/lock';
 import { readUint } from '../wire/servicedir';
 import { isUp, readStatus } from '../wire/status';
 import { listServices, scanDir } from './service-dir';
+import { writeOut } from '../sys/output';
 
 const USAGE = 'nuwa health [--json] [--live] [SCANDIR]';
 
@@ -53,9 +54,9 @@ export const main: AppletMain = (argv) => {
   const bootAgainst = boot === undefined || boot === 'up' ? undefined : `the s6-overlay boot is ${boot}`;
   const against = [...(bootAgainst ? [bootAgainst] : []), ...services.filter((s) => s.against).map((s) => `${s.service}: ${s.against}`)];
   if (long.has('json')) {
-    process.stdout.write(`${JSON.stringify({ healthy: against.length === 0, boot: boot ?? null, services })}\n`);
+    writeOut(`${JSON.stringify({ healthy: against.length === 0, boot: boot ?? null, services })}\n`);
   } else {
-    process.stdout.write(against.length === 0 ? `healthy: ${services.length} service(s)\n` : `unhealthy: ${against.join('; ')}\n`);
+    writeOut(against.length === 0 ? `healthy: ${services.length} service(s)\n` : `unhealthy: ${against.join('; ')}\n`);
   }
   return against.length === 0 ? 0 : 1;
 };
@@ -69,6 +70,6 @@ function live(scandir: string, json: boolean): number {
   }
   const alive = outcome === 'sent';
   const why = alive ? 'the scanner is listening' : `no scanner listens on ${scandir} (${outcome})`;
-  process.stdout.write(json ? `${JSON.stringify({ live: alive, why })}\n` : `${alive ? 'live' : 'not live'}: ${why}\n`);
+  writeOut(json ? `${JSON.stringify({ live: alive, why })}\n` : `${alive ? 'live' : 'not live'}: ${why}\n`);
   return alive ? 0 : 1;
 }
