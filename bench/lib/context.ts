@@ -1,4 +1,5 @@
 /** What every scenario gets: the run's mode, scratch space, the probes, and what nuwa can do. */
+import type { Floor } from './floor';
 import type { Probes } from './probes';
 import type { Recorder, RowSpec } from './rows';
 import type { NuwaInfo } from './subjects';
@@ -8,6 +9,8 @@ export interface Context {
   scratch: string;
   probes: Probes;
   nuwa: NuwaInfo;
+  /** An empty single executable of nuwa's Node: the start-up floor. */
+  floor: Floor;
   /** A progress line on stderr. */
   progress(message: string): void;
   /** A sample count: `quick` under --quick, `full` otherwise. */

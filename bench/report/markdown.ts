@@ -13,7 +13,8 @@ export function renderMarkdown(results: Results, svgFile: string): string {
     `# nuwa benchmark — ${results.date.slice(0, 16).replace('T', ' ')} UTC` +
       `${results.quick ? ' (quick run: few samples, not for conclusions)' : ''}`,
     '',
-    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryMB} MB, Linux ${m.kernel}, Node ${m.node}. ` +
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryMB} MB, Linux ${m.kernel}, Node ${m.node}; ` +
+      `subjects ran with ${m.environment ?? "the caller's environment"}. ` +
       `nuwa ${m.nuwa}; Debian s6 ${m.s6}, tini ${m.tini}, dumb-init ${m.dumbInit}. ` +
       `The run took ${Math.floor(results.durationSeconds / 60)} min ${results.durationSeconds % 60} s. ` +
       `Load average (1 min) ${m.load.start.toFixed(2)} at the start, ${m.load.end.toFixed(2)} at the end: ` +

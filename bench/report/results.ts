@@ -10,7 +10,10 @@ export interface Machine {
   cpuModel: string;
   memoryMB: number;
   kernel: string;
+  /** The Node nuwa's executable is built on (and the one that ran the bench). */
   node: string;
+  /** The environment every subject ran with. */
+  environment?: string;
   nuwa: string;
   s6: string;
   tini: string;

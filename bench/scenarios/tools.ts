@@ -32,6 +32,26 @@ const rows: RowSpec[] = [
     peer: 'tini --version',
     method: `${method} Shows how much of any nuwa tool's start-up is the Node runtime itself.`,
   },
+  {
+    id: 'svstat-floor',
+    item: 0,
+    title: 'svstat start-up against the runtime floor',
+    unit: 'ms',
+    subject: 'nuwa svstat',
+    peer: 'empty single executable, same Node',
+    method:
+      'The svstat samples above, against an empty single executable the bench packs with the same Node, code cache ' +
+      `and strip (scripts/sea.js). ${method}`,
+  },
+  {
+    id: 'version-floor',
+    item: 0,
+    title: '--version start-up against the runtime floor',
+    unit: 'ms',
+    subject: 'nuwa --version',
+    peer: 'empty single executable, same Node',
+    method: `The --version samples above, against the same empty single executable. ${method}`,
+  },
 ];
 
 function repeat(stopwatch: string, times: number, command: string[]): Promise<number[]> {
@@ -125,6 +145,14 @@ export const toolsScenario: Scenario = {
       const [c, d] = await duel(ctx, floorNuwa, floorPeer);
       rec.nuwa('tool-floor', c);
       rec.peer('tool-floor', d);
+
+      const empty: Contender = ctx.floor.path ? { command: [ctx.floor.path], samples: [] } : { lacks: ctx.floor.missing, samples: [] };
+      ctx.progress('runtime floor (empty single executable)');
+      const [floor] = await duel(ctx, empty, { samples: [] });
+      rec.nuwa('svstat-floor', a);
+      rec.peer('svstat-floor', floor);
+      rec.nuwa('version-floor', c);
+      rec.peer('version-floor', floor);
     } finally {
       await Promise.all(trees.map((t) => t.stop()));
     }

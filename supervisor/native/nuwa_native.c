@@ -12,8 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -223,6 +226,50 @@ static void keep_inherited_fds(void) {
   }
 }
 
+/* RLIMIT_NOFILE as the kernel handed it to this process, before Node raised the soft limit to the hard one: the
+ * executable's entry stub saved it (scripts/start-limits-stub.js). Found through AT_ENTRY, after checking the stub's
+ * first 17 bytes; 0 when this process did not start through the stub (plain node, another architecture). */
+static int start_nofile(struct rlimit *out) {
+#if defined(__x86_64__)
+  static const unsigned char stub[17] = { 0x52, 0xb8, 0x2e, 0x01, 0x00, 0x00, 0x31, 0xff, 0xbe,
+                                          0x07, 0x00, 0x00, 0x00, 0x31, 0xd2, 0x49, 0xba };
+  const unsigned char *entry = (const unsigned char *)getauxval(AT_ENTRY);
+  if (entry == NULL || memcmp(entry, stub, sizeof stub) != 0) return 0;
+  uint64_t store, saved[2];
+  memcpy(&store, entry + sizeof stub, sizeof store);
+  memcpy(saved, (const void *)(uintptr_t)store, sizeof saved);
+  if (saved[1] == 0) return 0; /* prlimit64 failed: nothing was written */
+  out->rlim_cur = (rlim_t)saved[0];
+  out->rlim_max = (rlim_t)saved[1];
+  return 1;
+#else
+  (void)out;
+  return 0;
+#endif
+}
+
+/* Lowers the soft RLIMIT_NOFILE back to the one this process was started with (never the hard limit, never up):
+ * children then inherit what tini's and s6's would. Returns the soft limit in force, or -1 when the start value is
+ * unknown. */
+static double restore_nofile(void) {
+  struct rlimit start, now;
+  if (!start_nofile(&start) || getrlimit(RLIMIT_NOFILE, &now) < 0) return -1;
+  if (start.rlim_cur < now.rlim_cur) {
+    now.rlim_cur = start.rlim_cur;
+    if (setrlimit(RLIMIT_NOFILE, &now) < 0) return -1;
+  }
+  return now.rlim_cur == RLIM_INFINITY ? -1 : (double)now.rlim_cur;
+}
+
+static napi_value js_restore_start_limits(napi_env env, napi_callback_info info) {
+  (void)info;
+  double soft = restore_nofile();
+  napi_value result;
+  if (soft < 0) napi_get_null(env, &result);
+  else napi_create_double(env, soft, &result);
+  return result;
+}
+
 /* setsid() + exec for applets that must replace themselves (with-contenv, s6-setuidgid ...): Node has no exec. */
 static napi_value js_execvp(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -270,6 +317,7 @@ static napi_value js_execvp(napi_env env, napi_callback_info info) {
   sigprocmask(SIG_SETMASK, &none, NULL);
   for (int s = 1; s < 32; s++) if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
   keep_inherited_fds();
+  restore_nofile();
   if (file[0]) execv(file, args);
   else execvp(args[0], args);
   return throw_errno(env, "execvp", errno);
@@ -368,6 +416,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "dup2", NULL, js_dup2, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "dupCloexec", NULL, js_dup_cloexec, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "pageOutExecutable", NULL, js_page_out_executable, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "restoreStartLimits", NULL, js_restore_start_limits, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "execvp", NULL, js_execvp, NULL, NULL, NULL, napi_default_jsproperty, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -9,6 +9,7 @@ import { flushLogs } from './sys/logger';
 import { prepareLongRunning } from './sys/self';
 import { releaseSignals } from './sys/signals';
 import { portablePrograms, s6Programs } from './s6-programs';
+import { writeOut, writeErr } from './sys/output';
 
 interface AppletEntry {
   summary: string;
@@ -142,11 +143,11 @@ async function dispatch(argv: string[]): Promise<number> {
   if (!resolve(called)) {
     const [first, ...rest] = args;
     if (first === undefined || first === '--help' || first === '-h') {
-      process.stdout.write(`${usage()}\n`);
+      writeOut(`${usage()}\n`);
       return first === undefined ? 100 : 0;
     }
     if (first === '--version' || first === '-V') {
-      process.stdout.write(`nuwa ${VERSION}\n`);
+      writeOut(`nuwa ${VERSION}\n`);
       return 0;
     }
     name = first;
@@ -154,7 +155,7 @@ async function dispatch(argv: string[]): Promise<number> {
   }
   const entry = resolve(name);
   if (!entry) {
-    process.stderr.write(`nuwa: unknown applet '${name}' (nuwa --help lists them)\n`);
+    writeErr(`nuwa: unknown applet '${name}' (nuwa --help lists them)\n`);
     return 100;
   }
   if (entry.daemon) prepareLongRunning();
@@ -163,11 +164,11 @@ async function dispatch(argv: string[]): Promise<number> {
     return await applet.main(args);
   } catch (err) {
     if (err instanceof HelpRequest) {
-      process.stdout.write(`${err.usage}\n`);
+      writeOut(`${err.usage}\n`);
       return 0;
     }
     if (err instanceof AppletError) {
-      process.stderr.write(`nuwa ${name}: ${err.message}\n`);
+      writeErr(`nuwa ${name}: ${err.message}\n`);
       return err.code;
     }
     throw err;
@@ -181,6 +182,6 @@ async function exit(code: number): Promise<never> {
 }
 
 dispatch(process.argv).then(exit, (err: unknown) => {
-  process.stderr.write(`nuwa: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  writeErr(`nuwa: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return exit(111);
 });

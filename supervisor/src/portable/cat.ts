@@ -1,4 +1,5 @@
 /** `s6-cat`: copies stdin to stdout, byte for byte, until EOF (s6-portable-utils; its arguments are ignored). */
+import { writeOut } from '../sys/output';
 import * as fs from 'node:fs';
 import { SystemError, reason } from '../cli/errors';
 
@@ -6,7 +7,7 @@ const CHUNK = 65536;
 
 export function main(argv: string[]): number {
   if (argv[0] === '--help') {
-    process.stdout.write('usage: s6-cat < input > output\n');
+    writeOut('usage: s6-cat < input > output\n');
     return 0;
   }
   copyFd(0, 1);

@@ -1,4 +1,5 @@
 /** `s6-echo [-n] [-s SEP] ARGS…`: ARGS separated by SEP (a space), then a newline unless -n (s6-portable-utils). */
+import { writeOut } from '../sys/output';
 import { getopt } from '../cli/getopt';
 
 const USAGE = 's6-echo [ -n ] [ -s sep ] args...';
@@ -11,6 +12,6 @@ export function main(argv: string[]): number {
     if (flag === 'n') newline = false;
     else separator = (value as string).slice(0, 1);
   }
-  process.stdout.write(parsed.operands.join(separator) + (newline ? '\n' : ''));
+  writeOut(parsed.operands.join(separator) + (newline ? '\n' : ''));
   return 0;
 }

@@ -3,6 +3,7 @@
  * line (-0: NUL-terminated). Dot files are left out unless -a (all but `.` and `..`) or -A (everything); -x leaves
  * out the entry named EXCLUDE.
  */
+import { writeOut } from '../sys/output';
 import * as fs from 'node:fs';
 import { SystemError, UsageError, reason } from '../cli/errors';
 import { getopt } from '../cli/getopt';
@@ -30,7 +31,7 @@ export function main(argv: string[]): number {
   }
   if (dots === 'all') names.unshift('.', '..');
   const shown = names.filter((n) => n !== exclude && (dots !== 'none' || !n.startsWith('.')));
-  process.stdout.write(shown.map((n) => n + terminator).join(''));
+  writeOut(shown.map((n) => n + terminator).join(''));
   return 0;
 }
 

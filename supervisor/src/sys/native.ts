@@ -12,7 +12,6 @@
  * Outside a SEA (tests, `node dist/nuwa.cjs`) it is loaded from dist/ or build/.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { logger } from './logger';
 import { seaAsset } from './sea';
@@ -37,6 +36,11 @@ export interface Native {
   sendUnixDgram(socketPath: string, data: Buffer): void;
   /** MADV_PAGEOUT on the executable's read-only mappings: bytes advised, or -1 if unsupported. */
   pageOutExecutable(): number;
+  /**
+   * Lowers the soft RLIMIT_NOFILE back to the value this process started with (Node raised it to the hard limit
+   * before any of nuwa ran; scripts/start-limits-stub.js saved it). The soft limit in force, or null when unknown.
+   */
+  restoreStartLimits(): number | null;
   /** Replaces the current process (with `file`, when argv[0] must differ from it). Returns only by throwing. */
   execvp(argv: string[], file?: string): never;
 }
@@ -89,6 +93,9 @@ function contentHash(bytes: Buffer): string {
 class Refused extends Error {}
 
 function loadPacked(bytes: Buffer): Native {
+  // required here: node:os is wanted only when the addon is unpacked, not by every applet that imports this module
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const os = require('node:os') as typeof import('node:os');
   const uid = process.geteuid?.() ?? 0;
   const name = `nuwa_native-${contentHash(bytes).slice(0, 16)}.node`;
   const problems: string[] = [];

@@ -2,6 +2,7 @@
 import { native } from './native';
 import { routeProcessWarnings } from './process-warnings';
 import { isSea } from './sea';
+import { restoreStartLimits } from './start-limits';
 
 export interface SelfCommand {
   file: string;
@@ -29,34 +30,16 @@ export function selfCommand(): SelfCommand {
  * second start-up of Node with the flag on its command line.
  */
 const FIXED_YOUNG_GENERATION = '--semi-space-growth-factor=1';
-const SAVED = 'NUWA_SAVED_NODE_OPTIONS';
 
 /**
- * Readies a long-running applet. An image's NODE_OPTIONS is meant for its Node.js app (`--inspect`, `--require
- * ./tracing.js`), but a single executable applies it to itself too: PID 1 would hold the app's inspector port. So
- * when it is set, the applet re-executes itself once, in place (same pid: PID 1 stays PID 1), without it, and gives
- * the app's value back to the environment its children inherit.
+ * Readies a long-running applet. An image's NODE_OPTIONS (meant for its Node.js app: `--inspect`, `--require
+ * ./tracing.js`) never reaches nuwa itself: the executable is built with `execArgvExtension: "none"`
+ * (scripts/build.js), so Node ignores the variable at start-up and leaves it in the environment the children inherit.
  */
 export function prepareLongRunning(): void {
   // first: a warning raised from here on (a too-long timer in a library, a deprecation) is a line of our log, never
   // Node's raw `(node:1) …` on the container's console
   routeProcessWarnings();
-  const saved = process.env[SAVED];
-  if (saved !== undefined) {
-    delete process.env[SAVED];
-    process.env.NODE_OPTIONS = saved;
-  } else if (isSea() && process.env.NODE_OPTIONS) {
-    const original = process.env.NODE_OPTIONS;
-    process.env[SAVED] = original;
-    delete process.env.NODE_OPTIONS;
-    try {
-      native().execvp([process.argv[1] ?? process.execPath, ...process.argv.slice(2)], process.execPath);
-    } catch {
-      // Cannot exec (seccomp, a vanished binary): run as we are rather than not at all.
-      delete process.env[SAVED];
-      process.env.NODE_OPTIONS = original;
-    }
-  }
   // required here, not imported at the top: every tool start would pay for loading node:v8 (~2 ms)
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('node:v8') as typeof import('node:v8')).setFlagsFromString(FIXED_YOUNG_GENERATION);
@@ -67,4 +50,5 @@ export function prepareLongRunning(): void {
   } catch {
     // said where it is first needed, with the reason
   }
+  restoreStartLimits();
 }

@@ -4,6 +4,7 @@
  */
 import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { reaper } from './reaper';
+import { restoreStartLimits } from './start-limits';
 import { fromNodeExit, type Termination } from './wait-status';
 
 export interface Spawned {
@@ -43,6 +44,7 @@ export function spawnError(file: string, err: NodeJS.ErrnoException): SpawnError
  * The reaper claim happens synchronously, before any await, so no reaper pass can ever see the pid unclaimed.
  */
 export async function spawn(file: string, args: readonly string[], options: SpawnOptions = {}): Promise<Spawned> {
+  restoreStartLimits(); // once: children inherit the limits nuwa was started with, not Node's raised ones
   let child: ChildProcess;
   try {
     child = nodeSpawn(file, args, options);

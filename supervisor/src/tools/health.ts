@@ -9,6 +9,7 @@ import { SystemError, UsageError, reason } from '../cli/errors';
 import { getopt } from '../cli/getopt';
 import { assessHealth, assessLive, healthJson, healthLine, type HealthReport } from './health-report';
 import { scanDir } from './service-dir';
+import { writeOut } from '../sys/output';
 
 const USAGE = 'nuwa health [--json] [--live] [SCANDIR]';
 
@@ -19,7 +20,7 @@ export const main: AppletMain = (argv) => {
   const json = long.has('json');
   if (long.has('live')) {
     const { live, why } = assessLive(scandir);
-    process.stdout.write(json ? `${JSON.stringify({ live, why })}\n` : `${live ? 'live' : 'not live'}: ${why}\n`);
+    writeOut(json ? `${JSON.stringify({ live, why })}\n` : `${live ? 'live' : 'not live'}: ${why}\n`);
     return live ? 0 : 1;
   }
   let report: HealthReport;
@@ -28,6 +29,6 @@ export const main: AppletMain = (argv) => {
   } catch (err) {
     throw new SystemError(`unable to read scan dir ${scandir}: ${reason(err)}`);
   }
-  process.stdout.write(`${json ? healthJson(report) : healthLine(report)}\n`);
+  writeOut(`${json ? healthJson(report) : healthLine(report)}\n`);
   return report.healthy ? 0 : 1;
 };

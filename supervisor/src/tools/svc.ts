@@ -15,7 +15,7 @@ import { parseSignal, signalNumber } from '../sys/wait-status';
 import { control } from './control-client';
 import { getopt, parseMilliseconds } from '../cli/getopt';
 import { resolveService } from './service-dir';
-import { openWatch } from './watch';
+import { writeOut } from '../sys/output';
 
 const USAGE = 'svc [ -wu | -wU | -wd | -wD | -wr | -wR ] [ -T timeout ] [ -s signal | -abqhkti12pcy ] [ -roduDUxOQ ] servicedir';
 /** s6-svc sends at most this many letters (its 63-byte buffer, one byte reserved). */
@@ -47,6 +47,8 @@ function check(result: WaitResult, dir: string): void {
 async function controlAndWait(dir: string, letters: string, wait: string, timeoutMs: number): Promise<void> {
   const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : undefined;
   control(dir, SUPERVISE_DIR, ''); // no supervisor: fail now, as plain svc would, rather than wait for the timeout
+  // loaded only for -w: the watcher brings node:net and node:crypto, which a plain `svc -u` does not need
+  const { openWatch } = await import('./watch');
   const watch = openWatch([dir]);
   try {
     if (letters !== '') control(dir, SUPERVISE_DIR, letters);
@@ -64,7 +66,7 @@ async function controlAndWait(dir: string, letters: string, wait: string, timeou
 export const main: AppletMain = async (argv) => {
   const { options, long, operands } = getopt(argv, 's:abqhkti12pcyroduDUxOQT:w:', USAGE, ['help']);
   if (long.has('help')) {
-    process.stdout.write(`usage: ${USAGE}\n`);
+    writeOut(`usage: ${USAGE}\n`);
     return 0;
   }
   let letters = '';

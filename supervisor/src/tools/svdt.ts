@@ -3,6 +3,7 @@
  * line per death: `@TAI64N exitcode N` or `@TAI64N signal SIGNAME` (-s: the signal's number; -S, the default: its
  * name). -n: only the MAX newest. Exit 111 when the tally cannot be read.
  */
+import { writeOut } from '../sys/output';
 import * as fs from 'node:fs';
 import { SystemError, UsageError, reason } from '../cli/errors';
 import { getopt } from '../cli/getopt';
@@ -36,6 +37,6 @@ export function main(argv: string[]): number {
     throw new SystemError(`unable to read death tally for service ${dir}: ${reason(err)}`);
   }
   const shown = max === 0 ? [] : deaths.slice(-max);
-  process.stdout.write(shown.map((d) => `${deathLine(d, numeric)}\n`).join(''));
+  writeOut(shown.map((d) => `${deathLine(d, numeric)}\n`).join(''));
   return 0;
 }

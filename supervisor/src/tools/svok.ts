@@ -6,13 +6,14 @@ import type { AppletMain } from '../cli/applet';
 import { UsageError, SystemError, reason } from '../cli/errors';
 import { isSupervised } from '../wire/lock';
 import { resolveService } from './service-dir';
+import { writeOut } from '../sys/output';
 
 const USAGE = 'svok servicedir';
 
 export const main: AppletMain = (argv) => {
   const arg = argv[0];
   if (arg === '--help') {
-    process.stdout.write(`usage: ${USAGE}\n`);
+    writeOut(`usage: ${USAGE}\n`);
     return 0;
   }
   if (arg === undefined) throw new UsageError(`usage: ${USAGE}`);

@@ -10,6 +10,7 @@ import { control } from './control-client';
 import { UsageError } from '../cli/errors';
 import { getopt } from '../cli/getopt';
 import { scanDir } from './service-dir';
+import { writeOut } from '../sys/output';
 
 const USAGE = 'svscanctl [ -zabhitqnN ] [ scandir ]';
 const MAX_LETTERS = 64;
@@ -17,7 +18,7 @@ const MAX_LETTERS = 64;
 export const main: AppletMain = (argv) => {
   const { options, long, operands } = getopt(argv, 'zabhitqnN', USAGE, ['help']);
   if (long.has('help')) {
-    process.stdout.write(`usage: ${USAGE}\n`);
+    writeOut(`usage: ${USAGE}\n`);
     return 0;
   }
   const letters = options.map(([opt]) => opt).join('');

@@ -28,6 +28,7 @@ import {
   type ServiceView,
   type StatusJson,
 } from './status-view';
+import { writeOut } from '../sys/output';
 
 const FIELD_LIST = 'up,wantedup,normallyup,ready,paused,pid,exitcode,signal,signum,updownsince,readysince,updownfor,readyfor';
 const USAGE = `svstat [ -uwNrpest | -o ${FIELD_LIST} ] [ -n ] [ --json ] [ servicedir | scandir ]`;
@@ -80,7 +81,7 @@ function one(arg: string, dir: string, req: Request): number {
   const result = inspect(dir);
   if ('error' in result) throw new AppletError(result.error, result.code);
   if (!('view' in result)) {
-    if (req.json) process.stdout.write(`${JSON.stringify({ service: arg, dir, supervised: false } satisfies StatusJson)}\n`);
+    if (req.json) writeOut(`${JSON.stringify({ service: arg, dir, supervised: false } satisfies StatusJson)}\n`);
     const missing = fs.existsSync(dir) ? '' : ' (no such directory here, nor in the scan dir)';
     throw new AppletError(`unable to read status for ${dir}: no supervisor is running${missing}`, 1);
   }
@@ -88,7 +89,7 @@ function one(arg: string, dir: string, req: Request): number {
   if (req.json) out = JSON.stringify(toJson(arg, dir, result.view));
   else if (req.fields.length > 0) out = req.fields.map((f) => fieldValue(f, result.view)).join(' ');
   else out = legacyLine(result.view, req.numeric);
-  process.stdout.write(`${out}\n`);
+  writeOut(`${out}\n`);
   return 0;
 }
 
@@ -121,14 +122,14 @@ function table(scandir: string, req: Request): number {
       [escapeCell(json.service), ...(view ? req.fields.map((f) => fieldValue(f, view)) : ['unsupervised'])].join(' ');
     out = rows.map(line).join('\n');
   } else out = formatTable(rows.map((r) => tableRow(r.json)));
-  if (out !== '') process.stdout.write(`${out}\n`);
+  if (out !== '') writeOut(`${out}\n`);
   return 0;
 }
 
 export const main: AppletMain = (argv) => {
   const { options, long, operands } = getopt(argv, 'no:uwNrpest', USAGE, ['json', 'help']);
   if (long.has('help')) {
-    process.stdout.write(`${HELP}\n`);
+    writeOut(`${HELP}\n`);
     return 0;
   }
   const req: Request = { fields: [], numeric: false, json: long.has('json') };

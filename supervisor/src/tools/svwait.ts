@@ -11,6 +11,7 @@ import type { Goal, WaitResult } from '../wire/svlisten';
 import { getopt, parseMilliseconds } from '../cli/getopt';
 import { resolveService } from './service-dir';
 import { openWatch } from './watch';
+import { writeOut } from '../sys/output';
 
 const USAGE = 'svwait [ -U | -u | -d | -D | -r | -R ] [ -a | -o ] [ -t timeout ] servicedir...';
 
@@ -23,7 +24,7 @@ function check(result: WaitResult): void {
 export const main: AppletMain = async (argv) => {
   const { options, long, operands } = getopt(argv, 'UudDrRaot:', USAGE, ['help']);
   if (long.has('help')) {
-    process.stdout.write(`usage: ${USAGE}\n`);
+    writeOut(`usage: ${USAGE}\n`);
     return 0;
   }
   let mode = 'u';

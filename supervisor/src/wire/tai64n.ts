@@ -11,9 +11,17 @@ const TAI_MINUS_UTC = 37n;
 const NS = 1_000_000_000n;
 export const TAIN_SIZE = 12;
 
-/** Now, in UTC nanoseconds, with sub-millisecond precision. */
+/** process.hrtime's zero as UTC nanoseconds, read once: now() then moves with the monotonic clock. */
+let origin: bigint | undefined;
+
+/**
+ * Now, in UTC nanoseconds, with sub-millisecond precision. Not performance.timeOrigin + performance.now(): the
+ * `performance` global loads perf_hooks (11 modules) into every tool that writes a status.
+ */
 export function now(): Tain {
-  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+  const mono = process.hrtime.bigint();
+  origin ??= BigInt(Date.now()) * 1_000_000n - mono;
+  return origin + mono;
 }
 
 export function fromMilliseconds(ms: number): Tain {
