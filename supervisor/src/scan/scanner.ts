@@ -21,6 +21,7 @@ import { after, type Timer } from '../sys/timer';
 import { AlreadyLockedError } from '../wire/lock';
 import type { SupervisorStatus } from '../wire/status';
 import type { Phase } from '../supervise/machine';
+import { LOGGER_RESTART_POLICY } from '../supervise/restart-policy';
 import { ServiceSupervisor } from '../supervise/supervisor';
 import { FdWaits } from './fd-waits';
 import { LogPipe } from './log-pipe';
@@ -272,6 +273,7 @@ export class Scanner extends EventEmitter<ScannerEvents> {
         dir: slot.dir,
         name: slot.name,
         stdio: () => (isLogger ? { stdin: entry.pipe?.readEnd } : { stdout: entry.pipe?.writeEnd }),
+        restartPolicy: isLogger ? LOGGER_RESTART_POLICY : undefined,
       });
       supervisor.start();
     } catch (err) {

@@ -61,8 +61,11 @@ function downSignalOf(text: string): NodeJS.Signals | undefined {
   return name in constants.signals ? (name as NodeJS.Signals) : undefined;
 }
 
-/** Throws EMFILE/ENFILE (see above); every other problem is a warning. */
-export function readSettings(dir: string): ReadSettings {
+/**
+ * Throws EMFILE/ENFILE (see above); every other problem is a warning. `policy`: the restart policy the knob files
+ * override (a logger's differs from a service's).
+ */
+export function readSettings(dir: string, policy: RestartPolicy = DEFAULT_RESTART_POLICY): ReadSettings {
   const warnings: string[] = [];
   const uint = (file: string, fallback: number, max = Number.MAX_SAFE_INTEGER, fallbackText = `using ${fallback}`): number => {
     let setting;
@@ -102,8 +105,8 @@ export function readSettings(dir: string): ReadSettings {
     warnings.push(`cannot read down-signal: ${(err as Error).message}: using SIGTERM`);
   }
 
-  const restart = { ...DEFAULT_RESTART_POLICY };
-  for (const [file, field] of Object.entries(RESTART_KNOBS)) restart[field] = uint(file, DEFAULT_RESTART_POLICY[field]);
+  const restart = { ...policy };
+  for (const [file, field] of Object.entries(RESTART_KNOBS)) restart[field] = uint(file, policy[field]);
 
   const settings: ServiceSettings = {
     notificationFd: optionalFd('notification-fd'),

@@ -28,6 +28,7 @@ import { DirHandle } from './dir-handle';
 import { CrashLoopReport, deathReason, FailureReport } from './failure-report';
 import { initialState, statusOf, transition, type Action, type MachineEvent, type MachineState, type Now, type Phase } from './machine';
 import { lockedCommand, openServiceLock } from './lock-fd';
+import type { RestartPolicy } from './restart-policy';
 import { hasDownFile, readSettings, type ServiceSettings } from './settings';
 import { openSuperviseDir } from './supervise-dir';
 
@@ -41,6 +42,8 @@ export interface SupervisorOptions {
    * a logger's stdin is its end of the log pipe, a logged service's stdout the other end. Inherited when absent.
    */
   stdio?: () => { stdin?: number; stdout?: number };
+  /** The restart policy the service dir's knob files override (restart-policy.ts: a logger's caps its back-off). */
+  restartPolicy?: RestartPolicy;
   log?: Logger;
 }
 
@@ -317,7 +320,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   private readSettings(): ServiceSettings | undefined {
     let read;
     try {
-      read = readSettings(this.handle.base);
+      read = readSettings(this.handle.base, this.options.restartPolicy);
     } catch (err) {
       if (isFdExhaustion(err)) return undefined;
       throw err;
