@@ -5,7 +5,7 @@
  * a temporary system failure. The exact limit at which Node itself still starts depends on the runtime, so each test
  * walks a range of limits and asserts what every run in it shows.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
 import { nuwaBinary, requireCommand } from '../helpers';
 
@@ -29,11 +29,12 @@ function describe(outcomes: Outcome[]): string {
   return outcomes.map((o) => `limit ${o.limit}: exit ${o.code}: ${o.stderr.trim()}`).join('\n');
 }
 
-test('an open-files limit too small to spawn the main program: exit 111, "out of file descriptors (EMFILE …)"', (t) => {
-  const outcomes: Outcome[] = [];
-  for (let limit = 14; limit <= 40; limit += 2)
-    outcomes.push(run(limit, [requireCommand('prlimit', 'util-linux'), `--nofile=${limit}:${limit}`]));
-  // Below some limit Node itself aborts before any of nuwa's code runs (an assertion in its platform set-up)
+/**
+ * Every run refused by nuwa's own code exits 111 with `line`, and the walk holds at least one such run and one that
+ * started. Runs where Node gave up before any of nuwa's code ran (an abort, or its platform threads' hang) say nothing
+ * of nuwa: docs/faults.md.
+ */
+function assertRefusals(t: ExecutionContext, outcomes: Outcome[], line: RegExp): void {
   const refused = outcomes.filter((o) => o.code !== 0 && o.stderr.includes('nuwa init: error'));
   t.true(refused.length > 0, `no limit was small enough:\n${describe(outcomes)}`);
   t.true(
@@ -42,11 +43,20 @@ test('an open-files limit too small to spawn the main program: exit 111, "out of
   );
   for (const o of refused) {
     t.is(o.code, 111, describe([o]));
-    t.regex(
-      o.stderr,
-      /nuwa init: error: cannot run 'true': out of file descriptors \(EMFILE: the open-files limit, ulimit -n, is reached\)/,
-    );
+    t.regex(o.stderr, line);
   }
+}
+
+test('an open-files limit too small to spawn the main program: exit 111, "out of file descriptors (EMFILE …)"', (t) => {
+  const outcomes: Outcome[] = [];
+  for (let limit = 14; limit <= 40; limit += 2) {
+    outcomes.push(run(limit, [requireCommand('prlimit', 'util-linux'), `--nofile=${limit}:${limit}`]));
+  }
+  assertRefusals(
+    t,
+    outcomes,
+    /nuwa init: error: cannot run 'true': out of file descriptors \(EMFILE: the open-files limit, ulimit -n, is reached\)/,
+  );
 });
 
 test('a process limit that leaves no room for the main program: exit 111, "cannot create a process (EAGAIN …)"', (t) => {
@@ -58,14 +68,9 @@ test('a process limit that leaves no room for the main program: exit 111, "canno
     const limited = [requireCommand('prlimit', 'util-linux'), `--nproc=${limit}:${limit}`];
     outcomes.push(run(limit, ['setpriv', '--reuid', '47118', '--regid', '47118', '--clear-groups', ...limited]));
   }
-  const refused = outcomes.filter((o) => o.code !== 0);
-  t.true(refused.length > 0, `no limit was small enough:\n${describe(outcomes)}`);
-  t.true(
-    outcomes.some((o) => o.code === 0),
-    `no limit was large enough:\n${describe(outcomes)}`,
+  assertRefusals(
+    t,
+    outcomes,
+    /nuwa init: error: cannot run 'true': cannot create a process \(EAGAIN: the process limit, ulimit -u, is reached\)/,
   );
-  for (const o of refused) {
-    t.is(o.code, 111, describe([o]));
-    t.regex(o.stderr, /nuwa init: error: cannot run 'true': cannot create a process \(EAGAIN: the process limit, ulimit -u, is reached\)/);
-  }
 });
