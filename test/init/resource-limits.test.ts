@@ -7,7 +7,11 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
-import { nuwaBinary, requireCommand } from '../helpers';
+import * as fs from 'node:fs';
+import { nuwaBinary, requireCommand, tempDir } from '../helpers';
+
+/** An account nothing else runs as (RLIMIT_NPROC counts every thread of the uid). */
+const ACCOUNT = 47118;
 
 interface Outcome {
   limit: number;
@@ -15,9 +19,13 @@ interface Outcome {
   stderr: string;
 }
 
-/** `nuwa init --plain true` run through `command` (which execs it under a limit). */
-function run(limit: number, [file, ...args]: [string, ...string[]]): Outcome {
+/**
+ * `nuwa init --plain true` run through `command` (which execs it under a limit). `tmp` is its TMPDIR: where /run/nuwa
+ * cannot be used (another account, or no descriptor left to open it) nuwa unpacks its addon there, not in /tmp.
+ */
+function run(limit: number, tmp: string, [file, ...args]: [string, ...string[]]): Outcome {
   const result = spawnSync(file, [...args, '--', nuwaBinary(), 'init', '--plain', 'true'], {
+    env: { ...process.env, TMPDIR: tmp },
     encoding: 'latin1',
     timeout: 20_000,
     killSignal: 'SIGKILL',
@@ -49,8 +57,9 @@ function assertRefusals(t: ExecutionContext, outcomes: Outcome[], line: RegExp):
 
 test('an open-files limit too small to spawn the main program: exit 111, "out of file descriptors (EMFILE …)"', (t) => {
   const outcomes: Outcome[] = [];
+  const tmp = tempDir('nuwa-nofile-');
   for (let limit = 14; limit <= 40; limit += 2) {
-    outcomes.push(run(limit, [requireCommand('prlimit', 'util-linux'), `--nofile=${limit}:${limit}`]));
+    outcomes.push(run(limit, tmp, [requireCommand('prlimit', 'util-linux'), `--nofile=${limit}:${limit}`]));
   }
   assertRefusals(
     t,
@@ -61,12 +70,13 @@ test('an open-files limit too small to spawn the main program: exit 111, "out of
 
 test('a process limit that leaves no room for the main program: exit 111, "cannot create a process (EAGAIN …)"', (t) => {
   requireCommand('setpriv', 'util-linux');
-  // An account nothing else runs as: RLIMIT_NPROC counts every thread of the uid. Below 6 Node itself cannot start
-  // its platform threads (docs/faults.md), so the walk starts there.
+  // Below 6 Node itself cannot start its platform threads (docs/faults.md), so the walk starts there.
   const outcomes: Outcome[] = [];
+  const tmp = tempDir('nuwa-nproc-');
+  fs.chownSync(tmp, ACCOUNT, ACCOUNT);
   for (let limit = 6; limit <= 14; limit++) {
     const limited = [requireCommand('prlimit', 'util-linux'), `--nproc=${limit}:${limit}`];
-    outcomes.push(run(limit, ['setpriv', '--reuid', '47118', '--regid', '47118', '--clear-groups', ...limited]));
+    outcomes.push(run(limit, tmp, ['setpriv', '--reuid', String(ACCOUNT), '--regid', String(ACCOUNT), '--clear-groups', ...limited]));
   }
   assertRefusals(
     t,
