@@ -110,7 +110,7 @@ test('a group-writable system crontab is refused', async (t) => {
   const system = write(path.join(dir, 'cron.d', 'open'), `* * * * * * root touch ${dir}/ran\n`, 0o666);
   const cron = startCron(['--no-watch', '--state', path.join(dir, 'state'), '--system', path.dirname(system)]);
   t.teardown(() => cron.stop('SIGKILL'));
-  await waitFor('the refusal', () => cron.log().includes('refused: writable by group or others (mode 666)'));
+  await waitFor('the refusal', () => cron.log().includes('refused: writable by group or others (mode 0666)'));
   // the summary is a later line, which may not have arrived yet when the refusal did
   await waitFor('the load summary', () => /jobs loaded/.test(cron.log()));
   t.regex(cron.log(), /0 jobs loaded/);

@@ -48,9 +48,16 @@ export interface Scanner {
 }
 
 /** Starts a scanner on `scandir` and waits until its control FIFO accepts commands. */
-export async function startScanner(kind: ScannerKind, scandir: string, env: NodeJS.ProcessEnv = {}): Promise<Scanner> {
+/** `prefix`: a command that execs the scanner (e.g. `prlimit --nofile=64:64 --`), so its pid is still the scanner's. */
+export async function startScanner(
+  kind: ScannerKind,
+  scandir: string,
+  env: NodeJS.ProcessEnv = {},
+  prefix: string[] = [],
+): Promise<Scanner> {
   requireCommand('s6-svscanctl', 's6');
-  const [file, args] = kind === 's6' ? [requireCommand('s6-svscan', 's6'), [scandir]] : [nuwaBinary(), ['svscan', scandir]];
+  const [scanFile, scanArgs] = kind === 's6' ? [requireCommand('s6-svscan', 's6'), [scandir]] : [nuwaBinary(), ['svscan', scandir]];
+  const [file, ...args] = [...prefix, scanFile, ...scanArgs] as [string, ...string[]];
   const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString('latin1')));

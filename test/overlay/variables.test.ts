@@ -86,7 +86,7 @@ test('S6_CATCHALL_USER naming no account: a warning says so, and the catch-all l
 });
 
 test(
-  'S6_CATCHALL_USER naming an account that cannot enter /run (mode 700): ' +
+  'S6_CATCHALL_USER naming an account that cannot enter /run (mode 0700): ' +
     'a warning says so, and the logger runs as root and keeps every line',
   async (t) => {
     const booted = boot(makeRoot(undefined, HELLO), [], {
@@ -105,7 +105,7 @@ test(
     process.kill(nuwa, 'SIGTERM');
     const { code, output } = await booted.finished;
     t.is(code, 0, output);
-    t.regex(output, /warning: S6_CATCHALL_USER=app cannot enter \/run \(mode 700\): the catch-all logger runs as root\n/);
+    t.regex(output, /warning: S6_CATCHALL_USER=app cannot enter \/run \(mode 0700\): the catch-all logger runs as root\n/);
   },
 );
 

@@ -12,7 +12,7 @@ import {
   type MachineState,
   type Now,
 } from '../../supervisor/src/supervise/machine';
-import { afterDeath, backoffDelay, DEFAULT_RESTART_POLICY } from '../../supervisor/src/supervise/restart-policy';
+import { afterDeath, backoffDelay, DEFAULT_RESTART_POLICY, LOGGER_RESTART_POLICY } from '../../supervisor/src/supervise/restart-policy';
 import { DEFAULT_SETTINGS, type ServiceSettings } from '../../supervisor/src/supervise/settings';
 
 const at = (ms: number): Now => ({ tain: BigInt(ms) * 1_000_000n + 1_700_000_000_000_000_000n, mono: ms });
@@ -270,6 +270,15 @@ test('restart policy: quick deaths back off 1, 2, 4 … 30 s; ≥1 s of uptime r
   t.deepEqual(afterDeath(3, 5000, false, policy), { failures: 3, delayMs: 0, failed: false });
   t.deepEqual(afterDeath(3, 60_000, false, policy), { failures: 0, delayMs: 0, failed: false });
   t.deepEqual(afterDeath(3, 10, true, policy), { failures: 3, delayMs: 0, failed: false });
+});
+
+test("a logger's restart policy: quick deaths wait 1 s each, as in s6, never longer", (t) => {
+  t.deepEqual(
+    [1, 2, 3, 10].map((n) => backoffDelay(n, LOGGER_RESTART_POLICY)),
+    [1000, 1000, 1000, 1000],
+  );
+  t.deepEqual(afterDeath(5, 10, false, LOGGER_RESTART_POLICY), { failures: 6, delayMs: 1000, failed: true });
+  t.deepEqual(afterDeath(5, 1500, false, LOGGER_RESTART_POLICY), { failures: 5, delayMs: 0, failed: false });
 });
 
 test('crash loop through the machine: each quick death is reported as a failure with a growing delay', (t) => {

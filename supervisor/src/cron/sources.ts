@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { findUser, type Account } from '../sys/accounts';
 import { parseCrontab, type CrontabKind, type Entry, type Problem } from './crontab';
+import { formatMode } from '../sys/files';
 
 export interface Source {
   path: string;
@@ -70,7 +71,7 @@ function currentAccount(): Account {
 
 /** Why a crontab must not be trusted, or undefined. `owner`: the uid that may own it besides root. */
 function unsafe(st: fs.Stats, owner?: number): string | undefined {
-  if (st.mode & 0o022) return `writable by group or others (mode ${(st.mode & 0o777).toString(8)}); fix it with chmod go-w`;
+  if (st.mode & 0o022) return `writable by group or others (mode ${formatMode(st.mode)}); fix it with chmod go-w`;
   if ((process.getuid?.() ?? 0) === 0 && st.uid !== 0 && st.uid !== owner) return `owned by uid ${st.uid}, not root`;
   return undefined;
 }

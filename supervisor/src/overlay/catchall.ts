@@ -18,6 +18,7 @@ import { findProgram } from '../sys/run-program';
 import { selfCommand } from '../sys/self';
 import { lateAfter } from '../sys/timer';
 import type { OverlaySettings } from './settings';
+import { formatMode } from '../sys/files';
 
 const log = logger('init');
 
@@ -64,8 +65,7 @@ export async function startCatchAll(
   if (account && run && !canEnter(run, account)) {
     // s6-log would die at once on EACCES, and every line after it would be lost
     log.warn(
-      `S6_CATCHALL_USER=${settings.catchallUser} cannot enter /run (mode ${(run.mode & 0o7777).toString(8)}): ` +
-        'the catch-all logger runs as root',
+      `S6_CATCHALL_USER=${settings.catchallUser} cannot enter /run (mode ${formatMode(run.mode)}): ` + 'the catch-all logger runs as root',
     );
     account = undefined;
   }

@@ -11,6 +11,7 @@ import { spawn } from '../sys/spawner';
 import { LEGACY_SERVICES, RESULTS_DIR, RUN, S6_RUN, SCANDIR, UNCAUGHT_LOGS, V2_LINKS } from './paths';
 import { findProgram } from '../sys/run-program';
 import type { OverlaySettings } from './settings';
+import { formatMode } from '../sys/files';
 
 const log = logger('init');
 
@@ -84,9 +85,7 @@ function checkOwnership(settings: OverlaySettings): void {
     }
     return;
   }
-  throw new FatalBootError(
-    `/run belongs to uid ${st.uid} (mode ${perms.toString(8).padStart(4, '0')}) and uid ${uid} cannot write to it: ${HOW_TO_FIX}`,
-  );
+  throw new FatalBootError(`/run belongs to uid ${st.uid} (mode ${formatMode(perms)}) and uid ${uid} cannot write to it: ${HOW_TO_FIX}`);
 }
 
 /** /var/run should be a symlink to /run; fixed when /var exists and is writable, otherwise left alone. */

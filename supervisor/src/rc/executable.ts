@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Problems } from './problems';
+import { formatMode } from '../sys/files';
 
 const ELF = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 
@@ -64,7 +65,7 @@ export function checkExecutable(file: string, problems: Problems, service?: stri
   }
   let ok = true;
   if ((stat.mode & 0o111) === 0) {
-    const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
+    const mode = formatMode(stat.mode);
     if (options.runAs0755) {
       problems.warn(
         file,

@@ -6,20 +6,26 @@
  * Services that disappear become inactive: they keep running until pruned (`h`, `n`, `N`, SIGHUP, or — beyond
  * s6 — the directory watcher, which prunes automatically). A supervisor that exits (`s6-svc -x`) while its service
  * is still active is started again, no sooner than 1 s after its previous start, as s6-svscan does; one that could not
- * start at all (its lock held by another supervisor, no fds left) is tried again every 10 s, as s6-svscan retries a
- * failed spawn of s6-supervise.
+ * start at all (its lock held by another supervisor) is tried again every 10 s, as s6-svscan retries a failed spawn of
+ * s6-supervise. Every supervisor shares this process's descriptors: one that would leave too few for spawning waits
+ * for some to be freed (fd-waits.ts).
  */
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { logger, type Logger } from '../sys/logger';
 import { isDirectory } from '../sys/files';
-import { after, every, type Timer } from '../sys/timer';
+import { isFdExhaustion } from '../sys/fd-budget';
+import { Streak } from '../sys/streak';
+import { after, type Timer } from '../sys/timer';
 import { AlreadyLockedError } from '../wire/lock';
 import type { SupervisorStatus } from '../wire/status';
 import type { Phase } from '../supervise/machine';
+import { LOGGER_RESTART_POLICY } from '../supervise/restart-policy';
 import { ServiceSupervisor } from '../supervise/supervisor';
+import { FdWaits } from './fd-waits';
 import { LogPipe } from './log-pipe';
+import { UnusableEntries } from './unusable';
 
 /** s6-svscan's default -L: longer names are skipped. */
 export const NAME_MAX = 251;
@@ -27,8 +33,10 @@ export const NAME_MAX = 251;
 const SUPERVISOR_RESPAWN_MS = 1000;
 /** s6-svscan tries again this long after it failed to start a supervisor. */
 const SUPERVISOR_RETRY_MS = 10_000;
-/** How often an entry of the scan dir that cannot be stat()ed (a dangling symlink, a loop) is looked at again. */
-export const UNUSABLE_RECHECK_MS = 1000;
+/** Descriptors a supervisor holds: its service dir, supervise/lock, supervise/control (+1 for a readiness pipe). */
+const SUPERVISOR_FDS = 3;
+/** The log pipe's two ends, held by the scanner. */
+const LOG_PIPE_FDS = 2;
 
 export type StopMode = 'terminate' | 'quit' | 'abort';
 export type PruneMode = 'hangup-loggers' | 'terminate-all';
@@ -69,10 +77,10 @@ interface Slot {
   startedAt: number;
   /** A pending (re)start: the 1 s respawn rule, or the retry after a failed start. */
   timer?: Timer;
-  /** Last start failure reported (logged once per distinct message); set while a retry is pending. */
+  /** Last start failure reported; set while a retry is pending. */
   failure?: string;
-  /** Failed starts in a row with that same message (counted, summarised at 10, 100, 1000 …). */
-  failures?: number;
+  /** Failed starts: said once, then counted (summarised at 10, 100, 1000 …). */
+  failures: Streak;
 }
 
 export interface ScannerOptions {
@@ -115,17 +123,18 @@ export class Scanner extends EventEmitter<ScannerEvents> {
   private readonly entries = new Map<string, Entry>();
   private stopping: StopMode | undefined;
   private readonly log: Logger;
-  /** Entries of the scan dir that stat() refuses: name → the errno code said about it (once per code). */
-  private readonly unusable = new Map<string, string>();
-  private recheck: Timer | undefined;
+  private readonly unusable: UnusableEntries;
+  private readonly fds: FdWaits;
 
   constructor(
     readonly dir: string,
     log?: Logger,
-    private readonly options: ScannerOptions = {},
+    options: ScannerOptions = {},
   ) {
     super();
     this.log = log ?? logger('svscan');
+    this.unusable = new UnusableEntries(dir, this.log, options.recheckUnusable ? () => this.scan('hangup-loggers') : undefined);
+    this.fds = new FdWaits(this.log, () => this.startWaiting());
   }
 
   /** Supervisors and their states, for tools and tests. */
@@ -155,7 +164,8 @@ export class Scanner extends EventEmitter<ScannerEvents> {
       return;
     }
     const seen = new Set<string>();
-    const unusable = new Set<string>();
+    this.unusable.begin();
+    this.fds.measure();
     for (const name of names) {
       if (name.startsWith('.') || name.length > NAME_MAX) continue;
       const dir = path.join(this.dir, name);
@@ -163,7 +173,7 @@ export class Scanner extends EventEmitter<ScannerEvents> {
       try {
         stat = fs.statSync(dir); // follows symlinks: s6-overlay links /run/service/X to the real service dir
       } catch (err) {
-        if (this.noteUnusable(name, dir, err)) unusable.add(name);
+        this.unusable.note(name, err);
         continue; // not a service (yet)
       }
       if (!stat.isDirectory()) continue;
@@ -179,65 +189,14 @@ export class Scanner extends EventEmitter<ScannerEvents> {
       entry.active = true;
       this.ensureRunning(entry);
     }
-    for (const name of this.unusable.keys()) if (!unusable.has(name)) this.unusable.delete(name); // fixed or gone
-    this.scheduleRecheck();
+    this.unusable.end(false);
+    this.fds.settle();
     for (const entry of this.entries.values()) {
       if (seen.has(entry.key) || !entry.active) continue;
       entry.active = false;
       this.log.info(`${entry.name}: ${entry.dir} is no longer in the scan dir${prune ? ': stopping it' : ''}`);
     }
     if (prune) this.prune(prune);
-  }
-
-  /**
-   * An entry stat() refuses (it was listed, so it is there): s6-svscan warns "unable to stat X" at every scan, nuwa
-   * once per entry and problem. Returns false when the entry has gone since readdir (a race with rm: nothing to say).
-   */
-  private noteUnusable(name: string, dir: string, err: unknown): boolean {
-    let target: string | undefined;
-    try {
-      if (fs.lstatSync(dir).isSymbolicLink()) target = fs.readlinkSync(dir);
-    } catch {
-      return false;
-    }
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    if (this.unusable.get(name) === code) return true;
-    this.unusable.set(name, code);
-    const later = this.options.recheckUnusable
-      ? 'it is picked up once it leads to a directory'
-      : 's6-svscanctl -a picks it up once it is fixed';
-    let why: string;
-    if (target !== undefined && code === 'ENOENT') why = `is a dangling symlink (to ${target}, which does not exist)`;
-    else if (target !== undefined && code === 'ELOOP') why = `is a symlink loop (to ${target}: too many levels of symbolic links)`;
-    else why = `cannot be read: ${(err as Error).message}`;
-    this.log.warn(`${name}: ${dir} ${why}: not a service; ${later}`);
-    return true;
-  }
-
-  /** While an entry is unusable (and the owner asked for it), look at it again now and then; rescan once it changed. */
-  private scheduleRecheck(): void {
-    if (!this.options.recheckUnusable || this.stopping || this.unusable.size === 0) {
-      this.recheck?.cancel();
-      this.recheck = undefined;
-      return;
-    }
-    this.recheck ??= every(UNUSABLE_RECHECK_MS, () => this.recheckUnusable(), { unref: true });
-  }
-
-  private recheckUnusable(): void {
-    for (const [name, code] of this.unusable) {
-      let now: string;
-      try {
-        fs.statSync(path.join(this.dir, name));
-        now = 'ok';
-      } catch (err) {
-        now = (err as NodeJS.ErrnoException).code ?? 'error';
-      }
-      if (now !== code) {
-        this.scan('hangup-loggers'); // the same scan the watcher runs
-        return;
-      }
-    }
   }
 
   /** s6-svscanctl -n / -N: stops the supervisors of inactive services. */
@@ -257,7 +216,8 @@ export class Scanner extends EventEmitter<ScannerEvents> {
       if (mode !== 'abort') return this.whenAllExited();
     }
     this.stopping = mode;
-    this.scheduleRecheck(); // stops it
+    this.unusable.end(true); // no more rechecks
+    this.fds.stop();
     this.emit('stopping', mode);
     if (mode !== 'abort') {
       for (const entry of this.entries.values()) this.stopEntry(entry, mode === 'quit' ? 'terminate' : 'hangup');
@@ -277,9 +237,9 @@ export class Scanner extends EventEmitter<ScannerEvents> {
   /** Starts what an active entry is missing: its supervisor, its logger and the pipe between them. */
   private ensureRunning(entry: Entry): void {
     if (!entry.logger && isDirectory(path.join(entry.dir, 'log'))) {
-      entry.logger = { name: `${entry.name}/log`, dir: path.join(entry.dir, 'log'), startedAt: 0 };
+      entry.logger = { name: `${entry.name}/log`, dir: path.join(entry.dir, 'log'), startedAt: 0, failures: new Streak() };
     }
-    entry.main ??= { name: entry.name, dir: entry.dir, startedAt: 0 };
+    entry.main ??= { name: entry.name, dir: entry.dir, startedAt: 0, failures: new Streak() };
     for (const slot of [entry.logger, entry.main]) {
       // An explicit scan retries a failed start at once instead of waiting for the retry timer, as s6-svscan -a does.
       if (slot?.failure !== undefined && slot.timer) {
@@ -290,11 +250,21 @@ export class Scanner extends EventEmitter<ScannerEvents> {
     // the logger first, so that it reads from the first line on
     if (entry.logger && isIdle(entry.logger)) this.startSlot(entry, entry.logger);
     // A logged service writes into the pipe only: until the pipe exists (it could not be made yet), it waits.
-    if (entry.logger && !entry.pipe) return;
+    if (entry.logger && !entry.pipe) {
+      if (this.fds.has(entry.logger.name)) this.fds.wait(entry.main.name);
+      return;
+    }
     if (isIdle(entry.main)) this.startSlot(entry, entry.main);
   }
 
+  /** What starting `slot`'s supervisor costs in descriptors (the readiness pipe is held while run lives). */
+  private fdCost(entry: Entry, slot: Slot): number {
+    const pipe = slot === entry.logger && !entry.pipe ? LOG_PIPE_FDS : 0;
+    return SUPERVISOR_FDS + pipe + (fs.existsSync(path.join(slot.dir, 'notification-fd')) ? 1 : 0);
+  }
+
   private startSlot(entry: Entry, slot: Slot): void {
+    if (!this.fds.admit(slot.name, this.fdCost(entry, slot))) return; // waits for descriptors: said once for all
     const isLogger = slot === entry.logger;
     let supervisor: ServiceSupervisor;
     try {
@@ -303,9 +273,14 @@ export class Scanner extends EventEmitter<ScannerEvents> {
         dir: slot.dir,
         name: slot.name,
         stdio: () => (isLogger ? { stdin: entry.pipe?.readEnd } : { stdout: entry.pipe?.writeEnd }),
+        restartPolicy: isLogger ? LOGGER_RESTART_POLICY : undefined,
       });
       supervisor.start();
     } catch (err) {
+      if (isFdExhaustion(err)) {
+        this.fds.wait(slot.name); // more were in use than counted: it waits like the others, and is not an error
+        return;
+      }
       this.startFailed(
         slot,
         err instanceof AlreadyLockedError ? 'another supervisor (s6-supervise?) already runs it' : (err as Error).message,
@@ -313,11 +288,11 @@ export class Scanner extends EventEmitter<ScannerEvents> {
       this.startLater(entry, slot, SUPERVISOR_RETRY_MS);
       return;
     }
-    if (slot.failure !== undefined && (slot.failures ?? 0) > 1) {
-      this.log.info(`${slot.name}: supervised now, after ${slot.failures} failed attempts`);
+    if (slot.failure !== undefined && slot.failures.count > 1) {
+      this.log.info(`${slot.name}: supervised now, after ${slot.failures.count} failed attempts`);
     }
     slot.failure = undefined;
-    slot.failures = undefined;
+    slot.failures.end();
     slot.supervisor = supervisor;
     slot.startedAt = performance.now();
     supervisor.on('event', (letters, status, phase) =>
@@ -332,17 +307,26 @@ export class Scanner extends EventEmitter<ScannerEvents> {
    * same failure again only counted, and summarised at 10, 100, 1000 … attempts; a different one is said again.
    */
   private startFailed(slot: Slot, message: string): void {
-    if (slot.failure !== message) {
-      slot.failure = message;
-      slot.failures = 1;
+    slot.failure = message;
+    const line = slot.failures.note(message);
+    if (line === 'first') {
       this.log.error(`${slot.name}: cannot supervise ${slot.dir}: ${message} (trying again every 10 s; repeats are counted, not logged)`);
-      return;
+    } else if (line === 'summary') {
+      this.log.error(`${slot.name}: still cannot supervise ${slot.dir}: ${message} (${slot.failures.count} attempts)`);
     }
-    const failures = (slot.failures ?? 0) + 1;
-    slot.failures = failures;
-    if (failures >= 10 && Number.isInteger(Math.log10(failures))) {
-      this.log.error(`${slot.name}: still cannot supervise ${slot.dir}: ${message} (${failures} attempts)`);
+  }
+
+  /** Starts, as far as descriptors allow, the supervisors that wait for them. */
+  private startWaiting(): void {
+    if (this.stopping) return;
+    this.fds.measure();
+    for (const entry of this.entries.values()) {
+      const waits = [entry.main, entry.logger].some((slot) => slot && this.fds.has(slot.name));
+      if (!waits) continue;
+      if (entry.active) this.ensureRunning(entry);
+      else for (const slot of [entry.main, entry.logger]) if (slot) this.fds.forget(slot.name);
     }
+    this.fds.settle();
   }
 
   /** Starts whatever `entry` is missing once `delayMs` have passed, unless the scanner stops or the entry goes. */
@@ -352,7 +336,10 @@ export class Scanner extends EventEmitter<ScannerEvents> {
       delayMs,
       () => {
         slot.timer = undefined;
-        if (!this.stopping && entry.active && this.entries.get(entry.key) === entry) this.ensureRunning(entry);
+        if (this.stopping || !entry.active || this.entries.get(entry.key) !== entry) return;
+        this.fds.measure();
+        this.ensureRunning(entry);
+        this.fds.settle();
       },
       { unref: true },
     );
@@ -361,6 +348,7 @@ export class Scanner extends EventEmitter<ScannerEvents> {
   private onSupervisorExit(entry: Entry, slot: Slot, supervisor: ServiceSupervisor): void {
     if (slot.supervisor !== supervisor) return;
     slot.supervisor = undefined;
+    this.fds.freed();
     const isMain = slot === entry.main;
     if (isMain && entry.pipe && (this.stopping || !entry.active)) {
       // The producer is gone for good: drop our write end so the logger reads EOF once it has drained the pipe.
@@ -371,8 +359,7 @@ export class Scanner extends EventEmitter<ScannerEvents> {
       entry.pipe = undefined;
     }
     if (!entry.main?.supervisor && !entry.logger?.supervisor && !entry.active) {
-      entry.pipe?.close();
-      this.entries.delete(entry.key);
+      this.drop(entry);
       return;
     }
     if (this.stopping || !entry.active) return;
@@ -394,10 +381,15 @@ export class Scanner extends EventEmitter<ScannerEvents> {
       else loggerSupervisor.hangup();
     }
     if (!entry.main?.supervisor) entry.pipe?.closeWriteEnd();
-    if (!entry.main?.supervisor && !entry.logger?.supervisor) {
-      entry.pipe?.close();
-      this.entries.delete(entry.key);
-    }
+    if (!entry.main?.supervisor && !entry.logger?.supervisor) this.drop(entry);
+  }
+
+  /** Forgets an entry none of whose supervisors runs: its pipe is closed, and nothing of it waits for descriptors. */
+  private drop(entry: Entry): void {
+    entry.pipe?.close();
+    this.entries.delete(entry.key);
+    for (const slot of [entry.main, entry.logger]) if (slot) this.fds.forget(slot.name);
+    this.fds.freed();
   }
 
   private removedTimer: Timer | undefined;

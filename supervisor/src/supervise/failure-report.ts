@@ -7,6 +7,7 @@
  * the same, and CrashLoopReport says so, with the count, once a minute while it goes on.
  */
 import type { Logger } from '../sys/logger';
+import { Streak } from '../sys/streak';
 
 export function formatDelay(ms: number): string {
   if (ms === 0) return 'at once';
@@ -27,8 +28,7 @@ export function deathReason(wstat: number, signalName: (n: number) => string): s
 }
 
 export class FailureReport {
-  private reason: string | undefined;
-  private nextSummary = 10;
+  private readonly streak = new Streak();
 
   constructor(
     private readonly log: Logger,
@@ -37,15 +37,11 @@ export class FailureReport {
 
   failed(reason: string, failures: number, delayMs: number, uptimeMs?: number): void {
     const after = uptimeMs === undefined ? '' : ` after ${uptimeText(uptimeMs)}`;
-    if (failures <= 1 || reason !== this.reason) {
-      this.reason = reason;
-      this.nextSummary = Math.max(10, 10 ** Math.ceil(Math.log10(failures + 1)));
+    const line = this.streak.note(reason, failures);
+    if (line === 'first') {
       const streak = failures > 1 ? ` (failure ${failures} in a row)` : '';
       this.log.warn(`${this.name}: ${reason}${after}${streak}; restarting ${formatDelay(delayMs)} (repeats are counted, not logged)`);
-      return;
-    }
-    if (failures >= this.nextSummary) {
-      this.nextSummary *= 10;
+    } else if (line === 'summary') {
       this.log.warn(`${this.name}: still failing: ${reason}; ${failures} failures in a row, next start ${formatDelay(delayMs)}`);
     }
   }

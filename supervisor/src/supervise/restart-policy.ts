@@ -26,6 +26,13 @@ export const DEFAULT_RESTART_POLICY: RestartPolicy = {
   resetMs: 60_000,
 };
 
+/**
+ * A logger's (`X/log`): no back-off beyond s6's 1 s. Its service writes into the pipe the scanner holds, so nothing is
+ * lost while the logger is down, but once the pipe is full the service's write() blocks until the logger is back: a
+ * logger that keeps dying must not hold its service for 2, 4 … 30 s. The knob files still apply over it.
+ */
+export const LOGGER_RESTART_POLICY: RestartPolicy = { ...DEFAULT_RESTART_POLICY, delayMaxMs: 1000 };
+
 export interface AfterDeath {
   /** Consecutive failures so far (the back-off level). */
   failures: number;

@@ -3,11 +3,14 @@
  * and each death so edits apply without restarting anything), plus nuwa's restart-policy knobs in the same style.
  *
  * Invalid values never stop a service: they fall back to the default and come back as warnings, which the
- * supervisor logs once per distinct problem.
+ * supervisor logs once per distinct problem. A file that cannot be read for want of a file descriptor (EMFILE, ENFILE)
+ * is not a bad setting: readSettings throws that error, so that no default is ever guessed in place of what the file
+ * says (a guessed notification-fd would leave a service "up, never ready").
  */
 import { constants } from 'node:os';
 import { MAX_DEATH_TALLY } from '../wire/death-tally';
 import { exists, readFirstLine, readUint } from '../wire/servicedir';
+import { isFdExhaustion } from '../sys/fd-budget';
 import { parseSignal, signalName } from '../sys/wait-status';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy';
 
@@ -58,13 +61,18 @@ function downSignalOf(text: string): NodeJS.Signals | undefined {
   return name in constants.signals ? (name as NodeJS.Signals) : undefined;
 }
 
-export function readSettings(dir: string): ReadSettings {
+/**
+ * Throws EMFILE/ENFILE (see above); every other problem is a warning. `policy`: the restart policy the knob files
+ * override (a logger's differs from a service's).
+ */
+export function readSettings(dir: string, policy: RestartPolicy = DEFAULT_RESTART_POLICY): ReadSettings {
   const warnings: string[] = [];
   const uint = (file: string, fallback: number, max = Number.MAX_SAFE_INTEGER, fallbackText = `using ${fallback}`): number => {
     let setting;
     try {
       setting = readUint(dir, file);
     } catch (err) {
+      if (isFdExhaustion(err)) throw err;
       warnings.push(`cannot read ${file}: ${(err as Error).message}: ${fallbackText}`);
       return fallback;
     }
@@ -93,11 +101,12 @@ export function readSettings(dir: string): ReadSettings {
       else warnings.push(`invalid down-signal ${JSON.stringify(text.slice(0, 40))}: using SIGTERM`);
     }
   } catch (err) {
+    if (isFdExhaustion(err)) throw err;
     warnings.push(`cannot read down-signal: ${(err as Error).message}: using SIGTERM`);
   }
 
-  const restart = { ...DEFAULT_RESTART_POLICY };
-  for (const [file, field] of Object.entries(RESTART_KNOBS)) restart[field] = uint(file, DEFAULT_RESTART_POLICY[field]);
+  const restart = { ...policy };
+  for (const [file, field] of Object.entries(RESTART_KNOBS)) restart[field] = uint(file, policy[field]);
 
   const settings: ServiceSettings = {
     notificationFd: optionalFd('notification-fd'),

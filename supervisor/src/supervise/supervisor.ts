@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import type { Socket } from 'node:net';
 import type { StdioOptions } from 'node:child_process';
+import { isFdExhaustion } from '../sys/fd-budget';
 import { describeError, logger, type Logger } from '../sys/logger';
 import { RateLimited } from '../sys/rate-limit';
 import { spawn, SpawnError, type Spawned } from '../sys/spawner';
@@ -27,6 +28,7 @@ import { DirHandle } from './dir-handle';
 import { CrashLoopReport, deathReason, FailureReport } from './failure-report';
 import { initialState, statusOf, transition, type Action, type MachineEvent, type MachineState, type Now, type Phase } from './machine';
 import { lockedCommand, openServiceLock } from './lock-fd';
+import type { RestartPolicy } from './restart-policy';
 import { hasDownFile, readSettings, type ServiceSettings } from './settings';
 import { openSuperviseDir } from './supervise-dir';
 
@@ -40,6 +42,8 @@ export interface SupervisorOptions {
    * a logger's stdin is its end of the log pipe, a logged service's stdout the other end. Inherited when absent.
    */
   stdio?: () => { stdin?: number; stdout?: number };
+  /** The restart policy the service dir's knob files override (restart-policy.ts: a logger's caps its back-off). */
+  restartPolicy?: RestartPolicy;
   log?: Logger;
 }
 
@@ -312,10 +316,17 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     return stdio;
   }
 
-  private readSettings(): ServiceSettings {
-    const { settings, warnings } = readSettings(this.handle.base);
-    for (const warning of warnings) this.warnOnce(warning);
-    return settings;
+  /** The settings files afresh, or undefined when no descriptor is left to read them (nothing is guessed then). */
+  private readSettings(): ServiceSettings | undefined {
+    let read;
+    try {
+      read = readSettings(this.handle.base, this.options.restartPolicy);
+    } catch (err) {
+      if (isFdExhaustion(err)) return undefined;
+      throw err;
+    }
+    for (const warning of read.warnings) this.warnOnce(warning);
+    return read.settings;
   }
 
   private async spawnRun(): Promise<MachineEvent> {
@@ -324,6 +335,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     const problem = programProblem(cwd, 'run');
     if (problem) return this.spawnFailed(problem);
     const settings = this.readSettings();
+    if (!settings) return this.spawnFailed('cannot read its settings files: out of file descriptors (EMFILE)');
     let command: { file: string; args: string[]; argv0?: string } = { file: './run', args: [this.name] };
     let lock: { at: number; fd: number } | undefined;
     if (settings.lockFd !== undefined) {
@@ -351,7 +363,13 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     const { pid } = spawned;
     if (settings.notificationFd !== undefined) this.watchReadiness(spawned.child.stdio[settings.notificationFd] as Socket | null);
     void spawned.exited.then((termination) => {
-      this.dispatch({ type: 'run-died', pid, wstat: encodeWaitStatus(termination), settings: this.readSettings(), now: clock() });
+      this.dispatch({
+        type: 'run-died',
+        pid,
+        wstat: encodeWaitStatus(termination),
+        settings: this.readSettings() ?? this.state.settings,
+        now: clock(),
+      });
     });
     return { type: 'run-spawned', pid, settings, now: clock() };
   }

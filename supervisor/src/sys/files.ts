@@ -12,6 +12,11 @@ export function isExecutableFile(file: string): boolean {
   }
 }
 
+/** A file's permission bits as chmod and ls write them: `0755`, `4755` (stat's st_mode holds the file type too). */
+export function formatMode(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, '0');
+}
+
 /** A directory, or a symlink to one; false when absent or unreadable. */
 export function isDirectory(dir: string): boolean {
   try {

@@ -7,14 +7,32 @@
  * because spawn() returns the pid synchronously (see spawner.ts): a pid is registered as ours before any reaper pass
  * can see it.
  * A slow sweep covers the one gap left: a pid libuv reaped whose number is reused before its 'exit' event ran.
+ *
+ * libuv passes signals from its handler to the event loop through a pipe, and drops them while that pipe is full: a
+ * flood of signals (hundreds of thousands a second) can drop a SIGCHLD, and libuv waits for its children only on a
+ * SIGCHLD, so a service's death would go unseen for ever. After a burst of signals (at most every BURST_CHECK_MS while
+ * it lasts) and at every sweep, a child of ours that is a zombie makes us raise SIGCHLD ourselves, and libuv looks again.
  */
 import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
 import { native } from './native';
 import { childrenOf } from './process-tree';
-import { every } from './timer';
+import { onSignalBurst } from './signals';
+import { after, every, type Timer } from './timer';
 import { decodeWaitStatus, type Termination } from './wait-status';
 
 const SWEEP_MS = 10_000;
+const BURST_CHECK_MS = 100;
+
+/** Whether `pid` is a zombie (dead, its status not yet waited for). */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
+  }
+}
 
 export interface ReaperEvents {
   /** An orphan (a process we did not spawn) was reaped. */
@@ -28,6 +46,7 @@ class Reaper extends EventEmitter<ReaperEvents> {
   private started = false;
   private scheduled = false;
   private reaped = 0;
+  private burstCheck: Timer | undefined;
 
   /** Called by the spawner, synchronously after fork: this pid's status belongs to libuv. */
   claim(pid: number): void {
@@ -48,8 +67,38 @@ class Reaper extends EventEmitter<ReaperEvents> {
     if (this.started) return;
     this.started = true;
     process.on('SIGCHLD', () => this.schedule());
-    every(SWEEP_MS, () => this.schedule(), { unref: true });
+    every(
+      SWEEP_MS,
+      () => {
+        this.recoverLostExits();
+        this.schedule();
+      },
+      { unref: true },
+    );
+    onSignalBurst(() => {
+      this.burstCheck ??= after(
+        BURST_CHECK_MS,
+        () => {
+          this.burstCheck = undefined;
+          this.recoverLostExits();
+        },
+        { unref: true },
+      );
+    });
     this.schedule(); // children inherited before we started (e.g. exec'd into as PID 1)
+  }
+
+  /** A child of ours dead and not waited for: its SIGCHLD may have been dropped by libuv (see above). */
+  private recoverLostExits(): void {
+    for (const pid of this.ours) {
+      if (!isZombie(pid)) continue;
+      try {
+        process.kill(process.pid, 'SIGCHLD');
+      } catch {
+        // cannot signal ourselves: the next SIGCHLD does it
+      }
+      return;
+    }
   }
 
   /** Coalesces a burst of SIGCHLDs into one pass. */

@@ -69,11 +69,55 @@ export function releaseSignals(): void {
   }).unref();
 }
 
-/** Routes each signal in `routes` to its handler; returns a function that removes the routes. */
+/** Listeners told when a burst of signals was coalesced (see routeSignals). */
+const burstListeners = new Set<() => void>();
+
+/**
+ * `listener` runs (at most once per turn of the event loop) whenever routed signals came faster than they could be
+ * handled one by one. The reaper listens: libuv drops signals when its internal pipe is full, a SIGCHLD among them.
+ */
+export function onSignalBurst(listener: () => void): () => void {
+  burstListeners.add(listener);
+  return () => burstListeners.delete(listener);
+}
+
+/**
+ * Routes whose signal was caught and not yet handled, in the order their signals first came; each at most once. Keyed
+ * by the listener routeSignals installed (one per route and signal, whatever handler the caller shares among them).
+ */
+const pending = new Map<SignalHandler, [NodeJS.Signals, SignalHandler]>();
+let dispatchScheduled = false;
+let coalesced = false;
+
+/**
+ * Hands each pending signal to its route once. A flood (hundreds of thousands a second) costs one handler call per
+ * route and turn of the loop, as the kernel coalesces a standard signal that is already pending, and as s6-svscan
+ * reads its self-pipe dry and then acts once: the supervision between two turns goes on.
+ */
+function dispatchPending(): void {
+  dispatchScheduled = false;
+  const due = [...pending];
+  pending.clear();
+  if (coalesced) {
+    coalesced = false;
+    for (const listener of burstListeners) listener();
+  }
+  for (const [, [signal, handler]] of due) handler(signal);
+}
+
+function caught(listener: SignalHandler, signal: NodeJS.Signals, handler: SignalHandler): void {
+  if (pending.has(listener)) coalesced = true;
+  else pending.set(listener, [signal, handler]);
+  if (dispatchScheduled) return;
+  dispatchScheduled = true;
+  setImmediate(dispatchPending); // the check phase, right after the poll phase that delivered the signals
+}
+
+/** Routes each signal in `routes` to its handler (bursts coalesced, see dispatchPending); returns a function that removes the routes. */
 export function routeSignals(routes: Partial<Record<NodeJS.Signals, SignalHandler>>): () => void {
   const installed: [NodeJS.Signals, SignalHandler][] = [];
   for (const [signal, handler] of Object.entries(routes) as [NodeJS.Signals, SignalHandler][]) {
-    const listener: SignalHandler = (sig) => handler(sig);
+    const listener: SignalHandler = (sig) => caught(listener, sig, handler);
     process.on(signal, listener);
     installed.push([signal, listener]);
     const holder = holders.get(signal);
@@ -91,6 +135,9 @@ export function routeSignals(routes: Partial<Record<NodeJS.Signals, SignalHandle
     });
   }
   return () => {
-    for (const [signal, listener] of installed) process.off(signal, listener);
+    for (const [signal, listener] of installed) {
+      process.off(signal, listener);
+      pending.delete(listener); // a route removed is not called afterwards
+    }
   };
 }

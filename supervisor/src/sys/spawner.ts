@@ -32,6 +32,11 @@ const REASONS: Record<string, [number, string]> = {
   ENOEXEC: [126, 'exec format error (no shebang, or not a program for this machine)'],
   ENOTDIR: [127, 'not found (a path component is not a directory)'],
   E2BIG: [126, 'argument list too long'],
+  // Not the program's fault: nuwa's (or the system's) resources ran out, a temporary failure (s6's 111).
+  EMFILE: [111, 'out of file descriptors (EMFILE: the open-files limit, ulimit -n, is reached)'],
+  ENFILE: [111, "out of file descriptors (ENFILE: the system's file table is full)"],
+  EAGAIN: [111, 'cannot create a process (EAGAIN: the process limit, ulimit -u, is reached)'],
+  ENOMEM: [111, 'out of memory (ENOMEM)'],
 };
 
 export function spawnError(file: string, err: NodeJS.ErrnoException): SpawnError {
