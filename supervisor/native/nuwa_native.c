@@ -355,6 +355,43 @@ static napi_value js_dup_cloexec(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* execline's fd commands, applied at the final exec of an in-process chain (execline/fds.ts). pairs = [to, from, …]:
+ * `from` a private close-on-exec descriptor, or -1 to close `to`. Every `from` is first copied above all targets, so
+ * that no dup2 can clobber a source still to be used; then the sources and the copies are closed. */
+static napi_value js_remap_fds(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  uint32_t n;
+  if (napi_get_array_length(env, argv[0], &n) != napi_ok || n % 2 != 0 || n > 2048) {
+    napi_throw_type_error(env, NULL, "remapFds([to, from, ...])");
+    return NULL;
+  }
+  int32_t pairs[n ? n : 1];
+  int base = 3;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    napi_get_element(env, argv[0], i, &el);
+    if (!arg_int(env, el, &pairs[i])) {
+      napi_throw_type_error(env, NULL, "remapFds: numbers wanted");
+      return NULL;
+    }
+    if (i % 2 == 0 && pairs[i] >= base) base = pairs[i] + 1;
+  }
+  int copies[n / 2 + 1];
+  for (uint32_t i = 0; i < n; i += 2) {
+    copies[i / 2] = -1;
+    if (pairs[i + 1] < 0) continue;
+    copies[i / 2] = fcntl(pairs[i + 1], F_DUPFD_CLOEXEC, base);
+    if (copies[i / 2] < 0) return throw_errno(env, "fcntl", errno);
+  }
+  for (uint32_t i = 0; i < n; i += 2) if (pairs[i + 1] >= 0) close(pairs[i + 1]);
+  for (uint32_t i = 0; i < n; i += 2) {
+    if (copies[i / 2] < 0) close(pairs[i]);
+    else if (dup2(copies[i / 2], pairs[i]) < 0) return throw_errno(env, "dup2", errno);
+  }
+  for (uint32_t i = 0; i < n; i += 2) if (copies[i / 2] >= 0) close(copies[i / 2]);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "waitpid", NULL, js_waitpid, NULL, NULL, NULL, napi_default_jsproperty, NULL },
@@ -368,6 +405,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "dup2", NULL, js_dup2, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "dupCloexec", NULL, js_dup_cloexec, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "pageOutExecutable", NULL, js_page_out_executable, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "remapFds", NULL, js_remap_fds, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "execvp", NULL, js_execvp, NULL, NULL, NULL, napi_default_jsproperty, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
