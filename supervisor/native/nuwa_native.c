@@ -392,6 +392,29 @@ static napi_value js_remap_fds(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The environment a chain's final exec passes on (execline/chain.ts). process.env cannot hold execline's positional
+ * parameters: Node treats the integer keys `1`, `2`, … as array indices and never writes them to environ. */
+static napi_value js_set_environ(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  uint32_t n;
+  if (napi_get_array_length(env, argv[0], &n) != napi_ok) {
+    napi_throw_type_error(env, NULL, "setEnviron([\"NAME=value\", ...])");
+    return NULL;
+  }
+  clearenv();
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    size_t len;
+    napi_get_element(env, argv[0], i, &el);
+    if (napi_get_value_string_utf8(env, el, NULL, 0, &len) != napi_ok) continue;
+    char *pair = malloc(len + 1);
+    if (!pair) return throw_errno(env, "malloc", ENOMEM);
+    napi_get_value_string_utf8(env, el, pair, len + 1, &len);
+    if (strchr(pair, '=') == NULL || putenv(pair) != 0) free(pair);
+  }
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "waitpid", NULL, js_waitpid, NULL, NULL, NULL, napi_default_jsproperty, NULL },
@@ -405,6 +428,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "dup2", NULL, js_dup2, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "dupCloexec", NULL, js_dup_cloexec, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "pageOutExecutable", NULL, js_page_out_executable, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "setEnviron", NULL, js_set_environ, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "remapFds", NULL, js_remap_fds, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "execvp", NULL, js_execvp, NULL, NULL, NULL, napi_default_jsproperty, NULL },
   };

@@ -3,6 +3,7 @@
  * one space stripped, up to the empty word that ends the block. Words without the leading space are taken as they
  * are (the encoding of execline before 2.0, still accepted unless EXECLINE_STRICT says otherwise).
  */
+import { environ } from './environ';
 import { ExeclineError } from './errors';
 
 export interface Block {
@@ -17,7 +18,7 @@ export function readBlock(argv: readonly string[], start: number, program: strin
     const word = argv[i] as string;
     if (word === '') return { words, next: i + 1 };
     if (word.startsWith(' ')) words.push(word.slice(1));
-    else if (process.env.EXECLINE_STRICT === '2') throw new ExeclineError(program, 100, `unquoted block word: ${word}`);
+    else if (environ.get('EXECLINE_STRICT') === '2') throw new ExeclineError(program, 100, `unquoted block word: ${word}`);
     else words.push(word);
   }
   throw new ExeclineError(program, 100, 'unterminated block');

@@ -2,11 +2,12 @@
  * One process per chain. In execline each program execs the next; here, while the next program is one of nuwa's own
  * (an execline builtin, or a chain-loading applet such as with-contenv or s6-setuidgid), it runs in this process, and
  * only the first program that is not ours is exec'd. What an exec would have reset is carried explicitly: the
- * environment is process.env (it writes through to the C environ execvp passes on), the working directory and the
+ * environment is environ.ts's (given to the exec by the addon's setEnviron), the working directory and the
  * credentials are the process's own (chdir, setuid are real), descriptors are kept in an FdTable applied just before
  * the exec, and the addon's execvp resets the signal mask and dispositions. Children that must be forked (a
  * `foreground` block) get the same state through spawn.
  */
+import { environ } from './environ';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { continueChainWith } from '../sys/exec';
@@ -16,7 +17,7 @@ import { isSea } from '../sys/sea';
 import { selfCommand } from '../sys/self';
 import { spawn, SpawnError, type Spawned } from '../sys/spawner';
 import type { Termination } from '../sys/wait-status';
-import { ExeclineError, strerror } from './errors';
+import { ExeclineError, say, setStderr, strerror } from './errors';
 import { FdTable } from './fds';
 
 /** What a builtin leads to: the next argv of the chain, or the chain's exit code. */
@@ -56,7 +57,9 @@ export class Chain {
   /** The program whose exec is being done, for the messages. */
   current = 'execlineb';
 
-  constructor(private readonly builtins: Readonly<Record<string, Builtin>>) {}
+  constructor(private readonly builtins: Readonly<Record<string, Builtin>>) {
+    setStderr(() => this.fds.real(2));
+  }
 
   classify(argv0: string): Program {
     const base = path.basename(argv0);
@@ -65,7 +68,7 @@ export class Chain {
     }
     const exe = self();
     if (exe === null) return { kind: 'external' };
-    const found = findProgram(argv0, process.env.PATH);
+    const found = findProgram(argv0, environ.get('PATH'));
     if (found === undefined || realpathOr(found) !== exe) return { kind: 'external' };
     return Object.hasOwn(this.builtins, base) ? { kind: 'builtin', name: base } : { kind: 'applet', name: base };
   }
@@ -78,7 +81,11 @@ export class Chain {
       const program = this.classify(next[0] as string);
       if (program.kind === 'external') return this.exec(next);
       if (program.kind === 'applet') {
-        continueChainWith((following) => this.run(following));
+        continueChainWith((following) => {
+          environ.syncIn();
+          return this.run(following);
+        });
+        environ.syncOut();
         const ran = appletRunner?.(program.name, next.slice(1));
         if (ran) return ran;
         continueChainWith(undefined);
@@ -91,7 +98,7 @@ export class Chain {
         step = await builtin(next.slice(1), this);
       } catch (err) {
         if (!(err instanceof ExeclineError)) throw err;
-        process.stderr.write(`${err.line()}\n`);
+        say(err.line());
         return err.code;
       }
       if (typeof step === 'number') return step;
@@ -104,10 +111,11 @@ export class Chain {
     continueChainWith(undefined);
     this.fds.apply();
     try {
+      native().setEnviron(environ.pairs());
       native().execvp(argv, file);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      process.stderr.write(`${this.current}: fatal: unable to exec ${argv[0]}: ${strerror(err)}\n`);
+      say(`${this.current}: fatal: unable to exec ${argv[0]}: ${strerror(err)}`);
       return code === 'ENOENT' || code === 'ENOTDIR' ? 127 : 126;
     }
     return 111;
@@ -133,7 +141,7 @@ export class Chain {
       while (table.length <= Number(fd)) table.push('ignore');
       table[Number(fd)] = what;
     }
-    return spawn(file, args, { stdio: table, env: process.env, argv0 });
+    return spawn(file, args, { stdio: table, env: environ.object(), argv0 });
   }
 
   /** spawn, then wait: the termination, or the reason it could not start. */

@@ -2,6 +2,8 @@
  * How an execline program fails: one line `PROG: fatal: …` (or `PROG: usage: …`) and execline's exit code — 100 for
  * a usage error, 111 for a system error, 126/127 when the next program cannot be executed. Never a stack trace.
  */
+import * as fs from 'node:fs';
+
 export class ExeclineError extends Error {
   constructor(
     readonly program: string,
@@ -21,8 +23,29 @@ export function usage(program: string, text: string): ExeclineError {
   return new ExeclineError(program, 100, text, 'usage');
 }
 
+/**
+ * Where the chain's messages go: descriptor 2 as the script sees it (after `fdmove -c 2 1`, stdout). Written with
+ * fs.writeSync, never through process.stderr: Node's stream would make a pipe or socket non-blocking, and the
+ * programs the chain execs would inherit that.
+ */
+let stderrFd: () => number | undefined = () => 2;
+
+export function setStderr(fd: () => number | undefined): void {
+  stderrFd = fd;
+}
+
+export function say(line: string): void {
+  const fd = stderrFd();
+  if (fd === undefined) return;
+  try {
+    fs.writeSync(fd, `${line}\n`);
+  } catch {
+    // nowhere to say it
+  }
+}
+
 export function warn(program: string, message: string): void {
-  process.stderr.write(`${program}: warning: ${message}\n`);
+  say(`${program}: warning: ${message}`);
 }
 
 /** strerror's words for the errno codes a script meets, as execline prints them. */

@@ -2,7 +2,9 @@
  * execlineb: reads a script (a file, or -c's text), turns it into one argv with its blocks encoded, handles the
  * positional parameters, and goes on with that argv — in this process, as the chain's next step.
  */
+import { environ } from './environ';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Step } from './chain';
 import { ExeclineError, strerror, usage, warn } from './errors';
 import { pushPositionals } from './builtins/environment';
@@ -33,20 +35,26 @@ function substitutePositionals(argv: string[], name: string, args: string[], nmi
   return substitute(argv, values);
 }
 
+/** $0 under -c: the name execlineb was called by, when it started this process; else its plain name. */
+function invocationName(): string {
+  const called = process.argv[1];
+  return called !== undefined && path.basename(called) === 'execlineb' ? called : 'execlineb';
+}
+
 export function execlineb(argsIn: string[]): Step {
   const o = options(argsIn, 'pPS:s:qwWc:e', 'execlineb', EXECLINEB);
   const strict = o.last('qwW');
   if (strict !== undefined) {
     const value = STRICT[strict];
-    if (value === undefined) delete process.env.EXECLINE_STRICT;
-    else process.env.EXECLINE_STRICT = value;
+    if (value === undefined) environ.delete('EXECLINE_STRICT');
+    else environ.set('EXECLINE_STRICT', value);
   }
   let text: string;
   let name: string;
   let args: string[];
   if (o.has('c')) {
     text = o.value('c') as string;
-    name = 'execlineb';
+    name = invocationName();
     args = o.operands;
   } else {
     const [file, ...rest] = o.operands;
@@ -69,8 +77,8 @@ export function execlineb(argsIn: string[]): Step {
   }
   if (mode === 'P') return argv;
   if (mode !== 'p') pushPositionals();
-  process.env['#'] = String(args.length);
-  process.env['0'] = name;
-  args.forEach((a, k) => (process.env[String(k + 1)] = a));
+  environ.set('#', String(args.length));
+  environ.set('0', name);
+  args.forEach((a, k) => environ.set(String(k + 1), a));
   return argv;
 }

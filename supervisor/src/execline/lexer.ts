@@ -40,12 +40,12 @@ function quotedString(text: string, at: number, startLine: number): { value: str
     if (e === '\n') {
       newlines++; // a backslash-newline continues the string without a newline in it
       i += 2;
-    } else if (e === 'x' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 2, i + 4))) {
-      value += String.fromCharCode(parseInt(text.slice(i + 2, i + 4), 16));
-      i += 4;
-    } else if (/^[0-7]{3}$/.test(text.slice(i + 1, i + 4))) {
-      value += String.fromCharCode(parseInt(text.slice(i + 1, i + 4), 8));
-      i += 4;
+    } else if (/[0-9]/.test(e)) {
+      // execline's numeric escapes: \0 then up to three octal digits, else up to three decimal digits
+      const octal = /^0([0-7]{1,3})/.exec(text.slice(i + 1, i + 5));
+      const digits = octal ? (octal[0] as string) : (/^[0-9]{1,3}/.exec(text.slice(i + 1, i + 4)) as RegExpExecArray)[0];
+      value += String.fromCharCode(parseInt(octal ? (octal[1] as string) : digits, octal ? 8 : 10) & 0xff);
+      i += 1 + digits.length;
     } else {
       value += ESCAPES[e] ?? e;
       i += 2;

@@ -37,6 +37,8 @@ export interface Native {
   sendUnixDgram(socketPath: string, data: Buffer): void;
   /** MADV_PAGEOUT on the executable's read-only mappings: bytes advised, or -1 if unsupported. */
   pageOutExecutable(): number;
+  /** Before an exec: environ becomes exactly these `NAME=value` pairs (process.env cannot hold integer names). */
+  setEnviron(pairs: string[]): void;
   /** Before an exec: dup2 each private `from` onto `to` ([to, from, …]; from -1 closes `to`), then closes the sources. */
   remapFds(pairs: number[]): void;
   /** Replaces the current process (with `file`, when argv[0] must differ from it). Returns only by throwing. */

@@ -1,9 +1,10 @@
 /** Sequencing and conditions: foreground, background, if, ifelse, exit, exec, loopwhilex, wait. */
+import { environ } from '../environ';
 import { SpawnError } from '../../sys/spawner';
 import type { Termination } from '../../sys/wait-status';
 import { readBlock, readBlocks } from '../blocks';
 import { spawnFailure, type Chain, type Step } from '../chain';
-import { ExeclineError, usage, warn } from '../errors';
+import { ExeclineError, say, usage, warn } from '../errors';
 import { codes, options } from '../options';
 
 /** A block's outcome: exit code, or the signal it died of. */
@@ -28,7 +29,7 @@ export async function foreground(args: string[], chain: Chain): Promise<Step> {
     warn('foreground', spawnFailure(t));
     status = t.exitCode;
   } else status = t.signal !== null ? 256 + t.signal : (t.code ?? 0);
-  process.env['?'] = String(status);
+  environ.set('?', String(status));
   return args.slice(block.next);
 }
 
@@ -48,7 +49,7 @@ export async function background(args: string[], chain: Chain): Promise<Step> {
     if (err instanceof SpawnError) throw new ExeclineError('background', 111, spawnFailure(err));
     throw err;
   }
-  process.env['!'] = String(pid);
+  environ.set('!', String(pid));
   return o.operands.slice(block.next);
 }
 
@@ -60,7 +61,7 @@ export async function ifBuiltin(args: string[], chain: Chain): Promise<Step> {
   const t = await mustRun(chain, block.words, 'if');
   const signal = crashed(t);
   if (signal !== undefined) {
-    if (!o.has('X')) process.stderr.write(`if: fatal: child crashed with signal ${signal}\n`);
+    if (!o.has('X')) say(`if: fatal: child crashed with signal ${signal}`);
     return 128 + signal;
   }
   const success = (t.code === 0) !== o.has('n');
@@ -78,7 +79,7 @@ export async function ifelse(args: string[], chain: Chain): Promise<Step> {
   const t = await mustRun(chain, blocks[0] as string[], 'ifelse');
   const signal = crashed(t);
   if (signal !== undefined && !o.has('X')) {
-    process.stderr.write(`ifelse: fatal: child crashed with signal ${signal}\n`);
+    say(`ifelse: fatal: child crashed with signal ${signal}`);
     return 128 + signal;
   }
   const success = signal === undefined && (t.code === 0) !== o.has('n');
@@ -95,7 +96,7 @@ const EXEC = 'exec [ -c ] [ -l ] [ -a argv0 ] prog...';
 export function exec(args: string[], chain: Chain): Step {
   const o = options(args, 'cla:', 'exec', EXEC);
   if (o.operands.length === 0) throw usage('exec', EXEC);
-  if (o.has('c')) for (const name of Object.keys(process.env)) delete process.env[name];
+  if (o.has('c')) environ.clear();
   const file = o.operands[0] as string;
   let argv0 = o.value('a') ?? file;
   if (o.has('l')) argv0 = `-${argv0}`;

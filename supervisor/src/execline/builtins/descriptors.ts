@@ -1,4 +1,5 @@
 /** Descriptors as the script sees them (FdTable): fdmove, fdclose, fdreserve, redirfd, piperw, heredoc, pipeline. */
+import { environ } from '../environ';
 import * as fs from 'node:fs';
 import { native } from '../../sys/native';
 import { SpawnError } from '../../sys/spawner';
@@ -37,7 +38,7 @@ export function fdreserve(args: string[], chain: Chain): Step {
   let fd = 0;
   for (let k = 0; k < n; k++) {
     fd = chain.fds.lowestFree(fd);
-    process.env[`FD${k}`] = String(fd);
+    environ.set(`FD${k}`, String(fd));
     fd++;
   }
   return rest;
@@ -133,7 +134,7 @@ export async function pipeline(args: string[], chain: Chain): Promise<Step> {
   try {
     const child = await chain.spawn(block.words, writes ? { 0: r } : { 1: w });
     if (!o.has('d')) chain.children.set(child.pid, child.exited);
-    process.env['!'] = String(child.pid);
+    environ.set('!', String(child.pid));
   } catch (err) {
     fs.closeSync(r);
     fs.closeSync(w);

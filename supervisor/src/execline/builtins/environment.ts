@@ -1,4 +1,5 @@
 /** The process state a chain carries: export, unexport, emptyenv, cd. */
+import { environ } from '../environ';
 import type { Step } from '../chain';
 import { ExeclineError, strerror, usage } from '../errors';
 import { options } from '../options';
@@ -7,7 +8,7 @@ const EXPORT = 'export variable value prog...';
 export function exportBuiltin(args: string[]): Step {
   const [name, value, ...rest] = args;
   if (name === undefined || value === undefined || name.includes('=')) throw usage('export', EXPORT);
-  process.env[name] = value;
+  environ.set(name, value);
   return rest;
 }
 
@@ -15,7 +16,7 @@ const UNEXPORT = 'unexport variable prog...';
 export function unexport(args: string[]): Step {
   const [name, ...rest] = args;
   if (name === undefined || name.includes('=')) throw usage('unexport', UNEXPORT);
-  delete process.env[name];
+  environ.delete(name);
   return rest;
 }
 
@@ -25,17 +26,17 @@ const ELGETOPT = /^ELGETOPT_.*?(?::(\d+))?$/;
 
 /** Drops the current frame of the variables `pattern` matches and moves the older frames up by one. */
 function pop(pattern: RegExp): void {
-  const names = Object.keys(process.env).filter((n) => pattern.test(n));
+  const names = environ.names().filter((n) => pattern.test(n));
   const frames = names.map((n) => ({ name: n, depth: Number((pattern.exec(n) as RegExpExecArray).at(-1) ?? 0) }));
   const moved: Record<string, string> = {};
   for (const { name, depth } of frames) {
-    const value = process.env[name] as string;
-    delete process.env[name];
+    const value = environ.get(name) as string;
+    environ.delete(name);
     if (depth === 0) continue;
     const base = name.replace(/:\d+$/, '');
     moved[depth === 1 ? base : `${base}:${depth - 1}`] = value;
   }
-  Object.assign(process.env, moved);
+  for (const [name, value] of Object.entries(moved)) environ.set(name, value);
 }
 
 const EMPTYENV = 'emptyenv [ -p | -c | -o | -P ] prog...';
@@ -45,25 +46,25 @@ export function emptyenv(args: string[]): Step {
   if (o.has('P')) pop(POSITIONAL);
   else if (o.has('o')) pop(ELGETOPT);
   else if (o.has('c')) {
-    for (const name of Object.keys(process.env)) if (POSITIONAL.test(name) || ELGETOPT.test(name)) delete process.env[name];
+    for (const name of environ.names()) if (POSITIONAL.test(name) || ELGETOPT.test(name)) environ.delete(name);
   } else {
-    const path = process.env.PATH;
-    for (const name of Object.keys(process.env)) delete process.env[name];
-    if (o.has('p') && path !== undefined) process.env.PATH = path;
+    const path = environ.get('PATH');
+    environ.clear();
+    if (o.has('p') && path !== undefined) environ.set('PATH', path);
   }
   return o.operands;
 }
 
 /** execlineb's push: the positional parameters move one frame down (`1` → `1:1`, `1:1` → `1:2`). */
 export function pushPositionals(): void {
-  const names = Object.keys(process.env).filter((n) => POSITIONAL.test(n));
+  const names = environ.names().filter((n) => POSITIONAL.test(n));
   const moved: Record<string, string> = {};
   for (const name of names) {
     const m = POSITIONAL.exec(name) as RegExpExecArray;
-    moved[`${m[1]}:${Number(m[2] ?? 0) + 1}`] = process.env[name] as string;
-    delete process.env[name];
+    moved[`${m[1]}:${Number(m[2] ?? 0) + 1}`] = environ.get(name) as string;
+    environ.delete(name);
   }
-  Object.assign(process.env, moved);
+  for (const [name, value] of Object.entries(moved)) environ.set(name, value);
 }
 
 const CD = 'cd path prog...';

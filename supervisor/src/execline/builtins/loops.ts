@@ -1,4 +1,5 @@
 /** Loops: forx over a block of values, forstdin over the words of stdin. */
+import { environ } from '../environ';
 import * as fs from 'node:fs';
 import { SpawnError } from '../../sys/spawner';
 import type { Termination } from '../../sys/wait-status';
@@ -11,7 +12,7 @@ import { substitute, transform } from '../substitute';
 /** The argv of one round: the value substituted (-E) or set in the environment (-e, the default). */
 function round(o: Options, key: string, value: string, prog: string[]): string[] {
   if (o.last('Ee') === 'E') return substitute(prog, new Map([[key, [value]]]));
-  process.env[key] = value;
+  environ.set(key, value);
   return prog;
 }
 

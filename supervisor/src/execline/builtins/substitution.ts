@@ -1,4 +1,5 @@
 /** The substitution commands: importas, define, multidefine, multisubstitute, getcwd, backtick, withstdinas. */
+import { environ } from '../environ';
 import * as fs from 'node:fs';
 import { SpawnError } from '../../sys/spawner';
 import { readBlock } from '../blocks';
@@ -29,8 +30,8 @@ function importasBinding(args: string[]): { binding: Binding; rest: string[] } {
   const [key, ...more] = o.operands;
   const variable = o.has('S') ? key : more.shift();
   if (key === undefined || variable === undefined) throw usage('importas', IMPORTAS);
-  const value = process.env[variable];
-  if (o.has('u')) delete process.env[variable];
+  const value = environ.get(variable);
+  if (o.has('u')) environ.delete(variable);
   let words: string[];
   if (value !== undefined) words = transform(value, transformOf(o));
   else if (o.last('iD') === 'i') throw new ExeclineError('importas', 100, `${variable} not set`);
@@ -105,8 +106,8 @@ export function multisubstitute(args: string[]): Step {
 /** -E substitutes the value into the rest of the command line; -e (the default) sets the environment variable. */
 function setOrSubstitute(o: Options, key: string, value: string | undefined, rest: string[]): Step {
   if (o.last('Ee') === 'E') return substitute(rest, new Map([[key, value === undefined ? [] : [value]]]));
-  if (value === undefined) delete process.env[key];
-  else process.env[key] = value;
+  if (value === undefined) environ.delete(key);
+  else environ.set(key, value);
   return rest;
 }
 

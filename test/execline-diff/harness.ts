@@ -1,0 +1,161 @@
+/**
+ * The execline differential harness: one script, run under Debian's execline 2.9.3 (/usr/bin/execlineb, its
+ * programs in /usr/lib/execline/bin) and under nuwa's (execlineb and the builtins as symlinks to dist/nuwa), each in a
+ * fresh folder, with the same stdin, environment and arguments. Compared is what a user can see:
+ *  - the exit code and stdout,
+ *  - stderr's class: each line's program and kind (`if: fatal`, `importas: usage`) without the wording,
+ *  - the state the chain leaves to its final program, seen by a probe run as that program: environment, working
+ *    directory, uid/gid/groups, and each open descriptor with what it points to and its status flags,
+ *  - the files the script wrote in its folder.
+ * Folder paths and pipe inode numbers are blanked, so two runs compare equal when they behave alike.
+ */
+import type { ExecutionContext } from 'ava';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EXECLINE_PROGRAMS } from '../../supervisor/src/execline/names';
+import { NUWA, requireCommand, tempDir } from '../helpers';
+
+export type Implementation = 'execline' | 'nuwa';
+
+export interface Run {
+  /** The script's text; `PROBE` in it names the probe program (the chain's final program that reports its state). */
+  script: string;
+  /** execlineb's options (default -P); set to [] for a script taking positional parameters. */
+  options?: string[];
+  args?: string[];
+  stdin?: string;
+  env?: Record<string, string>;
+  /** Files to create in the run's folder first (name → content). */
+  files?: Record<string, string>;
+  /** Run as a `#!` script file rather than with -c. */
+  asFile?: boolean;
+}
+
+export interface Outcome {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string[];
+  /** The probe's report, when the chain reached it. */
+  state?: string[];
+  files: Record<string, string>;
+}
+
+/** What a probe reports: descriptors (target and status flags), cwd, ids, environment (sorted). */
+const PROBE = String.raw`#!/usr/bin/perl
+my $out = shift;
+opendir(my $d, "/proc/self/fd");
+my @fds = grep { /^\d+$/ } readdir($d);
+my $dfd = fileno($d);
+my @lines;
+for my $fd (sort { $a <=> $b } @fds) {
+  next if $fd == $dfd;
+  my $target = readlink("/proc/self/fd/$fd");
+  next unless defined $target;
+  open(my $info, "<", "/proc/self/fdinfo/$fd");
+  my ($flags) = map { /^flags:\s*(\d+)/ ? oct($1) & 07777 : () } <$info>;
+  close $info;
+  push @lines, sprintf("fd %d %s flags %o", $fd, $target, $flags);
+}
+closedir($d);
+use Cwd;
+push @lines, "cwd " . getcwd();
+push @lines, "ids $< $> " . join(",", split(/ /, $( ));
+push @lines, map { "env $_=$ENV{$_}" } grep { !/^(PATH|PWD|OLDPWD|SHLVL|_)$/ } sort keys %ENV;
+push @lines, "argv " . join(" ", @ARGV);
+open(my $o, ">", $out);
+print $o join("\n", @lines), "\n";
+`;
+
+let nuwaBin: string | undefined;
+let probe: string | undefined;
+
+function setup(): { nuwaBin: string; probe: string } {
+  if (!nuwaBin || !probe) {
+    requireCommand('execlineb', 'execline');
+    requireCommand('perl', 'perl-base');
+    const dir = tempDir('nuwa-eldiff-');
+    nuwaBin = path.join(dir, 'bin');
+    fs.mkdirSync(nuwaBin);
+    for (const name of [...EXECLINE_PROGRAMS, 's6-setuidgid', 's6-envdir', 'with-contenv']) {
+      fs.symlinkSync(NUWA, path.join(nuwaBin, name));
+    }
+    probe = path.join(dir, 'probe');
+    fs.writeFileSync(probe, PROBE, { mode: 0o755 });
+  }
+  return { nuwaBin, probe };
+}
+
+/** The execlineb an implementation runs, and its PATH. */
+function implementation(kind: Implementation, bin: string): { execlineb: string; path: string } {
+  return kind === 'execline'
+    ? { execlineb: '/usr/bin/execlineb', path: '/usr/lib/execline/bin:/usr/bin:/bin' }
+    : { execlineb: path.join(bin, 'execlineb'), path: `${bin}:/usr/bin:/bin` };
+}
+
+/** `PROG: fatal|usage|warning: …` as `PROG: kind`; execline's cd calls itself execline-cd. */
+function stderrClass(text: string, dir: string): string[] {
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const m = /^(\S+): (fatal|usage|warning):/.exec(l);
+      if (!m) return l.replaceAll(dir, '$DIR');
+      return `${m[1] === 'execline-cd' ? 'cd' : m[1]}: ${m[2]}`;
+    });
+}
+
+/** Run folders, pipe inodes and the path of the execlineb that ran (its $0 under -c) blanked. */
+function blank(text: string, dir: string, execlineb: string): string {
+  return text
+    .replaceAll(execlineb, 'EXECLINEB')
+    .replaceAll(dir, '$DIR')
+    .replace(/(pipe|socket):\[\d+\]/g, '$1');
+}
+
+export function runUnder(kind: Implementation, run: Run): Outcome {
+  const { nuwaBin: bin, probe: probeFile } = setup();
+  const { execlineb, path: pathValue } = implementation(kind, bin);
+  const dir = fs.realpathSync(tempDir(`nuwa-eldiff-${kind}-`));
+  for (const [name, content] of Object.entries(run.files ?? {})) fs.writeFileSync(path.join(dir, name), content);
+  const state = path.join(dir, '.state');
+  const script = run.script.replaceAll('PROBE', `${probeFile} ${state}`);
+  const options = run.options ?? ['-P'];
+  let argv: string[];
+  if (run.asFile) {
+    const file = path.join(dir, '.script');
+    fs.writeFileSync(file, `#!${execlineb} ${options.join('')}\n${script}\n`, { mode: 0o755 });
+    argv = [file, ...(run.args ?? [])];
+  } else argv = [execlineb, ...options, '-c', script, ...(run.args ?? [])];
+  const result = spawnSync(argv[0] as string, argv.slice(1), {
+    cwd: dir,
+    env: { PATH: pathValue, ...run.env },
+    input: run.stdin ?? '',
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (result.error) throw result.error;
+  const files: Record<string, string> = {};
+  for (const name of fs.readdirSync(dir)) {
+    if (name.startsWith('.') || run.files?.[name] !== undefined) continue;
+    const file = path.join(dir, name);
+    files[name] = fs.statSync(file).isFile() ? blank(fs.readFileSync(file, 'utf8'), dir, execlineb) : '(not a file)';
+  }
+  return {
+    code: result.status,
+    signal: result.signal,
+    stdout: blank(result.stdout, dir, execlineb),
+    stderr: stderrClass(result.stderr, dir),
+    state: fs.existsSync(state) ? blank(fs.readFileSync(state, 'utf8'), dir, execlineb).trimEnd().split('\n') : undefined,
+    files,
+  };
+}
+
+/** Runs under both and asserts the outcomes are the same; returns nuwa's for further checks. */
+export function assertSame(t: ExecutionContext, run: Run): Outcome {
+  const reference = runUnder('execline', run);
+  const ours = runUnder('nuwa', run);
+  t.deepEqual(ours, reference, `script: ${run.script}`);
+  return ours;
+}
