@@ -223,6 +223,9 @@ static void keep_inherited_fds(void) {
   }
 }
 
+/* Set by remapFds (below): the descriptor table is the one the next program must get, exactly. */
+static int fds_remapped = 0;
+
 /* setsid() + exec for applets that must replace themselves (with-contenv, s6-setuidgid ...): Node has no exec. */
 static napi_value js_execvp(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -269,7 +272,7 @@ static napi_value js_execvp(napi_env env, napi_callback_info info) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   for (int s = 1; s < 32; s++) if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
-  keep_inherited_fds();
+  if (!fds_remapped) keep_inherited_fds();
   if (file[0]) execv(file, args);
   else execvp(args[0], args);
   return throw_errno(env, "execvp", errno);
@@ -356,8 +359,11 @@ static napi_value js_dup_cloexec(napi_env env, napi_callback_info info) {
 }
 
 /* execline's fd commands, applied at the final exec of an in-process chain (execline/fds.ts). pairs = [to, from, …]:
- * `from` a private close-on-exec descriptor, or -1 to close `to`. Every `from` is first copied above all targets, so
- * that no dup2 can clobber a source still to be used; then the sources and the copies are closed. */
+ * `from` a private close-on-exec descriptor, -1 to close `to`, or `to` itself to pass an inherited descriptor on.
+ * Every `from` is first copied above all targets, so that no dup2 can clobber a source still to be used; then the
+ * sources and the copies are closed. The table is then exact: execvp no longer guesses which descriptors were
+ * inherited (its guess would take a Node pipe whose other end a dup2 replaced for an inherited one). */
+
 static napi_value js_remap_fds(napi_env env, napi_callback_info info) {
   ARGS(1);
   uint32_t n;
@@ -379,16 +385,20 @@ static napi_value js_remap_fds(napi_env env, napi_callback_info info) {
   int copies[n / 2 + 1];
   for (uint32_t i = 0; i < n; i += 2) {
     copies[i / 2] = -1;
-    if (pairs[i + 1] < 0) continue;
+    if (pairs[i + 1] < 0 || pairs[i + 1] == pairs[i]) continue;
     copies[i / 2] = fcntl(pairs[i + 1], F_DUPFD_CLOEXEC, base);
     if (copies[i / 2] < 0) return throw_errno(env, "fcntl", errno);
   }
-  for (uint32_t i = 0; i < n; i += 2) if (pairs[i + 1] >= 0) close(pairs[i + 1]);
+  for (uint32_t i = 0; i < n; i += 2) if (pairs[i + 1] >= 0 && pairs[i + 1] != pairs[i]) close(pairs[i + 1]);
   for (uint32_t i = 0; i < n; i += 2) {
-    if (copies[i / 2] < 0) close(pairs[i]);
+    if (pairs[i + 1] == pairs[i]) {
+      int flags = fcntl(pairs[i], F_GETFD);
+      if (flags >= 0) fcntl(pairs[i], F_SETFD, flags & ~FD_CLOEXEC);
+    } else if (copies[i / 2] < 0) close(pairs[i]);
     else if (dup2(copies[i / 2], pairs[i]) < 0) return throw_errno(env, "dup2", errno);
   }
   for (uint32_t i = 0; i < n; i += 2) if (copies[i / 2] >= 0) close(copies[i / 2]);
+  fds_remapped = 1;
   return NULL;
 }
 

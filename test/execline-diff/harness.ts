@@ -106,12 +106,13 @@ function stderrClass(text: string, dir: string): string[] {
     });
 }
 
-/** Run folders, pipe inodes and the path of the execlineb that ran (its $0 under -c) blanked. */
+/** Run folders, pipe inodes, $! and the path of the execlineb that ran (its $0 under -c) blanked. */
 function blank(text: string, dir: string, execlineb: string): string {
   return text
     .replaceAll(execlineb, 'EXECLINEB')
     .replaceAll(dir, '$DIR')
-    .replace(/(pipe|socket):\[\d+\]/g, '$1');
+    .replace(/(pipe|socket):\[\d+\]/g, '$1')
+    .replace(/^env !=\d+$/gm, 'env !=PID');
 }
 
 export function runUnder(kind: Implementation, run: Run): Outcome {

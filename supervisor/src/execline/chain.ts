@@ -123,9 +123,10 @@ export class Chain {
 
   /**
    * Starts `argv` as a child holding the chain's state (environment, cwd, descriptors as the script sees them).
-   * One of nuwa's own programs runs as `nuwa NAME …`. `stdio` overrides some descriptors (pipeline, backtick).
+   * One of nuwa's own programs runs as `nuwa NAME …`. `stdio` overrides some descriptors (pipeline, backtick). Never a
+   * 'pipe': destroying Node's stream over it sets up process.stderr, which makes an inherited fd 2 non-blocking.
    */
-  async spawn(argv: string[], stdio: Record<number, number | 'pipe' | 'ignore'> = {}): Promise<Spawned> {
+  async spawn(argv: string[], stdio: Record<number, number | 'ignore'> = {}): Promise<Spawned> {
     const program = this.classify(argv[0] as string);
     let file = argv[0] as string;
     let args = argv.slice(1);
@@ -136,7 +137,7 @@ export class Chain {
       args = [...me.prefix, program.name, ...args];
       argv0 = me.argv0;
     }
-    const table: Array<number | 'pipe' | 'ignore'> = this.fds.stdio();
+    const table: Array<number | 'ignore'> = this.fds.stdio();
     for (const [fd, what] of Object.entries(stdio)) {
       while (table.length <= Number(fd)) table.push('ignore');
       table[Number(fd)] = what;

@@ -88,11 +88,15 @@ export class FdTable {
     return out;
   }
 
-  /** Makes the process's table what the script asked for: only just before the final exec. */
+  /**
+   * Makes the process's table what the script asked for, only just before the final exec: the slots dup2'd in place,
+   * the inherited descriptors passed on, and nothing else (Node's own stay close-on-exec).
+   */
   apply(): void {
     const pairs: number[] = [];
     for (const [to, from] of this.slots) pairs.push(to, from ?? -1);
-    if (pairs.length > 0) native().remapFds(pairs);
+    for (const fd of this.inherited) if (!this.slots.has(fd) && isOpen(fd)) pairs.push(fd, fd);
+    native().remapFds(pairs);
     this.slots.clear();
   }
 

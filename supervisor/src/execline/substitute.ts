@@ -39,9 +39,9 @@ function pieces(word: string, values: Values): Piece[] | undefined {
     let slashes = 0;
     while (dollar - slashes - 1 >= i && word[dollar - slashes - 1] === '\\') slashes++;
     literal += word.slice(i, dollar - slashes) + '\\'.repeat(slashes >> 1);
+    found = true;
     if (slashes % 2 === 1) literal += word.slice(dollar, end);
     else {
-      found = true;
       out.push(literal, value);
       literal = '';
     }

@@ -19,9 +19,7 @@ async function mustRun(chain: Chain, argv: string[], program: string): Promise<T
   return t;
 }
 
-const FOREGROUND = 'foreground { prog1... } prog2...';
 export async function foreground(args: string[], chain: Chain): Promise<Step> {
-  if (args.length === 0) throw usage('foreground', FOREGROUND);
   const block = readBlock(args, 0, 'foreground');
   const t = await chain.runChild(block.words);
   let status: number;
@@ -36,7 +34,6 @@ export async function foreground(args: string[], chain: Chain): Promise<Step> {
 const BACKGROUND = 'background [ -d ] { prog1... } prog2...';
 export async function background(args: string[], chain: Chain): Promise<Step> {
   const o = options(args, 'd', 'background', BACKGROUND);
-  if (o.operands.length === 0) throw usage('background', BACKGROUND);
   const block = readBlock(o.operands, 0, 'background');
   let pid: number;
   try {
@@ -56,7 +53,6 @@ export async function background(args: string[], chain: Chain): Promise<Step> {
 const IF = 'if [ -n ] [ -X ] [ -t | -x exitcode ] { prog1... } prog2...';
 export async function ifBuiltin(args: string[], chain: Chain): Promise<Step> {
   const o = options(args, 'nXtx:', 'if', IF);
-  if (o.operands.length === 0) throw usage('if', IF);
   const block = readBlock(o.operands, 0, 'if');
   const t = await mustRun(chain, block.words, 'if');
   const signal = crashed(t);
@@ -74,7 +70,6 @@ export async function ifBuiltin(args: string[], chain: Chain): Promise<Step> {
 const IFELSE = 'ifelse [ -n ] [ -X ] { prog1... } { prog2... } prog3...';
 export async function ifelse(args: string[], chain: Chain): Promise<Step> {
   const o = options(args, 'nX', 'ifelse', IFELSE);
-  if (o.operands.length === 0) throw usage('ifelse', IFELSE);
   const { blocks, next } = readBlocks(o.operands, 0, 2, 'ifelse');
   const t = await mustRun(chain, blocks[0] as string[], 'ifelse');
   const signal = crashed(t);
@@ -104,7 +99,7 @@ export function exec(args: string[], chain: Chain): Step {
   return chain.exec([argv0, ...o.operands.slice(1)], file);
 }
 
-const LOOPWHILEX = 'loopwhilex [ -n ] [ -o okcodes | -x breakcodes ] prog...';
+const LOOPWHILEX = 'loopwhilex [ -n ] [ -o okcode,okcode,... | -x exitcode,exitcode,... ] prog...';
 export async function loopwhilex(args: string[], chain: Chain): Promise<Step> {
   const o = options(args, 'no:x:', 'loopwhilex', LOOPWHILEX);
   if (o.operands.length === 0) throw usage('loopwhilex', LOOPWHILEX);
@@ -122,7 +117,6 @@ export async function loopwhilex(args: string[], chain: Chain): Promise<Step> {
 const WAIT = 'wait [ -I | -i ] [ -r | -t timeout ] { pids... }';
 export async function wait(args: string[], chain: Chain): Promise<Step> {
   const o = options(args, 'iIrt:', 'wait', WAIT);
-  if (o.operands.length === 0) throw usage('wait', WAIT);
   const block = readBlock(o.operands, 0, 'wait');
   const pids = block.words.length > 0 ? block.words.map(Number) : [...chain.children.keys()];
   let last = 0;

@@ -44,13 +44,12 @@ export function fdreserve(args: string[], chain: Chain): Step {
   return rest;
 }
 
-const REDIRFD = 'redirfd -[ r | w | u | a | c | x ] [ -n ] [ -b ] fd file prog...';
+const REDIRFD = 'redirfd -[ r | w | u | a | x ] [ -n ] [ -b ] fd file prog...';
 const MODES: Record<string, number> = {
   r: fs.constants.O_RDONLY,
   w: fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC,
   u: fs.constants.O_RDWR,
   a: fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND,
-  c: fs.constants.O_WRONLY | fs.constants.O_APPEND,
   x: fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL,
 };
 
@@ -78,8 +77,8 @@ function openRedirection(file: string, mode: string, nonblock: boolean, blocking
 }
 
 export function redirfd(args: string[], chain: Chain): Step {
-  const o = options(args, 'rwuacxnb', 'redirfd', REDIRFD);
-  const mode = o.last('rwuacx');
+  const o = options(args, 'rwuaxnb', 'redirfd', REDIRFD);
+  const mode = o.last('rwuax');
   const [fdText, file, ...rest] = o.operands;
   const fd = number(fdText, 'redirfd', REDIRFD);
   if (mode === undefined || file === undefined) throw usage('redirfd', REDIRFD);
@@ -104,7 +103,7 @@ export function piperw(args: string[], chain: Chain): Step {
   return rest;
 }
 
-const HEREDOC = 'heredoc [ -d ] fd string prog...';
+const HEREDOC = 'heredoc [ -d ] fd string command...';
 /** The string through a pipe: written whole before the chain goes on, so it must fit the pipe's buffer (64 KiB). */
 export function heredoc(args: string[], chain: Chain): Step {
   const o = options(args, 'd', 'heredoc', HEREDOC);
@@ -127,7 +126,6 @@ const PIPELINE = 'pipeline [ -d ] [ -r | -w ] { prog1... } prog2...';
 /** prog1 as a child, its stdout (-r, the default) or stdin (-w) joined to prog2's stdin or stdout by a pipe. */
 export async function pipeline(args: string[], chain: Chain): Promise<Step> {
   const o = options(args, 'drw', 'pipeline', PIPELINE);
-  if (o.operands.length === 0) throw usage('pipeline', PIPELINE);
   const block = readBlock(o.operands, 0, 'pipeline');
   const writes = o.last('rw') === 'w';
   const [r, w] = native().pipe();

@@ -79,5 +79,7 @@ export async function forstdin(args: string[], chain: Chain): Promise<Step> {
   }
   const delimiters = o.has('0') ? '\0' : (o.value('d') ?? '\n');
   const values = transform(text, { split: true, delimiters, crunch: o.last('Cc') === 'C', chomp: false });
+  // forstdin takes only terminated words: a last one with no delimiter after it is dropped
+  if (text !== '' && !delimiters.includes(text[text.length - 1] as string)) values.pop();
   return loop(chain, o, 'forstdin', FORSTDIN, key, values, prog);
 }

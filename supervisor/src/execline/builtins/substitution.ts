@@ -1,6 +1,7 @@
 /** The substitution commands: importas, define, multidefine, multisubstitute, getcwd, backtick, withstdinas. */
 import { environ } from '../environ';
 import * as fs from 'node:fs';
+import { native } from '../../sys/native';
 import { SpawnError } from '../../sys/spawner';
 import { readBlock } from '../blocks';
 import { spawnFailure, type Chain, type Step } from '../chain';
@@ -26,9 +27,9 @@ const IMPORTAS = 'importas [ -i | -D default ] [ -u ] [ -N | -n ] [ -s ] [ -C | 
 
 /** importas's options and operands (also inside multisubstitute): the binding and the words after it. */
 function importasBinding(args: string[]): { binding: Binding; rest: string[] } {
-  const o = options(args, `iuD:S${TRANSFORM_SPEC}`, 'importas', IMPORTAS);
+  const o = options(args, `iuD:${TRANSFORM_SPEC}`, 'importas', IMPORTAS);
   const [key, ...more] = o.operands;
-  const variable = o.has('S') ? key : more.shift();
+  const variable = more.shift();
   if (key === undefined || variable === undefined) throw usage('importas', IMPORTAS);
   const value = environ.get(variable);
   if (o.has('u')) environ.delete(variable);
@@ -69,7 +70,7 @@ function multidefineBindings(args: string[]): { bindings: Binding[]; rest: strin
   const bindings = block.words.map((key, k): Binding => {
     if (o.has('r') && k === block.words.length - 1) return [key, words.slice(k)];
     const word = words[k];
-    return [key, word !== undefined ? [word] : o.has('0') ? [''] : []];
+    return [key, word !== undefined ? [word] : []];
   });
   return { bindings: bindings.filter(([key]) => key !== ''), rest: more.slice(block.next) };
 }
@@ -105,13 +106,17 @@ export function multisubstitute(args: string[]): Step {
 
 /** -E substitutes the value into the rest of the command line; -e (the default) sets the environment variable. */
 function setOrSubstitute(o: Options, key: string, value: string | undefined, rest: string[]): Step {
-  if (o.last('Ee') === 'E') return substitute(rest, new Map([[key, value === undefined ? [] : [value]]]));
+  if (o.last('Ee') === 'E') {
+    // execline's -E is the variable set, then `importas -ui`: an unset one fails as importas does
+    if (value === undefined) throw new ExeclineError('importas', 100, `${key} not set`);
+    return substitute(rest, new Map([[key, [value]]]));
+  }
   if (value === undefined) environ.delete(key);
   else environ.set(key, value);
   return rest;
 }
 
-const GETCWD = 'getcwd [ -E | -e ] var prog...';
+const GETCWD = 'getcwd [ -E | -e ] variable prog...';
 export function getcwd(args: string[]): Step {
   const o = options(args, 'Ee', 'getcwd', GETCWD);
   const [key, ...rest] = o.operands;
@@ -119,47 +124,57 @@ export function getcwd(args: string[]): Step {
   return setOrSubstitute(o, key, process.cwd(), rest);
 }
 
-/** The value a failed or crashed producer leaves: -i fails the chain, -I unsets, -D gives a default. */
-function onFailure(o: Options, program: string, why: string, code: number): string | undefined {
-  const mode = o.last('iID') ?? 'i';
+/** The value a failed or crashed producer leaves: -i fails the chain, -I keeps its output, -x unsets, -D gives a default. */
+function onFailure(o: Options, program: string, why: string, code: number, output: string): string | undefined {
+  const mode = o.last('iIxD') ?? 'i';
   if (mode === 'i') throw new ExeclineError(program, code, why);
+  if (mode === 'I') return checkedValue(o, program, output);
   return mode === 'D' ? o.value('D') : undefined;
 }
 
 function checkedValue(o: Options, program: string, text: string): string | undefined {
-  if (text.includes('\0')) return onFailure(o, program, 'child output contains a null character', 1);
-  return o.last('nN') === 'n' && text.endsWith('\n') ? text.slice(0, -1) : text;
+  if (text.includes('\0')) return onFailure(o, program, 'child output contains a null character', 1, '');
+  // backtick and withstdinas chomp by default (-n); -N keeps the last newline
+  return o.last('nN') !== 'N' && text.endsWith('\n') ? text.slice(0, -1) : text;
 }
 
-const BACKTICK = 'backtick [ -i | -I | -D default ] [ -N | -n ] [ -E | -e ] var { prog... } remainder...';
+const BACKTICK = 'backtick [ -i | -I | -x | -D default ] [ -N | -n ] [ -E | -e ] var { prog... } remainder...';
 export async function backtick(args: string[], chain: Chain): Promise<Step> {
-  const o = options(args, 'iID:nNEex', 'backtick', BACKTICK);
+  const o = options(args, 'iIxD:nNEe', 'backtick', BACKTICK);
   const [key, ...more] = o.operands;
   if (key === undefined || more.length === 0) throw usage('backtick', BACKTICK);
   const block = readBlock(more, 0, 'backtick');
   const rest = more.slice(block.next);
+  // the output through a pipe of our own, read synchronously: a Node stream over it would, when destroyed, make Node
+  // set up process.stderr, and with it O_NONBLOCK on a socket or pipe the final program inherits as fd 2
+  const [r, w] = native().pipe();
   let child;
   try {
-    child = await chain.spawn(block.words, { 1: 'pipe' });
+    child = await chain.spawn(block.words, { 1: w });
   } catch (err) {
+    fs.closeSync(r);
     if (err instanceof SpawnError) throw new ExeclineError('backtick', 111, spawnFailure(err));
     throw err;
+  } finally {
+    fs.closeSync(w);
   }
-  const chunks: Buffer[] = [];
-  child.child.stdout?.on('data', (b: Buffer) => chunks.push(b));
-  const ended = new Promise((resolve) => child.child.stdout?.once('close', resolve));
+  let output: Buffer;
+  try {
+    output = fs.readFileSync(r);
+  } finally {
+    fs.closeSync(r);
+  }
   const t = await child.exited;
-  await ended;
   let value: string | undefined;
-  if (t.signal !== null) value = onFailure(o, 'backtick', 'child process crashed', 128 + t.signal);
-  else if (t.code !== 0) value = onFailure(o, 'backtick', 'child process exited non-zero', 1);
-  else value = checkedValue(o, 'backtick', Buffer.concat(chunks).toString());
+  if (t.signal !== null) value = onFailure(o, 'backtick', 'child process crashed', 128 + t.signal, output.toString());
+  else if (t.code !== 0) value = onFailure(o, 'backtick', 'child process exited non-zero', 1, output.toString());
+  else value = checkedValue(o, 'backtick', output.toString());
   return setOrSubstitute(o, key, value, rest);
 }
 
 const WITHSTDINAS = 'withstdinas [ -i | -I | -D default ] [ -N | -n ] [ -E | -e ] var remainder...';
 export function withstdinas(args: string[], chain: Chain): Step {
-  const o = options(args, 'iID:nNEe', 'withstdinas', WITHSTDINAS);
+  const o = options(args, 'iIxD:nNEe', 'withstdinas', WITHSTDINAS);
   const [key, ...rest] = o.operands;
   if (key === undefined) throw usage('withstdinas', WITHSTDINAS);
   const stdin = chain.fds.real(0);
