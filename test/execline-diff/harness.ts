@@ -30,6 +30,8 @@ export interface Run {
   files?: Record<string, string>;
   /** Run as a `#!` script file rather than with -c. */
   asFile?: boolean;
+  /** A command the script file is run under (e.g. strace), for asFile runs. */
+  wrapper?: string[];
 }
 
 export interface Outcome {
@@ -69,28 +71,37 @@ print $o join("\n", @lines), "\n";
 `;
 
 let nuwaBin: string | undefined;
+let debianBin: string | undefined;
 let probe: string | undefined;
 
-function setup(): { nuwaBin: string; probe: string } {
-  if (!nuwaBin || !probe) {
+/** s6-overlay's own with-contenv (an execline script), run by Debian's execlineb on the reference side. */
+const WITH_CONTENV = path.resolve(__dirname, '../../../shared/s6-overlay-ref/rootfs/package/admin/s6-overlay-3.1.5.0/command/with-contenv');
+
+function setup(): { nuwaBin: string; debianBin: string; probe: string } {
+  if (!nuwaBin || !debianBin || !probe) {
     requireCommand('execlineb', 'execline');
     requireCommand('perl', 'perl-base');
     const dir = tempDir('nuwa-eldiff-');
+    fs.chmodSync(dir, 0o755); // the probe runs as nobody after s6-setuidgid
     nuwaBin = path.join(dir, 'bin');
     fs.mkdirSync(nuwaBin);
     for (const name of [...EXECLINE_PROGRAMS, 's6-setuidgid', 's6-envdir', 'with-contenv']) {
       fs.symlinkSync(NUWA, path.join(nuwaBin, name));
     }
+    debianBin = path.join(dir, 'debian-bin');
+    fs.mkdirSync(debianBin);
+    const withContenv = fs.readFileSync(WITH_CONTENV, 'utf8').replace(/^#!\S+/, '#!/usr/bin/execlineb');
+    fs.writeFileSync(path.join(debianBin, 'with-contenv'), withContenv, { mode: 0o755 });
     probe = path.join(dir, 'probe');
     fs.writeFileSync(probe, PROBE, { mode: 0o755 });
   }
-  return { nuwaBin, probe };
+  return { nuwaBin, debianBin, probe };
 }
 
 /** The execlineb an implementation runs, and its PATH. */
-function implementation(kind: Implementation, bin: string): { execlineb: string; path: string } {
+function implementation(kind: Implementation, bin: string, debian: string): { execlineb: string; path: string } {
   return kind === 'execline'
-    ? { execlineb: '/usr/bin/execlineb', path: '/usr/lib/execline/bin:/usr/bin:/bin' }
+    ? { execlineb: '/usr/bin/execlineb', path: `${debian}:/usr/lib/execline/bin:/usr/bin:/bin` }
     : { execlineb: path.join(bin, 'execlineb'), path: `${bin}:/usr/bin:/bin` };
 }
 
@@ -115,20 +126,24 @@ function blank(text: string, dir: string, execlineb: string): string {
     .replace(/^env !=\d+$/gm, 'env !=PID');
 }
 
+/** The command line that runs `run` (its script file written in `dir` when asFile). */
+function commandLine(run: Run, execlineb: string, script: string, dir: string): string[] {
+  const options = run.options ?? ['-P'];
+  if (!run.asFile) return [execlineb, ...options, '-c', script, ...(run.args ?? [])];
+  const file = path.join(dir, '.script');
+  fs.writeFileSync(file, `#!${execlineb} ${options.join('')}\n${script}\n`, { mode: 0o755 });
+  return [...(run.wrapper ?? []), file, ...(run.args ?? [])];
+}
+
 export function runUnder(kind: Implementation, run: Run): Outcome {
-  const { nuwaBin: bin, probe: probeFile } = setup();
-  const { execlineb, path: pathValue } = implementation(kind, bin);
+  const { nuwaBin: bin, debianBin: debian, probe: probeFile } = setup();
+  const { execlineb, path: pathValue } = implementation(kind, bin, debian);
   const dir = fs.realpathSync(tempDir(`nuwa-eldiff-${kind}-`));
+  fs.chmodSync(dir, 0o777); // written by the probe, which may run as nobody
   for (const [name, content] of Object.entries(run.files ?? {})) fs.writeFileSync(path.join(dir, name), content);
   const state = path.join(dir, '.state');
   const script = run.script.replaceAll('PROBE', `${probeFile} ${state}`);
-  const options = run.options ?? ['-P'];
-  let argv: string[];
-  if (run.asFile) {
-    const file = path.join(dir, '.script');
-    fs.writeFileSync(file, `#!${execlineb} ${options.join('')}\n${script}\n`, { mode: 0o755 });
-    argv = [file, ...(run.args ?? [])];
-  } else argv = [execlineb, ...options, '-c', script, ...(run.args ?? [])];
+  const argv = commandLine(run, execlineb, script, dir);
   const result = spawnSync(argv[0] as string, argv.slice(1), {
     cwd: dir,
     env: { PATH: pathValue, ...run.env },

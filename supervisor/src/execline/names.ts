@@ -29,4 +29,5 @@ export const EXECLINE_PROGRAMS = [
   'loopwhilex',
   'forstdin',
   'multidefine',
+  'eltest',
 ] as const;

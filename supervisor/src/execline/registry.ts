@@ -4,6 +4,7 @@ import { execlineb } from './execlineb';
 import { background, exec, exit, foreground, ifBuiltin, ifelse, loopwhilex, wait } from './builtins/control';
 import { fdclose, fdmove, fdreserve, heredoc, piperw, pipeline, redirfd } from './builtins/descriptors';
 import { cd, emptyenv, exportBuiltin, unexport } from './builtins/environment';
+import { eltest } from './builtins/eltest';
 import { forstdin, forx } from './builtins/loops';
 import { backtick, define, getcwd, importas, multidefine, multisubstitute, withstdinas } from './builtins/substitution';
 import type { EXECLINE_PROGRAMS } from './names';
@@ -38,4 +39,5 @@ export const BUILTINS: Record<(typeof EXECLINE_PROGRAMS)[number], Builtin> = {
   loopwhilex,
   forstdin,
   multidefine,
+  eltest,
 };

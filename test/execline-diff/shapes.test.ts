@@ -1,0 +1,75 @@
+/**
+ * The shapes real s6-overlay images use (../shared/reference/s6-overlay-usage.md), under Debian's execline with
+ * s6's s6-setuidgid and s6-overlay's own with-contenv script, and under nuwa alone — and the one-process chain:
+ * nuwa runs the whole chain in the process it started in, and execs only the final program.
+ */
+import test from 'ava';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { requireCommand, tempDir } from '../helpers';
+import { assertSame, runUnder, type Run } from './harness';
+
+const SERVICE: Run = {
+  script: [
+    'with-contenv',
+    's6-setuidgid nobody',
+    'fdmove -c 2 1',
+    'importas -i HOME HOME',
+    'foreground { echo starting in $HOME }',
+    'exec PROBE',
+  ].join('\n'),
+  asFile: true,
+  env: { S6_KEEP_ENV: '1', HOME: '/nonexistent' },
+};
+
+test('a run script: #!execlineb -P, with-contenv, s6-setuidgid, fdmove, importas, foreground, exec', (t) => {
+  const out = assertSame(t, SERVICE);
+  t.is(out.stdout, 'starting in /nonexistent\n');
+  t.true(out.state?.includes('ids 65534 65534 65534,65534'), out.state?.join('\n'));
+});
+
+test('a oneshot up line with blocks, importas + if + foreground, redirfd -w 1 /dev/null', (t) => {
+  assertSame(t, {
+    script:
+      'foreground { mkdir -p data } if { test -d data } importas -D fallback V MISSING redirfd -w 1 /dev/null foreground { echo hidden } PROBE $V',
+  });
+  assertSame(t, { script: 'if -n { test -e /nonexistent-el14 } ifelse { test -d / } { redirfd -a 1 log echo appended } echo never' });
+  assertSame(t, { script: 'importas -i PORT PORT if { eltest ${PORT} -gt 1024 } PROBE $PORT', env: { PORT: '8080' } });
+});
+
+test('eltest: integers, strings, files, !, -a, -o, parentheses, parse errors', (t) => {
+  for (const args of [
+    '',
+    '1 -eq',
+    'a -eq 1',
+    '5 -gt 3 -a ! -z ""',
+    '( -n x )',
+    'abc =~ ^a.c$',
+    '-v PATH',
+    'x',
+    '""',
+    '1 -eq 2 -o 1 -eq 1',
+    '-z',
+    '-d / -a -f /etc/passwd',
+    '-x /bin/sh',
+    'a != b',
+    '-n',
+  ]) {
+    assertSame(t, { script: `eltest ${args}` });
+  }
+});
+
+test('the chain runs in one process: one start of nuwa, and an exec only for the final program and the block', (t) => {
+  const strace = requireCommand('strace');
+  const dir = tempDir('nuwa-elchain-');
+  const trace = path.join(dir, 'trace');
+  const out = runUnder('nuwa', { ...SERVICE, wrapper: [strace, '-f', '-qq', '-e', 'trace=execve', '-o', trace] });
+  t.is(out.code, 0);
+  const execs = fs
+    .readFileSync(trace, 'utf8')
+    .split('\n')
+    .filter((l) => /execve\(/.test(l) && !/ = -1 /.test(l));
+  const programs = execs.map((l) => path.basename((/execve\("([^"]+)"/.exec(l) as RegExpExecArray)[1] as string));
+  // the script (run through its #! line: execlineb, i.e. nuwa), the foreground block's echo, the final program
+  t.deepEqual(programs.sort(), ['.script', 'echo', 'probe'].sort(), execs.join('\n'));
+});
