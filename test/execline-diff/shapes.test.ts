@@ -30,8 +30,11 @@ test('a run script: #!execlineb -P, with-contenv, s6-setuidgid, fdmove, importas
 
 test('a oneshot up line with blocks, importas + if + foreground, redirfd -w 1 /dev/null', (t) => {
   assertSame(t, {
-    script:
-      'foreground { mkdir -p data } if { test -d data } importas -D fallback V MISSING redirfd -w 1 /dev/null foreground { echo hidden } PROBE $V',
+    script: [
+      'foreground { mkdir -p data } if { test -d data }',
+      'importas -D fallback V MISSING',
+      'redirfd -w 1 /dev/null foreground { echo hidden } PROBE $V',
+    ].join(' '),
   });
   assertSame(t, { script: 'if -n { test -e /nonexistent-el14 } ifelse { test -d / } { redirfd -a 1 log echo appended } echo never' });
   assertSame(t, { script: 'importas -i PORT PORT if { eltest ${PORT} -gt 1024 } PROBE $PORT', env: { PORT: '8080' } });
