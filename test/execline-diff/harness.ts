@@ -30,6 +30,8 @@ export interface Run {
   files?: Record<string, string>;
   /** Run as a `#!` script file rather than with -c. */
   asFile?: boolean;
+  /** nuwa runs s6-overlay's with-contenv script (an execline script) rather than its with-contenv applet. */
+  overlayScripts?: boolean;
   /** A command the script file is run under (e.g. strace), for asFile runs. */
   wrapper?: string[];
 }
@@ -72,13 +74,29 @@ print $o join("\n", @lines), "\n";
 
 let nuwaBin: string | undefined;
 let debianBin: string | undefined;
+/** nuwa's programs, but s6-overlay's with-contenv script (read by nuwa's execlineb) instead of nuwa's applet. */
+let nuwaScriptBin: string | undefined;
 let probe: string | undefined;
 
 /** s6-overlay's own with-contenv (an execline script), run by Debian's execlineb on the reference side. */
 const WITH_CONTENV = path.resolve(__dirname, '../../../shared/s6-overlay-ref/rootfs/package/admin/s6-overlay-3.1.5.0/command/with-contenv');
 
-function setup(): { nuwaBin: string; debianBin: string; probe: string } {
-  if (!nuwaBin || !debianBin || !probe) {
+interface Setup {
+  nuwaBin: string;
+  debianBin: string;
+  nuwaScriptBin: string;
+  probe: string;
+}
+
+/** s6-overlay's with-contenv as `execlineb` at `execlineb` reads it, in `dir`. */
+function withContenvScript(dir: string, execlineb: string): void {
+  fs.mkdirSync(dir);
+  const text = fs.readFileSync(WITH_CONTENV, 'utf8').replace(/^#!\S+/, `#!${execlineb}`);
+  fs.writeFileSync(path.join(dir, 'with-contenv'), text, { mode: 0o755 });
+}
+
+function setup(): Setup {
+  if (!nuwaBin || !debianBin || !nuwaScriptBin || !probe) {
     requireCommand('execlineb', 'execline');
     requireCommand('perl', 'perl-base');
     const dir = tempDir('nuwa-eldiff-');
@@ -89,20 +107,20 @@ function setup(): { nuwaBin: string; debianBin: string; probe: string } {
       fs.symlinkSync(NUWA, path.join(nuwaBin, name));
     }
     debianBin = path.join(dir, 'debian-bin');
-    fs.mkdirSync(debianBin);
-    const withContenv = fs.readFileSync(WITH_CONTENV, 'utf8').replace(/^#!\S+/, '#!/usr/bin/execlineb');
-    fs.writeFileSync(path.join(debianBin, 'with-contenv'), withContenv, { mode: 0o755 });
+    withContenvScript(debianBin, '/usr/bin/execlineb');
+    nuwaScriptBin = path.join(dir, 'nuwa-script-bin');
+    withContenvScript(nuwaScriptBin, path.join(nuwaBin, 'execlineb'));
     probe = path.join(dir, 'probe');
     fs.writeFileSync(probe, PROBE, { mode: 0o755 });
   }
-  return { nuwaBin, debianBin, probe };
+  return { nuwaBin, debianBin, nuwaScriptBin, probe };
 }
 
 /** The execlineb an implementation runs, and its PATH. */
-function implementation(kind: Implementation, bin: string, debian: string): { execlineb: string; path: string } {
-  return kind === 'execline'
-    ? { execlineb: '/usr/bin/execlineb', path: `${debian}:/usr/lib/execline/bin:/usr/bin:/bin` }
-    : { execlineb: path.join(bin, 'execlineb'), path: `${bin}:/usr/bin:/bin` };
+function implementation(kind: Implementation, dirs: Setup, run: Run): { execlineb: string; path: string } {
+  if (kind === 'execline') return { execlineb: '/usr/bin/execlineb', path: `${dirs.debianBin}:/usr/lib/execline/bin:/usr/bin:/bin` };
+  const bin = run.overlayScripts ? `${dirs.nuwaScriptBin}:${dirs.nuwaBin}` : dirs.nuwaBin;
+  return { execlineb: path.join(dirs.nuwaBin, 'execlineb'), path: `${bin}:/usr/bin:/bin` };
 }
 
 /** `PROG: fatal|usage|warning: …` as `PROG: kind`; execline's cd calls itself execline-cd. */
@@ -136,8 +154,9 @@ function commandLine(run: Run, execlineb: string, script: string, dir: string): 
 }
 
 export function runUnder(kind: Implementation, run: Run): Outcome {
-  const { nuwaBin: bin, debianBin: debian, probe: probeFile } = setup();
-  const { execlineb, path: pathValue } = implementation(kind, bin, debian);
+  const dirs = setup();
+  const probeFile = dirs.probe;
+  const { execlineb, path: pathValue } = implementation(kind, dirs, run);
   const dir = fs.realpathSync(tempDir(`nuwa-eldiff-${kind}-`));
   fs.chmodSync(dir, 0o777); // written by the probe, which may run as nobody
   for (const [name, content] of Object.entries(run.files ?? {})) fs.writeFileSync(path.join(dir, name), content);

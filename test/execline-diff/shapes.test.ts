@@ -28,6 +28,12 @@ test('a run script: #!execlineb -P, with-contenv, s6-setuidgid, fdmove, importas
   t.true(out.state?.includes('ids 65534 65534 65534,65534'), out.state?.join('\n'));
 });
 
+test("s6-overlay's own with-contenv script (execlineb -S0, ifelse, importas -D, eltest, exec $@) runs on nuwa's execline", (t) => {
+  const out = assertSame(t, { ...SERVICE, overlayScripts: true });
+  t.is(out.stdout, 'starting in /nonexistent\n');
+  assertSame(t, { script: 'with-contenv PROBE a "b c"', overlayScripts: true, env: { S6_KEEP_ENV: '1' } });
+});
+
 test('a oneshot up line with blocks, importas + if + foreground, redirfd -w 1 /dev/null', (t) => {
   assertSame(t, {
     script: [
