@@ -40,7 +40,11 @@ function self(): string | null {
   return selfExe;
 }
 
-type Program = { kind: 'builtin'; name: string } | { kind: 'applet'; name: string } | { kind: 'external' };
+type Program =
+  | { kind: 'builtin'; name: string }
+  | { kind: 'applet'; name: string }
+  | { kind: 'script'; file: string; option: string | undefined }
+  | { kind: 'external' };
 
 function realpathOr(file: string): string | undefined {
   try {
@@ -69,8 +73,31 @@ export class Chain {
     const exe = self();
     if (exe === null) return { kind: 'external' };
     const found = findProgram(argv0, environ.get('PATH'));
-    if (found === undefined || realpathOr(found) !== exe) return { kind: 'external' };
+    if (found === undefined) return { kind: 'external' };
+    if (realpathOr(found) !== exe) return this.execlineScript(found, exe) ?? { kind: 'external' };
     return Object.hasOwn(this.builtins, base) ? { kind: 'builtin', name: base } : { kind: 'applet', name: base };
+  }
+
+  /**
+   * An execline script whose #! line names this nuwa's execlineb (s6-overlay's with-contenv is one): run in this
+   * process as the kernel would run it, `execlineb [OPTION] FILE ARGS…`, instead of starting nuwa again.
+   */
+  private execlineScript(file: string, exe: string): Program | undefined {
+    let head: string;
+    try {
+      const fd = fs.openSync(file, 'r');
+      try {
+        const buffer = Buffer.alloc(256);
+        head = buffer.toString('latin1', 0, fs.readSync(fd, buffer, 0, 256, 0));
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      return undefined;
+    }
+    const m = /^#!\s*(\S+)(?:[ \t]+([^\n]*?))?[ \t]*\n/.exec(head);
+    if (!m || path.basename(m[1] as string) !== 'execlineb' || realpathOr(m[1] as string) !== exe) return undefined;
+    return { kind: 'script', file, option: m[2] || undefined };
   }
 
   /** Runs `argv` to its end: builtins here, the first other program by exec. Resolves to the exit code. */
@@ -80,6 +107,10 @@ export class Chain {
       if (next.length === 0) return 0;
       const program = this.classify(next[0] as string);
       if (program.kind === 'external') return this.exec(next);
+      if (program.kind === 'script') {
+        next = ['execlineb', ...(program.option !== undefined ? [program.option] : []), program.file, ...next.slice(1)];
+        continue;
+      }
       if (program.kind === 'applet') {
         continueChainWith((following) => {
           environ.syncIn();
@@ -131,7 +162,7 @@ export class Chain {
     let file = argv[0] as string;
     let args = argv.slice(1);
     let argv0 = file;
-    if (program.kind !== 'external') {
+    if (program.kind === 'builtin' || program.kind === 'applet') {
       const me = selfCommand();
       file = me.file;
       args = [...me.prefix, program.name, ...args];
