@@ -82,6 +82,22 @@ function execs(run: Run): string[] {
     .sort();
 }
 
+test('case: regular expressions, globs, -i, -N, no match, a bad expression', (t) => {
+  for (const script of [
+    'case abc { "a.c" { PROBE re } } PROBE none',
+    'case abc { b { PROBE partial } } PROBE none',
+    'case -s a/b { "a*" { PROBE glob } } PROBE none',
+    'case -S a/b { "a*" { PROBE glob } } PROBE none',
+    'case -i ABC { abc { PROBE ci } } PROBE none',
+    'case -N abc { "x" { PROBE x } "a(b)c" { PROBE sub } } PROBE none',
+    'case -e abc { "a\\(b\\)c" { PROBE basic } } PROBE none',
+    'case abc { "(" { PROBE bad } } PROBE none',
+    'case',
+  ]) {
+    assertSame(t, { script });
+  }
+});
+
 test('the chain runs in one process: one start of nuwa, and an exec only for the final program and the block', (t) => {
   // the script (run through its #! line: execlineb, i.e. nuwa), the foreground block's echo, the final program
   t.deepEqual(execs(SERVICE), ['.script', 'echo', 'probe']);

@@ -128,9 +128,10 @@ export class Chain {
       try {
         step = await builtin(next.slice(1), this);
       } catch (err) {
-        if (!(err instanceof ExeclineError)) throw err;
-        say(err.line());
-        return err.code;
+        // a system call the builtin did not expect to fail (EMFILE, ENOSPC, …): one line and 111, never a stack trace
+        const failure = err instanceof ExeclineError ? err : new ExeclineError(program.name, 111, strerror(err));
+        say(failure.line());
+        return failure.code;
       }
       if (typeof step === 'number') return step;
       next = step;

@@ -30,4 +30,5 @@ export const EXECLINE_PROGRAMS = [
   'forstdin',
   'multidefine',
   'eltest',
+  'case',
 ] as const;

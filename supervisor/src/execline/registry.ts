@@ -4,6 +4,7 @@ import { execlineb } from './execlineb';
 import { background, exec, exit, foreground, ifBuiltin, ifelse, loopwhilex, wait } from './builtins/control';
 import { fdclose, fdmove, fdreserve, heredoc, piperw, pipeline, redirfd } from './builtins/descriptors';
 import { cd, emptyenv, exportBuiltin, unexport } from './builtins/environment';
+import { caseBuiltin } from './builtins/case';
 import { eltest } from './builtins/eltest';
 import { forstdin, forx } from './builtins/loops';
 import { backtick, define, getcwd, importas, multidefine, multisubstitute, withstdinas } from './builtins/substitution';
@@ -40,4 +41,5 @@ export const BUILTINS: Record<(typeof EXECLINE_PROGRAMS)[number], Builtin> = {
   forstdin,
   multidefine,
   eltest,
+  case: caseBuiltin,
 };
