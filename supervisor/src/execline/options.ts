@@ -1,6 +1,6 @@
 /** Option parsing for the builtins: skalibs' subgetopt (cli/getopt.ts), with execline's `PROG: usage: …` on error. */
 import { getopt, type Parsed } from '../cli/getopt';
-import { UsageError } from '../cli/errors';
+import { HelpRequest, UsageError } from '../cli/errors';
 import { usage } from './errors';
 
 export interface Options {
@@ -17,7 +17,8 @@ export function options(args: readonly string[], spec: string, program: string, 
   try {
     parsed = getopt(args, spec, usageText);
   } catch (err) {
-    if (err instanceof UsageError) throw usage(program, usageText);
+    // execline knows no --help inside a script: like any unknown option, it is a usage error
+    if (err instanceof UsageError || err instanceof HelpRequest) throw usage(program, usageText);
     throw err;
   }
   const values = new Map<string, string | undefined>();
