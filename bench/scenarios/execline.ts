@@ -14,7 +14,8 @@ import { duel, type Contender } from './tools';
 
 const method =
   'The stopwatch probe runs the script N times in a row (fork, exec, wait; CLOCK_MONOTONIC around each), through ' +
-  '`env -i` with the same PATH layout and S6_KEEP_ENV=1 for every side, in alternating batches; two warm-up runs first. Every run must exit 0.';
+  '`env -i` with the same PATH layout and S6_KEEP_ENV=1 for every side, in alternating batches; two warm-up runs first. ' +
+  'Every run must exit 0.';
 
 const rows: RowSpec[] = [
   {
