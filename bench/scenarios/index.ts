@@ -3,6 +3,7 @@ import type { Scenario } from '../lib/context';
 import { bootShutdownScenario } from './boot-shutdown';
 import { crashLoopScenario } from './crash-loop';
 import { earlySigtermScenario } from './early-sigterm';
+import { execlineScenario } from './execline';
 import { idleScenario } from './idle';
 import { memoryScenario } from './memory';
 import { reapingScenario } from './reaping';
@@ -22,4 +23,5 @@ export const scenarios: Scenario[] = [
   idleScenario,
   soakScenario,
   toolsScenario,
+  execlineScenario,
 ];

@@ -69,7 +69,7 @@ function repeat(stopwatch: string, times: number, command: string[]): Promise<nu
   });
 }
 
-interface Contender {
+export interface Contender {
   command?: string[];
   lacks?: string;
   samples: number[];
@@ -77,7 +77,7 @@ interface Contender {
 }
 
 /** Alternating batches of the two commands; returns [subject, peer] outcomes. */
-async function duel(ctx: Context, subject: Contender, peer: Contender): Promise<[Outcome, Outcome]> {
+export async function duel(ctx: Context, subject: Contender, peer: Contender): Promise<[Outcome, Outcome]> {
   const batches = ctx.n(1, 4);
   const perBatch = ctx.n(5, 25);
   for (const c of [subject, peer]) {

@@ -269,6 +269,8 @@ static napi_value js_restore_start_limits(napi_env env, napi_callback_info info)
   else napi_create_double(env, soft, &result);
   return result;
 }
+/* Set by remapFds (below): the descriptor table is the one the next program must get, exactly. */
+static int fds_remapped = 0;
 
 /* setsid() + exec for applets that must replace themselves (with-contenv, s6-setuidgid ...): Node has no exec. */
 static napi_value js_execvp(napi_env env, napi_callback_info info) {
@@ -316,7 +318,7 @@ static napi_value js_execvp(napi_env env, napi_callback_info info) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   for (int s = 1; s < 32; s++) if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
-  keep_inherited_fds();
+  if (!fds_remapped) keep_inherited_fds();
   restore_nofile();
   if (file[0]) execv(file, args);
   else execvp(args[0], args);
@@ -403,6 +405,73 @@ static napi_value js_dup_cloexec(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* execline's fd commands, applied at the final exec of an in-process chain (execline/fds.ts). pairs = [to, from, …]:
+ * `from` a private close-on-exec descriptor, -1 to close `to`, or `to` itself to pass an inherited descriptor on.
+ * Every `from` is first copied above all targets, so that no dup2 can clobber a source still to be used; then the
+ * sources and the copies are closed. The table is then exact: execvp no longer guesses which descriptors were
+ * inherited (its guess would take a Node pipe whose other end a dup2 replaced for an inherited one). */
+
+static napi_value js_remap_fds(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  uint32_t n;
+  if (napi_get_array_length(env, argv[0], &n) != napi_ok || n % 2 != 0 || n > 2048) {
+    napi_throw_type_error(env, NULL, "remapFds([to, from, ...])");
+    return NULL;
+  }
+  int32_t pairs[n ? n : 1];
+  int base = 3;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    napi_get_element(env, argv[0], i, &el);
+    if (!arg_int(env, el, &pairs[i])) {
+      napi_throw_type_error(env, NULL, "remapFds: numbers wanted");
+      return NULL;
+    }
+    if (i % 2 == 0 && pairs[i] >= base) base = pairs[i] + 1;
+  }
+  int copies[n / 2 + 1];
+  for (uint32_t i = 0; i < n; i += 2) {
+    copies[i / 2] = -1;
+    if (pairs[i + 1] < 0 || pairs[i + 1] == pairs[i]) continue;
+    copies[i / 2] = fcntl(pairs[i + 1], F_DUPFD_CLOEXEC, base);
+    if (copies[i / 2] < 0) return throw_errno(env, "fcntl", errno);
+  }
+  for (uint32_t i = 0; i < n; i += 2) if (pairs[i + 1] >= 0 && pairs[i + 1] != pairs[i]) close(pairs[i + 1]);
+  for (uint32_t i = 0; i < n; i += 2) {
+    if (pairs[i + 1] == pairs[i]) {
+      int flags = fcntl(pairs[i], F_GETFD);
+      if (flags >= 0) fcntl(pairs[i], F_SETFD, flags & ~FD_CLOEXEC);
+    } else if (copies[i / 2] < 0) close(pairs[i]);
+    else if (dup2(copies[i / 2], pairs[i]) < 0) return throw_errno(env, "dup2", errno);
+  }
+  for (uint32_t i = 0; i < n; i += 2) if (copies[i / 2] >= 0) close(copies[i / 2]);
+  fds_remapped = 1;
+  return NULL;
+}
+
+/* The environment a chain's final exec passes on (execline/chain.ts). process.env cannot hold execline's positional
+ * parameters: Node treats the integer keys `1`, `2`, … as array indices and never writes them to environ. */
+static napi_value js_set_environ(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  uint32_t n;
+  if (napi_get_array_length(env, argv[0], &n) != napi_ok) {
+    napi_throw_type_error(env, NULL, "setEnviron([\"NAME=value\", ...])");
+    return NULL;
+  }
+  clearenv();
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    size_t len;
+    napi_get_element(env, argv[0], i, &el);
+    if (napi_get_value_string_utf8(env, el, NULL, 0, &len) != napi_ok) continue;
+    char *pair = malloc(len + 1);
+    if (!pair) return throw_errno(env, "malloc", ENOMEM);
+    napi_get_value_string_utf8(env, el, pair, len + 1, &len);
+    if (strchr(pair, '=') == NULL || putenv(pair) != 0) free(pair);
+  }
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "waitpid", NULL, js_waitpid, NULL, NULL, NULL, napi_default_jsproperty, NULL },
@@ -417,6 +486,8 @@ static napi_value init(napi_env env, napi_value exports) {
     { "dupCloexec", NULL, js_dup_cloexec, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "pageOutExecutable", NULL, js_page_out_executable, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "restoreStartLimits", NULL, js_restore_start_limits, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "setEnviron", NULL, js_set_environ, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "remapFds", NULL, js_remap_fds, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "execvp", NULL, js_execvp, NULL, NULL, NULL, napi_default_jsproperty, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

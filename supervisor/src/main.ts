@@ -10,12 +10,15 @@ import { prepareLongRunning } from './sys/self';
 import { releaseSignals } from './sys/signals';
 import { portablePrograms, s6Programs } from './s6-programs';
 import { writeOut, writeErr } from './sys/output';
+import { EXECLINE_PROGRAMS } from './execline/names';
 
 interface AppletEntry {
   summary: string;
   load: () => Promise<{ main: AppletMain }>;
   /** Extra names the applet answers to when nuwa is called through a symlink (s6 and s6-overlay names). */
   aliases?: string[];
+  /** Ends by exec'ing a program (execInto): inside an execline chain it runs in the chain's process (execline/chain.ts). */
+  chains?: true;
   /** Runs for the container's lifetime: gets the long-running settings of sys/self.ts (small young generation, no NODE_OPTIONS). */
   daemon?: true;
 }
@@ -26,6 +29,7 @@ export const applets: Record<string, AppletEntry> = {
   'with-contenv': {
     summary: 'run a program with the container environment (s6-overlay)',
     load: () => import('./overlay/applets/with-contenv'),
+    chains: true,
   },
   printcontenv: {
     summary: 'print a variable of the container environment (s6-overlay)',
@@ -40,11 +44,13 @@ export const applets: Record<string, AppletEntry> = {
     summary: 'run a program as another account (s6-setuidgid)',
     load: () => import('./tools/setuidgid'),
     aliases: ['s6-setuidgid'],
+    chains: true,
   },
   envdir: {
     summary: 'run a program with variables from an envdir (s6-envdir)',
     load: () => import('./tools/envdir'),
     aliases: ['s6-envdir'],
+    chains: true,
   },
   's6-rc': {
     summary: 'list or change the s6-rc services of a running container (s6-rc -u|-d change, -a list)',
@@ -95,6 +101,7 @@ export const applets: Record<string, AppletEntry> = {
     load: () => import('./cron/applet'),
     daemon: true,
   },
+  ...Object.fromEntries(EXECLINE_PROGRAMS.map((name) => [name, execlineEntry(name)])),
   'nuwa-host': {
     summary: 'host side: init a host, build the image chain, setup/run/kill/shell/status an app',
     load: () => import('../../host-cli/src/main'),
@@ -102,6 +109,18 @@ export const applets: Record<string, AppletEntry> = {
   ...portablePrograms,
   ...s6Programs,
 };
+
+/** execlineb and each builtin; only execlineb is listed by --help. Their chains run with-contenv & co in-process. */
+function execlineEntry(name: string): AppletEntry {
+  return {
+    summary: name === 'execlineb' ? "execline scripts, and execline's programs as applets (if, foreground, importas, …)" : '',
+    load: async () => {
+      const execline = await import('./execline/applet');
+      execline.setAppletRunner(runInChain);
+      return { main: (args: string[]) => execline.runBuiltin(name, args) };
+    },
+  };
+}
 
 export const VERSION = process.env.NUWA_VERSION ?? '0.0.0-dev';
 
@@ -112,7 +131,9 @@ function resolve(name: string): AppletEntry | undefined {
 
 function usage(): string {
   const width = Math.max(...Object.keys(applets).map((n) => n.length));
-  const lines = Object.entries(applets).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`);
+  const lines = Object.entries(applets)
+    .filter(([, entry]) => entry.summary !== '')
+    .map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`);
   return [
     `nuwa ${VERSION}: container init and deployment toolkit`,
     '',
@@ -159,6 +180,16 @@ async function dispatch(argv: string[]): Promise<number> {
     return 100;
   }
   if (entry.daemon) prepareLongRunning();
+  return runEntry(name, entry, args);
+}
+
+/** An applet that ends a chain's in-process step (with-contenv, s6-setuidgid, …); undefined for any other. */
+function runInChain(name: string, args: string[]): Promise<number> | undefined {
+  const entry = resolve(name);
+  return entry?.chains ? runEntry(name, entry, args) : undefined;
+}
+
+async function runEntry(name: string, entry: AppletEntry, args: string[]): Promise<number> {
   try {
     const applet = await entry.load();
     return await applet.main(args);

@@ -5,7 +5,8 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { lex, planCommandLine, shellScriptEvidence } from '../../supervisor/src/rc/command-line';
+import { lex } from '../../supervisor/src/execline/lexer';
+import { planCommandLine, shellScriptEvidence } from '../../supervisor/src/rc/command-line';
 import { requireCommand } from '../helpers';
 
 const LINES = [

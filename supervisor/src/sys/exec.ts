@@ -4,9 +4,21 @@
  */
 import { native } from './native';
 
+/**
+ * Where an applet running inside an execline chain (execline/chain.ts) hands its program on: the chain runs it in
+ * this same process when it is one of nuwa's own, and execs it otherwise.
+ */
+type Continuation = (argv: string[]) => Promise<number>;
+let continuation: Continuation | undefined;
+
+export function continueChainWith(next: Continuation | undefined): void {
+  continuation = next;
+}
+
 /** Replaces the process; returns an exit code only when the exec failed (after one line on stderr). */
-export function execInto(applet: string, argv: readonly string[], env: NodeJS.ProcessEnv): number {
+export function execInto(applet: string, argv: readonly string[], env: NodeJS.ProcessEnv): number | Promise<number> {
   replaceEnvironment(env);
+  if (continuation) return continuation([...argv]);
   try {
     native().execvp([...argv]);
   } catch (err) {

@@ -41,6 +41,10 @@ export interface Native {
    * before any of nuwa ran; scripts/start-limits-stub.js saved it). The soft limit in force, or null when unknown.
    */
   restoreStartLimits(): number | null;
+  /** Before an exec: environ becomes exactly these `NAME=value` pairs (process.env cannot hold integer names). */
+  setEnviron(pairs: string[]): void;
+  /** Before an exec: dup2 each private `from` onto `to` ([to, from, …]; from -1 closes `to`), then closes the sources. */
+  remapFds(pairs: number[]): void;
   /** Replaces the current process (with `file`, when argv[0] must differ from it). Returns only by throwing. */
   execvp(argv: string[], file?: string): never;
 }

@@ -10,7 +10,7 @@ import { getopt } from '../cli/getopt';
 
 const USAGE = 's6-envdir [-I | -i] [-n] [-f] [-L] DIR PROG...';
 
-export function main(argv: string[]): number {
+export function main(argv: string[]): number | Promise<number> {
   const options: EnvdirOptions = {};
   let insist = true;
   const parsed = getopt(argv, 'IinfL', USAGE);

@@ -7,7 +7,7 @@ import { findUser, groupsOf } from '../sys/accounts';
 import { execInto } from '../sys/exec';
 import { native } from '../sys/native';
 
-export function main(argv: string[]): number {
+export function main(argv: string[]): number | Promise<number> {
   if (argv[0] === '--help') throw new HelpRequest('usage: s6-setuidgid ACCOUNT PROG [ARGS...]');
   const args = argv[0] === '--' ? argv.slice(1) : argv;
   const [account, ...prog] = args;

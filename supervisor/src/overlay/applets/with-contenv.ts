@@ -7,7 +7,7 @@ import { containerEnvironment } from '../container-env';
 import { execInto } from '../../sys/exec';
 import { CONTAINER_ENV } from '../paths';
 
-export function main(argv: string[]): number {
+export function main(argv: string[]): number | Promise<number> {
   if (argv[0] === '--help') throw new HelpRequest('usage: with-contenv PROG [ARGS...]');
   const args = argv[0] === '--' ? argv.slice(1) : argv;
   if (args.length === 0) throw new UsageError('usage: with-contenv PROG [ARGS...]');
