@@ -142,6 +142,10 @@ function usage(): string {
     'applets:',
     ...lines,
     '',
+    // install-symlinks reads this line: each name gets /command/NAME (not /usr/bin/NAME, where `if` or `cd` would
+    // shadow nothing useful and surprise a shell user), as s6-overlay lays execline out.
+    `execline programs: ${EXECLINE_PROGRAMS.filter((name) => name !== 'execlineb').join(' ')}`,
+    '',
     '`nuwa APPLET --help` describes one applet.',
   ].join('\n');
 }
