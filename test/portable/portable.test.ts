@@ -17,7 +17,16 @@ function same(t: ExecutionContext, program: string, args: string[], options: Par
 }
 
 test('s6-echo: separators, -n, -- and no arguments', (t) => {
-  for (const args of [['a', 'b'], ['-n', 'a', 'b'], ['-s', ':', 'a', 'b', 'c'], ['-s:', '-n', 'x', 'y'], ['--', '-n', 'x'], [], ['-x']]) {
+  for (const args of [
+    ['a', 'b'],
+    ['-n', 'a', 'b'],
+    ['-s', ':', 'a', 'b', 'c'],
+    ['-s:', '-n', 'x', 'y'],
+    ['-s', '', 'a', 'b'],
+    ['--', '-n', 'x'],
+    [],
+    ['-x'],
+  ]) {
     same(t, 's6-echo', args);
   }
 });
