@@ -8,8 +8,11 @@ import { getopt } from '../cli/getopt';
 
 const USAGE = 's6-chown [ -U ] [ -u uid ] [ -g gid ] file';
 
+/** uid_t and gid_t are 32 bits: a larger number does not scan, a usage error as in the original. */
+const MAX_ID = 0xffffffff;
+
 function id(text: string | undefined): number {
-  if (text === undefined || !/^\d+$/.test(text)) throw new UsageError(`usage: ${USAGE}`);
+  if (text === undefined || !/^\d+$/.test(text) || Number(text) > MAX_ID) throw new UsageError(`usage: ${USAGE}`);
   return Number(text);
 }
 
@@ -34,8 +37,10 @@ export function main(argv: string[]): number {
   return 0;
 }
 
+/** -U's ids: missing or not a number, the original dies with 100, as for a bad argument. */
 function envId(name: 'UID' | 'GID'): number {
   const value = process.env[name];
-  if (value === undefined || !/^\d+$/.test(value)) throw new SystemError(`${name} is not set to a number`);
+  if (value === undefined) throw new UsageError(`${name} not set`);
+  if (!/^\d+$/.test(value) || Number(value) > MAX_ID) throw new UsageError(`invalid $${name}`);
   return Number(value);
 }
