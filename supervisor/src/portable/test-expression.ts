@@ -157,7 +157,7 @@ function unary(op: string, arg: string): boolean {
   if (op === '-z') return arg === '';
   if (op === '-v') return process.env[arg] !== undefined;
   if (op === '-t') {
-    if (!/^\d+$/.test(arg)) throw new UsageError(`-t requires an integer argument`);
+    if (!/^\d+$/.test(arg) || Number(arg) > 0xffffffff) throw new UsageError(`-t requires an integer argument`);
     return isTerminal(Number(arg));
   }
   if (op === '-h' || op === '-L') return stat(arg, false)?.isSymbolicLink() ?? false;
