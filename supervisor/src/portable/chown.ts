@@ -4,16 +4,15 @@
  */
 import * as fs from 'node:fs';
 import { SystemError, UsageError, reason } from '../cli/errors';
-import { getopt } from '../cli/getopt';
+import { getopt, scanUint } from '../cli/getopt';
 
 const USAGE = 's6-chown [ -U ] [ -u uid ] [ -g gid ] file';
 
 /** uid_t and gid_t are 32 bits: a larger number does not scan, a usage error as in the original. */
-const MAX_ID = 0xffffffff;
-
 function id(text: string | undefined): number {
-  if (text === undefined || !/^\d+$/.test(text) || Number(text) > MAX_ID) throw new UsageError(`usage: ${USAGE}`);
-  return Number(text);
+  const value = text === undefined ? undefined : scanUint(text);
+  if (value === undefined) throw new UsageError(`usage: ${USAGE}`);
+  return value;
 }
 
 export function main(argv: string[]): number {
@@ -41,6 +40,7 @@ export function main(argv: string[]): number {
 function envId(name: 'UID' | 'GID'): number {
   const value = process.env[name];
   if (value === undefined) throw new UsageError(`${name} not set`);
-  if (!/^\d+$/.test(value) || Number(value) > MAX_ID) throw new UsageError(`invalid $${name}`);
-  return Number(value);
+  const id = scanUint(value);
+  if (id === undefined) throw new UsageError(`invalid $${name}`);
+  return id;
 }

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as tty from 'node:tty';
 import { UsageError } from '../cli/errors';
+import { scanUint } from '../cli/getopt';
 
 const UNARY = new Set(['-n', '-z', '-b', '-c', '-d', '-e', '-f', '-g', '-G', '-h', '-k', '-L', '-N', '-O', '-p', '-r']);
 for (const op of ['-s', '-S', '-t', '-u', '-U', '-v', '-w', '-x']) UNARY.add(op);
@@ -157,8 +158,9 @@ function unary(op: string, arg: string): boolean {
   if (op === '-z') return arg === '';
   if (op === '-v') return process.env[arg] !== undefined;
   if (op === '-t') {
-    if (!/^\d+$/.test(arg) || Number(arg) > 0xffffffff) throw new UsageError(`-t requires an integer argument`);
-    return isTerminal(Number(arg));
+    const fd = scanUint(arg);
+    if (fd === undefined) throw new UsageError(`-t requires an integer argument`);
+    return isTerminal(fd);
   }
   if (op === '-h' || op === '-L') return stat(arg, false)?.isSymbolicLink() ?? false;
   if (op === '-r') return accessible(arg, fs.constants.R_OK);
