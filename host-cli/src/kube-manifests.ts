@@ -90,12 +90,17 @@ export function stopBudget(app: AppFacts): { seconds: number; why: string } {
   return { seconds: Math.ceil(total / 1000), why: why.join(' + ') };
 }
 
-/** The port PID 1's endpoint listens on: the image's NUWA_HEALTH_ADDRESS, else --health-port (then set in the pod). */
+/**
+ * The port PID 1's endpoint listens on: the image's NUWA_HEALTH_ADDRESS, else --health-port (then set in the pod).
+ * An image address on loopback is out of the kubelet's reach (it probes the pod's IP): its port is kept, and the pod
+ * sets the address to 0.0.0.0 on it.
+ */
 export function healthPort(app: AppFacts, options: KubeOptions): { port: number; setInPod: boolean } {
-  const fromImage = /:(\d+)$/.exec(app.imageEnv.NUWA_HEALTH_ADDRESS ?? '')?.[1];
-  const port = fromImage ? Number(fromImage) : options.healthPort;
+  const fromImage = /^(.*):(\d+)$/.exec(app.imageEnv.NUWA_HEALTH_ADDRESS ?? '');
+  const port = fromImage ? Number(fromImage[2]) : options.healthPort;
   if (port === app.port) throw new Error(`the health port ${port} is the app's own port (nuwa.port): choose another with --health-port`);
-  return { port, setInPod: !fromImage };
+  const loopback = fromImage !== null && /^(127\.[\d.]+|localhost|\[::1\])$/.test(fromImage[1] as string);
+  return { port, setInPod: !fromImage || loopback };
 }
 
 /** Root runs the tree: it may chown, switch accounts (s6-setuidgid, gunicorn --user) and signal them. */

@@ -17,7 +17,16 @@ function same(t: ExecutionContext, program: string, args: string[], options: Par
 }
 
 test('s6-echo: separators, -n, -- and no arguments', (t) => {
-  for (const args of [['a', 'b'], ['-n', 'a', 'b'], ['-s', ':', 'a', 'b', 'c'], ['-s:', '-n', 'x', 'y'], ['--', '-n', 'x'], [], ['-x']]) {
+  for (const args of [
+    ['a', 'b'],
+    ['-n', 'a', 'b'],
+    ['-s', ':', 'a', 'b', 'c'],
+    ['-s:', '-n', 'x', 'y'],
+    ['-s', '', 'a', 'b'],
+    ['--', '-n', 'x'],
+    [],
+    ['-x'],
+  ]) {
     same(t, 's6-echo', args);
   }
 });
@@ -107,6 +116,10 @@ test('s6-chown -u/-g and -U (from $UID/$GID) change the owner as the original do
   same(t, 's6-chown', ['-g', '34', '-u', '56', 'b'], { cwd: dirs });
   same(t, 's6-chown', ['-U', 'c'], { cwd: dirs, env: { ...process.env, UID: '7', GID: '8' } });
   same(t, 's6-chown', ['-u', 'root', 'c'], { cwd: dirs });
+  same(t, 's6-chown', ['-u', '99999999999', 'c'], { cwd: dirs });
+  same(t, 's6-chown', ['-U', 'c'], { cwd: dirs, env: { ...process.env, UID: '99999999999', GID: '1' } });
+  same(t, 's6-chown', ['-U', 'c'], { cwd: dirs, env: { ...process.env, UID: 'x', GID: '1' } });
+  same(t, 's6-chown', ['-U', 'c'], { cwd: dirs, env: { PATH: process.env.PATH } });
   same(t, 's6-chown', ['-u', '1', 'nope'], { cwd: dirs });
   const owners = (dir: string) => ['a', 'b', 'c'].map((f) => `${fs.statSync(path.join(dir, f)).uid}:${fs.statSync(path.join(dir, f)).gid}`);
   t.deepEqual(owners(dirs[1]), owners(dirs[0]));

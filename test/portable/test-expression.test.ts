@@ -13,6 +13,8 @@ test('s6-test gives the exit code eltest gives: strings, numbers, files, -v, =~,
   fs.writeFileSync(path.join(dir, 'empty'), '');
   fs.mkdirSync(path.join(dir, 'dir'));
   fs.symlinkSync('file', path.join(dir, 'link'));
+  fs.writeFileSync(path.join(dir, 'old'), '');
+  fs.utimesSync(path.join(dir, 'old'), new Date('2000-01-01'), new Date('2000-01-01'));
   const cases = [
     [],
     ['a'],
@@ -66,6 +68,20 @@ test('s6-test gives the exit code eltest gives: strings, numbers, files, -v, =~,
     ['-v', 'NUWA_SURELY_UNSET'],
     ['abc', '=~', 'b'],
     ['abc', '=~', '^b'],
+    ['abc', '=~', '^[[:alpha:]]+$'],
+    ['d]', '=~', '^[[:digit:]]$'],
+    ['a 1', '=~', '^[[:alnum:]][[:space:]][[:digit:]]$'],
+    ['abc', '=~', '('],
+    ['file', '-nt', 'old'],
+    ['old', '-nt', 'file'],
+    ['old', '-ot', 'file'],
+    ['file', '-nt', 'nope'],
+    ['nope', '-nt', 'file'],
+    ['nope', '-ot', 'file'],
+    ['file', '-ot', 'nope'],
+    ['-U', 'file'],
+    ['-t', 'x'],
+    ['-t', '99999999999'],
     ['\\-n'],
     ['\\!', '=', '!'],
     ['!'],

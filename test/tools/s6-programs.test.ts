@@ -95,6 +95,7 @@ test('s6-envuidgid sets what the original sets, for every mode and default', (t)
     ['-g', 'nope'],
     ['-D', '1:2:3,4', 'nope'],
     ['-D', '1:2', 'nope'],
+    ['-D', '99999999999:1', 'nope'],
     ['-B', '-D', '5:6', 'nope:nah'],
     ['-D', '1:2:3', '-u', 'nope'],
     ['-B', '0:0'],
@@ -136,6 +137,7 @@ test('s6-setlock: a lock held by either is seen by the other; -n fails at once, 
     ['-n', lock, 'echo', 'got'],
     ['-r', lock, 's6-setlock', '-r', '-n', lock, 'echo', 'both'],
     ['/nonexistent/x', 'true'],
+    ['-t', '99999999999', lock, 'true'],
     [lock],
   ]) {
     const [theirs, ours] = both('s6-setlock', args);

@@ -126,6 +126,11 @@ function takeShorts(
   return i;
 }
 
+/** skalibs' uint0_scan (an unsigned int, 32 bits): the number, or undefined when `text` is not only digits or too big. */
+export function scanUint(text: string): number | undefined {
+  return /^\d+$/.test(text) && Number(text) <= 0xffffffff ? Number(text) : undefined;
+}
+
 /** skalibs' uint0_scan for option arguments such as `-t 500`: decimal digits only. */
 export function parseMilliseconds(text: string, option: string, usage: string): number {
   if (!/^\d+$/.test(text)) throw new UsageError(`${option} wants a number of milliseconds, not '${text}'; usage: ${usage}`);

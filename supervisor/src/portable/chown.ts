@@ -4,13 +4,15 @@
  */
 import * as fs from 'node:fs';
 import { SystemError, UsageError, reason } from '../cli/errors';
-import { getopt } from '../cli/getopt';
+import { getopt, scanUint } from '../cli/getopt';
 
 const USAGE = 's6-chown [ -U ] [ -u uid ] [ -g gid ] file';
 
+/** uid_t and gid_t are 32 bits: a larger number does not scan, a usage error as in the original. */
 function id(text: string | undefined): number {
-  if (text === undefined || !/^\d+$/.test(text)) throw new UsageError(`usage: ${USAGE}`);
-  return Number(text);
+  const value = text === undefined ? undefined : scanUint(text);
+  if (value === undefined) throw new UsageError(`usage: ${USAGE}`);
+  return value;
 }
 
 export function main(argv: string[]): number {
@@ -34,8 +36,11 @@ export function main(argv: string[]): number {
   return 0;
 }
 
+/** -U's ids: missing or not a number, the original dies with 100, as for a bad argument. */
 function envId(name: 'UID' | 'GID'): number {
   const value = process.env[name];
-  if (value === undefined || !/^\d+$/.test(value)) throw new SystemError(`${name} is not set to a number`);
-  return Number(value);
+  if (value === undefined) throw new UsageError(`${name} not set`);
+  const id = scanUint(value);
+  if (id === undefined) throw new UsageError(`invalid $${name}`);
+  return id;
 }

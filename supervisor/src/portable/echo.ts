@@ -10,7 +10,7 @@ export function main(argv: string[]): number {
   let separator = ' ';
   for (const [flag, value] of parsed.options) {
     if (flag === 'n') newline = false;
-    else separator = (value as string).slice(0, 1);
+    else separator = (value as string)[0] ?? '\0'; // the original takes the argument's first byte: an empty one is NUL
   }
   writeOut(parsed.operands.join(separator) + (newline ? '\n' : ''));
   return 0;

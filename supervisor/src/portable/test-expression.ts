@@ -7,9 +7,10 @@
 import * as fs from 'node:fs';
 import * as tty from 'node:tty';
 import { UsageError } from '../cli/errors';
+import { scanUint } from '../cli/getopt';
 
 const UNARY = new Set(['-n', '-z', '-b', '-c', '-d', '-e', '-f', '-g', '-G', '-h', '-k', '-L', '-N', '-O', '-p', '-r']);
-for (const op of ['-s', '-S', '-t', '-u', '-v', '-w', '-x']) UNARY.add(op);
+for (const op of ['-s', '-S', '-t', '-u', '-U', '-v', '-w', '-x']) UNARY.add(op);
 const BINARY = new Set(['=', '!=', '<', '<=', '>', '>=', '=~', '-eq', '-ne', '-lt', '-le', '-gt', '-ge', '-ef', '-nt', '-ot']);
 const GRAMMAR = new Set(['!', '(', ')', '-a', '-o']);
 
@@ -145,6 +146,7 @@ const FILE_TESTS: Record<string, (s: fs.Stats) => boolean> = {
   '-k': (s) => (s.mode & 0o1000) !== 0,
   '-N': (s) => s.mtimeMs > s.atimeMs,
   '-O': (s) => s.uid === process.geteuid?.(),
+  '-U': (s) => s.uid === process.geteuid?.(),
   '-p': (s) => s.isFIFO(),
   '-s': (s) => s.size > 0,
   '-S': (s) => s.isSocket(),
@@ -155,7 +157,11 @@ function unary(op: string, arg: string): boolean {
   if (op === '-n') return arg !== '';
   if (op === '-z') return arg === '';
   if (op === '-v') return process.env[arg] !== undefined;
-  if (op === '-t') return /^\d+$/.test(arg) && isTerminal(Number(arg));
+  if (op === '-t') {
+    const fd = scanUint(arg);
+    if (fd === undefined) throw new UsageError(`-t requires an integer argument`);
+    return isTerminal(fd);
+  }
   if (op === '-h' || op === '-L') return stat(arg, false)?.isSymbolicLink() ?? false;
   if (op === '-r') return accessible(arg, fs.constants.R_OK);
   if (op === '-w') return accessible(arg, fs.constants.W_OK);
@@ -191,12 +197,13 @@ function binary(op: string, left: string, right: string): boolean {
     case '>=':
       return compareStrings(op, Buffer.compare(Buffer.from(left), Buffer.from(right)));
     case '=~':
-      return new RegExp(right).test(left);
+      return ere(right).test(left);
     case '-ef':
       return sameFile(left, right);
     case '-nt':
+      return newer(left, right);
     case '-ot':
-      return newer(op === '-nt' ? left : right, op === '-nt' ? right : left);
+      return older(left, right);
   }
   const a = integer(op, left);
   const b = integer(op, right);
@@ -214,8 +221,54 @@ function sameFile(a: string, b: string): boolean {
   return sa !== undefined && sb !== undefined && sa.dev === sb.dev && sa.ino === sb.ino;
 }
 
+function mtime(file: string): bigint | undefined {
+  try {
+    return fs.statSync(file, { bigint: true }).mtimeNs;
+  } catch {
+    return undefined;
+  }
+}
+
+/** eltest's -nt and -ot: a missing file is older than any existing one (so `new -nt missing` is true). */
 function newer(a: string, b: string): boolean {
-  const sa = stat(a);
-  const sb = stat(b);
-  return sa !== undefined && sb !== undefined && sa.mtimeMs > sb.mtimeMs;
+  const ta = mtime(a);
+  if (ta === undefined) return false;
+  const tb = mtime(b);
+  return tb === undefined || ta > tb;
+}
+
+function older(a: string, b: string): boolean {
+  const ta = mtime(a);
+  if (ta === undefined) return true;
+  const tb = mtime(b);
+  return tb !== undefined && ta < tb;
+}
+
+const CLASSES: Record<string, string> = {
+  alpha: 'a-zA-Z',
+  digit: '0-9',
+  alnum: '0-9a-zA-Z',
+  upper: 'A-Z',
+  lower: 'a-z',
+  xdigit: '0-9A-Fa-f',
+  space: ' \\t\\n\\v\\f\\r',
+  blank: ' \\t',
+  punct: '!-\\/:-@\\[-`{-~',
+  cntrl: '\\x00-\\x1f\\x7f',
+  print: ' -~',
+  graph: '!-~',
+};
+
+/**
+ * STRING =~ ERE: the POSIX ERE as a JavaScript RegExp. Bracket classes (`[[:digit:]]`) are the one common ERE
+ * spelling JavaScript reads differently; they are rewritten. A pattern that does not compile is a usage error, as
+ * eltest's regcomp failure is.
+ */
+function ere(pattern: string): RegExp {
+  const source = pattern.replace(/\[:([a-z]+):\]/g, (whole, name: string) => CLASSES[name] ?? whole);
+  try {
+    return new RegExp(source);
+  } catch (err) {
+    throw new UsageError(`unable to compile ${pattern} into a regular expression: ${(err as Error).message}`);
+  }
 }

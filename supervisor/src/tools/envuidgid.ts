@@ -5,7 +5,7 @@
  * the values to use instead.
  */
 import { UsageError } from '../cli/errors';
-import { getopt } from '../cli/getopt';
+import { getopt, scanUint } from '../cli/getopt';
 import { findGroup, findUser, memberGroups } from '../sys/accounts';
 import { execInto } from '../sys/exec';
 
@@ -21,7 +21,8 @@ class Unknown extends Error {}
 
 function parseDefaults(text: string): Defaults {
   const [uid = '0', gid = '0', gidlist = ''] = text.split(':');
-  if (!/^\d*$/.test(uid) || !/^\d*$/.test(gid) || !/^[\d,]*$/.test(gidlist)) throw new UsageError(`usage: ${USAGE}`);
+  const id = (text: string) => text === '' || scanUint(text) !== undefined;
+  if (!id(uid) || !id(gid) || !gidlist.split(',').every(id)) throw new UsageError(`usage: ${USAGE}`);
   return { uid: uid || '0', gid: gid || '0', gidlist };
 }
 

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { SystemError, UsageError, reason } from '../cli/errors';
-import { getopt } from '../cli/getopt';
+import { getopt, scanUint } from '../cli/getopt';
 import { execInto } from '../sys/exec';
 import { native } from '../sys/native';
 import { sleep } from '../sys/timer';
@@ -38,6 +38,10 @@ async function lockWithin(fd: number, exclusive: boolean, ms: number): Promise<b
   }
 }
 
+function usage(): never {
+  throw new UsageError(`usage: ${USAGE}`);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const parsed = getopt(argv, 'rwnNt:', USAGE, {});
   let shared = false;
@@ -46,8 +50,7 @@ export async function main(argv: string[]): Promise<number> {
     if (flag === 'r' || flag === 'w') shared = flag === 'r';
     else if (flag === 'n') wait = 'none';
     else if (flag === 'N') wait = 'block';
-    else if (/^\d+$/.test(value as string)) wait = Number(value);
-    else throw new UsageError(`usage: ${USAGE}`);
+    else wait = scanUint(value as string) ?? usage();
   }
   const [file, ...prog] = parsed.operands;
   if (file === undefined || prog.length === 0) throw new UsageError(`usage: ${USAGE}`);
