@@ -28,6 +28,12 @@ const HELP = `usage: nuwa-host COMMAND ...
                           back up DIR/volumes with borg, list or restore backups (DIR/bin/archive_volumes)
   migrate DIR [--output D] [--to USER@HOST:DIR] [--live]
                           pack DIR/volumes into one self-unpacking volumes-APP.tar.gz.sh and print the scp line
+  deploy DIR [IMAGE]      health-gated switch to IMAGE (default $BID) with no failed request through nginx
+  rollback DIR [RELEASE]  the same switch back to a kept release; releases DIR [--json] lists them
+  logs DIR [-f] [-n N] [--since T], start DIR, stop DIR, restart DIR
+                          the live container's output; start/stop it with monit told (and systemd when it is PID 1)
+
+Every command answers --help (and SCRIPT DIR --help, the script's own usage) without doing anything.
 
 environment: NUWA_HOST_CONF (default /etc/nuwa/host.env), NUWA_CACHE_DIR (default /var/cache/nuwa),
 NUWA_SHARE (where layers/ and host-cli/templates/ are), NUWA_BINARY (the nuwa executable for /init)`;
@@ -61,6 +67,8 @@ async function fail(what: () => Promise<number | void>): Promise<number> {
 async function runScript(script: string, args: string[]): Promise<number> {
   const [dir, ...rest] = args;
   if (dir === undefined) throw new UsageError(`${script}: which app folder? (nuwa-host ${script} DIR)`);
+  if (dir.startsWith('-'))
+    throw new UsageError(`${script}: unknown option '${dir}': the app folder comes first (nuwa-host ${script} DIR ...)`);
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(script)) throw new UsageError(`unknown command '${script}' (nuwa-host --help)`);
   const file = path.join(dir, 'bin', script);
   if (!fs.existsSync(file)) {
@@ -73,8 +81,21 @@ async function runScript(script: string, args: string[]): Promise<number> {
   return (await run(path.join('bin', script), rest, { cwd: path.resolve(dir), output: 'inherit' })).code;
 }
 
+const isHelp = (arg: string | undefined) => arg === '-h' || arg === '--help';
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
+  // --help never acts: for init, build and setup anywhere in the line; for a script command, in place of DIR
+  // (after DIR it is the script's own --help).
+  const builtin = command === 'init' || command === 'build' || command === 'setup';
+  if (command !== undefined && (builtin ? args.some(isHelp) : isHelp(args[0]))) {
+    process.stdout.write(
+      builtin || isHelp(command) || command === 'help'
+        ? `${HELP}\n`
+        : `usage: nuwa-host ${command} DIR [ARGS...]: runs DIR/bin/${command === 'archive' ? 'archive_volumes' : command} from DIR (nuwa-host ${command} DIR --help: its own usage)\n`,
+    );
+    return 0;
+  }
   switch (command) {
     case undefined:
       process.stdout.write(`${HELP}\n`);
