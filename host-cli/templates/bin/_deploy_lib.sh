@@ -37,11 +37,11 @@ deploy_lock() {
     fi
     nuwa_die "another deploy or rollback of $NUWA_NAME is running ($holder): wait for it; if it is stuck, stop it, then rm -r $lock"
   fi
-  nuwa_undo rm -rf -- "$lock" # registered first: removed last when this run fails
+  nuwa_cleanup rm -rf -- "$lock" # registered first: removed last when this run fails
   printf '%s by %s (pid %s), since %s\n' "$NUWA_SCRIPT" "$(id -un)" "$$" "$(date -u +%FT%TZ)" >"$lock/holder"
   DEPLOY_LOCK=$lock
 }
-deploy_unlock() { rm -rf -- "$DEPLOY_LOCK"; }
+deploy_unlock() { rm -rf -- "$DEPLOY_LOCK" "$DEPLOY_ENV_COPY"; }
 
 deploy_begin() {
   DEPLOY_TIMEOUT=$(deploy_number NUWA_DEPLOY_TIMEOUT 60)
@@ -51,7 +51,11 @@ deploy_begin() {
   DEPLOY_KEEP=$(deploy_number NUWA_KEEP_RELEASES 3)
   deploy_lock
   nuwa_lock
-  tls_remember "$NUWA_DIR/nuwa.env" # NUWA_PORT and NUWA_IMAGE change with the live container; a failure puts them back
+  # NUWA_PORT and NUWA_IMAGE change with the live container; a failure puts them back.
+  DEPLOY_ENV_COPY=$(mktemp "$NUWA_DIR/.nuwa.env.XXXXXX")
+  nuwa_cleanup rm -f -- "$DEPLOY_ENV_COPY"
+  cp -p -- "$NUWA_DIR/nuwa.env" "$DEPLOY_ENV_COPY"
+  nuwa_cleanup cp -p -- "$DEPLOY_ENV_COPY" "$NUWA_DIR/nuwa.env"
   DEPLOY_NEXT="$NUWA_NAME-next"
   nuwa_check_container_owner "$DEPLOY_NEXT"
   if podman container exists "$DEPLOY_NEXT"; then

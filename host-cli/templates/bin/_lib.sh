@@ -135,14 +135,24 @@ nuwa_conf_set() {
 
 # Rollback: a script records how to undo each step it completes; if it then exits non-zero (an error, set -e, a
 # signal), the recorded commands run newest first, so a failed run leaves nothing half-done behind.
-nuwa_undo() { NUWA_UNDO+=("$(printf '%q ' "$@")"); }
-nuwa_commit() { NUWA_UNDO=(); }
+# nuwa_cleanup records a step the same way, but one that changes nothing the user sees (a lock, a backup copy): a
+# refusal before any real step then stays one line.
+NUWA_UNDO_SAY=0
+nuwa_undo() {
+  NUWA_UNDO+=("$(printf '%q ' "$@")")
+  NUWA_UNDO_SAY=1
+}
+nuwa_cleanup() { NUWA_UNDO+=("$(printf '%q ' "$@")"); }
+nuwa_commit() {
+  NUWA_UNDO=()
+  NUWA_UNDO_SAY=0
+}
 _nuwa_on_exit() {
   local status=$? i
   if [ "$status" -ne 0 ] && [ "${#NUWA_UNDO[@]}" -gt 0 ]; then
-    nuwa_say "failed; undoing the steps already done"
+    [ "$NUWA_UNDO_SAY" = 0 ] || nuwa_say "failed; undoing the steps already done"
     for ((i = ${#NUWA_UNDO[@]} - 1; i >= 0; i--)); do
-      eval "${NUWA_UNDO[i]}" || nuwa_warn "undo step failed: ${NUWA_UNDO[i]}"
+      eval "${NUWA_UNDO[i]}" >/dev/null || nuwa_warn "undo step failed: ${NUWA_UNDO[i]}" # (podman prints names)
     done
   fi
   exit "$status"
