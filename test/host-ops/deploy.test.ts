@@ -19,6 +19,7 @@ const APP_PORT = 18569;
 const PORT_RANGE = '18570-18599';
 const APP = 'nuwa-t15-web';
 const DOMAIN = 'web.t15.example.test';
+const SECRET = 't15-hidden-value';
 /** The tutorial's line, as the image's RunSetup label holds it. */
 const RUN_SETUP = `bash -c "\`podman inspect -f '{{json .Config.Labels}}' $BID | jq -rn '(try input catch null) | .Setup // "echo nuwa: BID=$BID names no image with a Setup label, see podman images >&2; exit 1"'\`"`;
 
@@ -79,35 +80,46 @@ function get(pathname = '/'): Promise<{ status: number; body: string }> {
   });
 }
 
-/** A client asking every 20 ms until stopped: every answer (version served, or what failed) in order. */
-function client(): { stop(): Promise<string[]> } {
-  const seen: string[] = [];
+/**
+ * A client asking every 20 ms until stopped: every answer (the version served, or what failed), labelled with the
+ * phase of the story it was asked in (set by the test).
+ */
+function client(): { phase: string; stop(): Promise<{ phase: string; answer: string }[]> } {
+  const seen: { phase: string; answer: string }[] = [];
   let running = true;
-  const loop = (async () => {
-    // Bounded: a stuck test still ends (an hour of 20 ms requests is far more than any deploy here takes).
-    for (let i = 0; running && i < 180_000; i++) {
-      const started = Date.now();
-      try {
-        const r = await get('/');
-        seen.push(r.status === 200 ? r.body : `FAILED: HTTP ${r.status} ${r.body}`);
-      } catch (err) {
-        seen.push(`FAILED: ${(err as Error).message}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 20 - (Date.now() - started))));
-    }
-  })();
-  return {
+  const c = {
+    phase: 'before',
     async stop() {
       running = false;
       await loop;
       return seen;
     },
   };
+  const loop = (async () => {
+    // Bounded: a stuck test still ends (an hour of 20 ms requests is far more than any deploy here takes).
+    for (let i = 0; running && i < 180_000; i++) {
+      const started = Date.now();
+      const phase = c.phase;
+      try {
+        const r = await get('/');
+        seen.push({ phase, answer: r.status === 200 ? r.body : `FAILED: HTTP ${r.status} ${r.body.slice(0, 80)}` });
+      } catch (err) {
+        seen.push({ phase, answer: `FAILED: ${(err as Error).message}` });
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 20 - (Date.now() - started))));
+    }
+  })();
+  return c;
 }
 
-/** Consecutive runs of the same answer: ['version v1', 'version v2'] for a clean switch. */
-function phases(seen: string[]): string[] {
-  return seen.filter((s, i) => i === 0 || s !== seen[i - 1]);
+/** The distinct answers of each phase, in the order the phases came. */
+function answersByPhase(seen: { phase: string; answer: string }[]): Record<string, string[]> {
+  const by: Record<string, string[]> = {};
+  for (const { phase, answer } of seen) {
+    const list = (by[phase] ??= []);
+    if (!list.includes(answer)) list.push(answer);
+  }
+  return by;
 }
 
 /** What a user looks at to see whether anything changed: containers, the site, the unit, the monit check, nuwa.env. */
@@ -142,7 +154,7 @@ test.before(async () => {
   base = scratchDir('nuwa-t15-');
   fs.chmodSync(base, 0o755);
   nginx = await startNginx(path.join(base, 'nginx'), HTTP_PORT);
-  for (const v of ['v1', 'v2', 'v3-broken']) images[v] = releaseImage(v);
+  for (const v of ['v1', 'v2', 'v3-broken']) images[v] = releaseImage(v, v === 'v2' ? { 'nuwa.env.GREETING': 'hello' } : {});
   const init = spawnSync(nuwaBinary(), ['nuwa-host', 'init', '--prefix', path.join(base, 'host'), '--monit-interval', '1'], {
     encoding: 'utf8',
   });
@@ -171,7 +183,7 @@ test.before(async () => {
   fs.mkdirSync(appDir, { recursive: true });
   const setup = sh(`export BID=${images.v1}\n${RUN_SETUP}`, appDir, { NUWA_PORT: String(APP_PORT) });
   if (setup.code !== 0) throw new Error(`Setup failed: ${setup.stderr}`);
-  fs.appendFileSync(path.join(appDir, 'nuwa.env'), `NUWA_DOMAIN=${DOMAIN}\nNUWA_TLS=off\n`);
+  fs.appendFileSync(path.join(appDir, 'nuwa.env'), `NUWA_DOMAIN=${DOMAIN}\nNUWA_TLS=off\nSECRET_TOKEN=${SECRET}\n`);
   for (const script of ['run', 'install']) {
     const r = sh(`bin/${script}`);
     if (r.code !== 0) throw new Error(`bin/${script} failed: ${r.stderr}`);
@@ -190,6 +202,12 @@ test.after.always(async () => {
   });
   for (const name of names.stdout.split('\n').filter(Boolean))
     spawnSync('podman', ['rm', '-f', '-t', '1', name], { env: { ...process.env, CONTAINERS_CONF } });
+  const secrets = spawnSync('podman', ['secret', 'ls', '--format', '{{.Name}}'], {
+    env: { ...process.env, CONTAINERS_CONF },
+    encoding: 'utf8',
+  });
+  for (const name of secrets.stdout.split('\n').filter((n) => n.startsWith(`nuwa-${APP}-`)))
+    spawnSync('podman', ['secret', 'rm', name], { env: { ...process.env, CONTAINERS_CONF } });
   await nginx?.stop();
 });
 
@@ -216,28 +234,44 @@ test.serial('deploy v2, deploy v3 (its health fails), rollback: zero failed requ
   const c = client();
   try {
     await waitFor('the client to see v1', () => true);
+    c.phase = 'deploy v2';
     const v2 = await shAsync(`bin/deploy ${images.v2}`);
+    c.phase = 'after deploy v2';
     t.is(v2.code, 0, v2.stderr);
     t.regex(v2.stderr, /^bin\/deploy: \[\d+s\] nginx now sends new requests to 127\.0\.0\.1:185\d\d/m);
     t.deepEqual(await get('/'), { status: 200, body: 'version v2' });
 
+    c.phase = 'deploy v3';
     const v3 = await shAsync(`bin/deploy ${images['v3-broken']}`);
+    c.phase = 'after deploy v3';
     t.is(v3.code, 1, v3.stderr);
     t.regex(v3.stderr, /did not become healthy within 40s \(NUWA_DEPLOY_TIMEOUT\): http:\/\/127\.0\.0\.1:\d+\/healthz answered 500/);
     t.regex(v3.stderr, /the last log lines of nuwa-t15-web-next:/);
     t.deepEqual(await get('/'), { status: 200, body: 'version v2' });
 
+    c.phase = 'rollback';
     const back = await shAsync('bin/rollback');
+    c.phase = 'after rollback';
     t.is(back.code, 0, back.stderr);
     t.deepEqual(await get('/'), { status: 200, body: 'version v1' });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // a few requests of the last phase
   } finally {
     const seen = await c.stop();
     t.deepEqual(
-      seen.filter((s) => s.startsWith('FAILED')),
+      seen.filter((s) => s.answer.startsWith('FAILED')),
       [],
       `${seen.length} requests`,
     );
-    t.deepEqual(phases(seen), ['version v1', 'version v2', 'version v1']);
+    // While nginx hands over, its retiring workers may still answer a request or two from the old release.
+    t.deepEqual(answersByPhase(seen), {
+      before: ['version v1'],
+      'deploy v2': ['version v1', 'version v2'],
+      'after deploy v2': ['version v2'],
+      'deploy v3': ['version v2'],
+      'after deploy v3': ['version v2'],
+      rollback: ['version v2', 'version v1'],
+      'after rollback': ['version v1'],
+    });
     t.true(seen.length > 100, `${seen.length} requests`);
   }
 });
@@ -261,6 +295,65 @@ test.serial('after the rollback: the refused v3 left nothing; releases lists v1 
   t.regex(fs.readFileSync(path.join(base, `host/etc/monit/conf.d/nuwa-${APP}`), 'utf8'), new RegExp(`pidfile "${live}"`));
   t.regex(monitStatus(`nuwa-${APP}`), /^ *monitoring status +Monitored/m);
   t.regex(fs.readFileSync(path.join(base, `host/etc/systemd/system/nuwa-${APP}.service`), 'utf8'), new RegExp(`start ${APP}\\b`));
+  // v2 declared a new variable (label nuwa.env.GREETING): its deploy added it to nuwa.env, and it stays.
+  t.regex(fs.readFileSync(path.join(appDir, 'nuwa.env'), 'utf8'), /^GREETING=hello$/m);
+});
+
+test.serial('a SECRET_ key reaches the container as a podman secret: podman inspect and bin/status never show it', (t) => {
+  t.is(podman(['exec', APP, '/bin/sh', '-c', 'echo "$SECRET_TOKEN"']).trim(), SECRET);
+  t.false(podman(['container', 'inspect', APP]).includes(SECRET));
+  const status = sh('bin/status --json');
+  t.is(status.code, 0, status.stderr);
+  t.false(status.stdout.includes(SECRET));
+  const s = JSON.parse(status.stdout) as {
+    container: { state: string; image: string; health: string };
+    kept_releases: string[];
+    site: { enabled: boolean; domains: string[]; tls: string };
+  };
+  t.deepEqual(
+    [s.container.state, s.container.image, s.container.health, s.kept_releases],
+    ['running', images.v1, 'healthy', [`${APP}-${images.v2?.slice(0, 12)}`]],
+  );
+  t.deepEqual(s.site, { enabled: true, domains: [DOMAIN], tls: 'off', certificate_expires_in_days: null });
+});
+
+test.serial('bin/stop tells monit first (it leaves the container stopped); bin/start and bin/restart bring it back', async (t) => {
+  const stop = sh('bin/stop');
+  t.is(stop.code, 0, stop.stderr);
+  t.is(podman(['container', 'inspect', '-f', '{{.State.Status}}', APP]).trim(), 'exited');
+  t.regex(monitStatus(`nuwa-${APP}`), /^ *monitoring status +Not monitored/m);
+  t.is(sh('bin/status').code, 1, 'not running: exit 1');
+  // monit's cycle is 1 s: a few cycles later the container is still stopped.
+  const until = Date.now() + 4000;
+  await waitFor('four monit cycles', () => Date.now() > until, { timeoutMs: 10_000 });
+  t.is(podman(['container', 'inspect', '-f', '{{.State.Status}}', APP]).trim(), 'exited', 'monit left it alone');
+  const start = sh('bin/start');
+  t.is(start.code, 0, start.stderr);
+  t.regex(monitStatus(`nuwa-${APP}`), /^ *monitoring status +(Monitored|Initializing)/m);
+  const first = podman(['container', 'inspect', '-f', '{{.State.StartedAt}}', APP]).trim();
+  const restart = sh('bin/restart');
+  t.is(restart.code, 0, restart.stderr);
+  t.not(podman(['container', 'inspect', '-f', '{{.State.StartedAt}}', APP]).trim(), first);
+  const body = await waitFor(
+    'v1 to answer again',
+    async () => {
+      try {
+        return (await get('/')).body;
+      } catch {
+        return undefined;
+      }
+    },
+    { timeoutMs: 60_000 },
+  );
+  t.is(body, 'version v1');
+  const logs = sh('bin/logs -n 3');
+  t.is(logs.code, 0, logs.stderr);
+  t.is(
+    logs.stdout + logs.stderr,
+    spawnSync('podman', ['logs', '--tail', '3', APP], { env: env(), encoding: 'utf8' }).stdout +
+      spawnSync('podman', ['logs', '--tail', '3', APP], { env: env(), encoding: 'utf8' }).stderr,
+  );
+  t.is(sh('bin/logs --bogus').code, 100);
 });
 
 test.serial('a deploy while another holds the lock is refused with its holder named, and changes nothing', (t) => {
@@ -316,12 +409,14 @@ test.serial('--help and -h on every bin/ script and nuwa-host command answer wit
       const r = sh(`bin/${script} ${flag}`);
       t.is(r.code, 0, `bin/${script} ${flag}: ${r.stderr}`);
       t.regex(r.stdout, new RegExp(`bin/${script}`), `bin/${script} ${flag} prints its usage`);
-      if (script === '_predicate') continue;
-      const host = sh(`${nuwaBinary()} nuwa-host ${script === 'archive_volumes' ? 'archive' : script} ${appDir} ${flag}`, base);
-      t.is(host.code, 0, `nuwa-host ${script} DIR ${flag}: ${host.stderr}`);
     }
-    if (script === '_predicate') continue; // (nuwa-host runs the scripts a user runs, not the _ helpers)
-    const bare = sh(`${nuwaBinary()} nuwa-host ${script} --help`, base);
+  }
+  // nuwa-host runs the same scripts (one executable start each: the destructive ones are enough here).
+  for (const script of ['kill', 'deploy', 'rollback', 'uninstall', 'stop']) {
+    const host = sh(`${nuwaBinary()} nuwa-host ${script} ${appDir} --help`, base);
+    t.is(host.code, 0, `nuwa-host ${script} DIR --help: ${host.stderr}`);
+    t.regex(host.stdout, new RegExp(`bin/${script}`));
+    const bare = sh(`${nuwaBinary()} nuwa-host ${script} -h`, base);
     t.is(bare.code, 0, bare.stderr);
   }
   for (const command of ['init', 'build', 'setup']) t.is(sh(`${nuwaBinary()} nuwa-host ${command} --help`, base).code, 0);

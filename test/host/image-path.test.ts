@@ -306,7 +306,7 @@ test.serial('bad input beside a running app: its name, its port, a busy port, a 
   t.regex(again.stderr, new RegExp(`a container named ${APP} already exists \\(running\\)`));
   const killRunning = bash('bin/kill', appDir(), host.env);
   t.is(killRunning.code, 1);
-  t.regex(killRunning.stderr, new RegExp(`container ${APP} is running: stop it first .*then bin/kill`));
+  t.regex(killRunning.stderr, new RegExp(`container ${APP} is running: bin/stop first \\(it tells monit\\), then bin/kill`));
   t.regex(state(APP), /^running /);
 
   const second = setupApp('nuwa-t7-second', PORT);

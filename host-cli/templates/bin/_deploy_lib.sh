@@ -99,6 +99,9 @@ deploy_wait_healthy() { # NAME PORT
       deploy_step "$name has no nuwa inside: its health URL alone decides"
       rc=0
     fi
+    # 111: no supervision tree to read (an image that runs its CMD under /init without services, or one that has not
+    # made its tree yet): the URL decides this round, and nuwa is asked again at the next.
+    [ "$rc" != 111 ] || rc=0
     if [ "$rc" != 0 ]; then
       ok=0 why="nuwa health in $name reports a service not up or not ready"
     else

@@ -10,7 +10,8 @@
 #   app   APPDIR/nuwa.env                          written by Setup, edited by the user.
 #         NUWA_IMAGE (image id), NUWA_NAME (container name; default: the folder's name), NUWA_PORT (host port on
 #         127.0.0.1). Every key that does not start with NUWA_ is passed to the container as an environment
-#         variable (DATABASE_URL=..., the database connection).
+#         variable (DATABASE_URL=..., the database connection); those in NUWA_SECRETS or starting with SECRET_ as
+#         podman secrets (type=env), which podman inspect does not show.
 # Keys of the app file override the host file's.
 #
 # After nuwa_predicate these are set: NUWA_DIR NUWA_NAME NUWA_IMAGE NUWA_PORT NUWA_UNIT NUWA_UNIT_FILE
@@ -274,8 +275,28 @@ nuwa_create() { # NAME PORT IMAGE
     --publish "127.0.0.1:$2:$NUWA_IMG_PORT")
   [ ! -e /sys/fs/selinux/enforce ] || relabel=":Z" # SELinux hosts (Rocky) must relabel bind mounts
   for v in "${NUWA_IMG_VOLS[@]}"; do args+=(--volume "$NUWA_DIR/volumes$v:$v$relabel"); done
-  for e in "${NUWA_CONTAINER_ENV[@]}"; do args+=(--env "$e"); done
+  for e in "${NUWA_CONTAINER_ENV[@]}"; do
+    if nuwa_is_secret "${e%%=*}"; then
+      args+=(--secret "$(nuwa_secret "${e%%=*}" "${e#*=}"),type=env,target=${e%%=*}")
+    else
+      args+=(--env "$e")
+    fi
+  done
   podman create "${args[@]}" "$3" >/dev/null
+}
+
+# Secrets: nuwa.env keys named in NUWA_SECRETS (space- or comma-separated) or starting with SECRET_ reach the
+# container as podman secrets (type=env), so podman inspect and bin/status never show their values.
+nuwa_is_secret() { # KEY
+  [[ $1 == SECRET_* ]] || [[ " ${NUWA_SECRETS:-} " == *" $1 "* ]] || [[ ",${NUWA_SECRETS:-}," == *",$1,"* ]]
+}
+# The podman secret holding VALUE for KEY, made when missing: named by the value's digest, so a container keeps its
+# own while a new release gets a changed one.
+nuwa_secret() { # KEY VALUE
+  local name
+  name="nuwa-$NUWA_NAME-$1-$(printf '%s' "$2" | sha256sum | cut -c1-12)"
+  podman secret inspect "$name" >/dev/null 2>&1 || printf '%s' "$2" | podman secret create "$name" - >/dev/null
+  printf '%s' "$name"
 }
 
 # A line in APPDIR/.nuwa-releases (bin/releases, bin/rollback): the live container and its image, live since now.
