@@ -89,11 +89,9 @@ export async function main(argv: string[]): Promise<number> {
   // (after DIR it is the script's own --help).
   const builtin = command === 'init' || command === 'build' || command === 'setup';
   if (command !== undefined && (builtin ? args.some(isHelp) : isHelp(args[0]))) {
-    process.stdout.write(
-      builtin || isHelp(command) || command === 'help'
-        ? `${HELP}\n`
-        : `usage: nuwa-host ${command} DIR [ARGS...]: runs DIR/bin/${command === 'archive' ? 'archive_volumes' : command} from DIR (nuwa-host ${command} DIR --help: its own usage)\n`,
-    );
+    const script = command === 'archive' ? 'archive_volumes' : command;
+    const usage = `usage: nuwa-host ${command} DIR [ARGS...]: runs DIR/bin/${script} from DIR (DIR --help: the script's own usage)`;
+    process.stdout.write(`${builtin || isHelp(command) || command === 'help' ? HELP : usage}\n`);
     return 0;
   }
   switch (command) {

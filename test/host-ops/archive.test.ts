@@ -151,6 +151,6 @@ test('--list before any backup says there is none and creates no repository', (t
   fillVolumes(app.dir, 1000);
   const listed = app.run('archive_volumes', ['--list']);
   t.is(listed.status, 1);
-  t.regex(listed.stderr, /^bin\/archive_volumes: there is no borg repository at .*backups\/borg yet: the first bin\/archive_volumes makes it/);
+  t.regex(listed.stderr, /^bin\/archive_volumes: there is no borg repository at .*backups\/borg yet: the first bin\/archive_volumes/);
   t.false(fs.existsSync(path.join(app.dir, 'backups')));
 });

@@ -17,7 +17,9 @@ const APP_DIR = path.join(ROOT, 'layers/app-example');
 const APP = 'nuwa-t7-tutorial';
 const PORT = 18010;
 /** The issue's tutorial line, character for character. */
-const RUN_SETUP_LINE = `bash -c "\`podman inspect -f '{{json .Config.Labels}}' $BID | jq -rn '(try input catch null) | .Setup // "echo nuwa: BID=$BID names no image with a Setup label, see podman images >&2; exit 1"'\`"`;
+const RUN_SETUP_LINE =
+  `bash -c "\`podman inspect -f '{{json .Config.Labels}}' $BID | jq -rn '(try input catch null) | .Setup // ` +
+  `"echo nuwa: BID=$BID names no image with a Setup label, see podman images >&2; exit 1"'\`"`;
 
 let bid = '';
 let host: SandboxHost;
