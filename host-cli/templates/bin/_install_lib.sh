@@ -39,7 +39,7 @@ tls_config() {
   fi
   for name in "${TLS_DOMAINS[@]}"; do
     [[ $name =~ ^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$ ]] ||
-      nuwa_die "NUWA_DOMAIN: '$name' is not a domain name (like www.example.com; several are separated by spaces)"
+      nuwa_die "NUWA_DOMAIN '$NUWA_DOMAIN' is not a domain name (like www.example.com; several are separated by spaces): '$name' is not one"
   done
   TLS_MODE=${NUWA_TLS:-acme}
   case $TLS_MODE in
