@@ -148,6 +148,18 @@ export async function init(options: InitOptions): Promise<void> {
   const sandbox = options.prefix !== '/';
   const at = (p: string) => path.join(options.prefix, p);
   await ensureTools(options.checkOnly);
+  if (options.checkOnly) {
+    // --check reports and writes nothing: not the podman settings, not monit's, not host.env.
+    const settings = podmanSettings();
+    say(
+      settings
+        ? `podman on this machine needs: ${settings.split('\n').slice(1).join(' ').trim()}`
+        : 'podman needs no settings on this machine',
+    );
+    const hostEnv = at('etc/nuwa/host.env');
+    say(fs.existsSync(hostEnv) ? `${hostEnv} exists: this host is initialised` : `${hostEnv} is missing: run nuwa-host init to write it`);
+    return;
+  }
 
   const podmanConf = podmanSettings();
   if (podmanConf) {

@@ -28,10 +28,16 @@ const HELP = `usage: nuwa-host COMMAND ...
                           back up DIR/volumes with borg, list or restore backups (DIR/bin/archive_volumes)
   migrate DIR [--output D] [--to USER@HOST:DIR] [--live]
                           pack DIR/volumes into one self-unpacking volumes-APP.tar.gz.sh and print the scp line
+  deploy DIR [IMAGE]      health-gated switch to IMAGE (default $BID) with no failed request through nginx
+  rollback DIR [RELEASE]  the same switch back to a kept release; releases DIR [--json] lists them
+  logs DIR [-f] [-n N] [--since T], start DIR, stop DIR, restart DIR
+                          the live container's output; start/stop it with monit told (and systemd when it is PID 1)
   kube DIR [--replicas N] [--namespace NS] [--image REF] [-o FILE] [--storage SIZE] [--health-port P]
        [--ingress-class C] [--tls-secret S] [--writable PATH]...
                           Kubernetes manifests for the app in DIR (Deployment, Service, ConfigMap/Secret from
                           nuwa.env, a claim per volume, Ingress for NUWA_DOMAIN): docs/kubernetes.md
+
+Every command answers --help (and SCRIPT DIR --help, the script's own usage) without doing anything.
 
 environment: NUWA_HOST_CONF (default /etc/nuwa/host.env), NUWA_CACHE_DIR (default /var/cache/nuwa),
 NUWA_SHARE (where layers/ and host-cli/templates/ are), NUWA_BINARY (the nuwa executable for /init)`;
@@ -65,6 +71,8 @@ async function fail(what: () => Promise<number | void>): Promise<number> {
 async function runScript(script: string, args: string[]): Promise<number> {
   const [dir, ...rest] = args;
   if (dir === undefined) throw new UsageError(`${script}: which app folder? (nuwa-host ${script} DIR)`);
+  if (dir.startsWith('-'))
+    throw new UsageError(`${script}: unknown option '${dir}': the app folder comes first (nuwa-host ${script} DIR ...)`);
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(script)) throw new UsageError(`unknown command '${script}' (nuwa-host --help)`);
   const file = path.join(dir, 'bin', script);
   if (!fs.existsSync(file)) {
@@ -77,49 +85,19 @@ async function runScript(script: string, args: string[]): Promise<number> {
   return (await run(path.join('bin', script), rest, { cwd: path.resolve(dir), output: 'inherit' })).code;
 }
 
-function kubeCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse('kube', args, {
-    replicas: { type: 'string', default: '1' },
-    namespace: { type: 'string' },
-    image: { type: 'string' },
-    output: { type: 'string', short: 'o' },
-    storage: { type: 'string', default: '1Gi' },
-    'health-port': { type: 'string', default: '9000' },
-    'ingress-class': { type: 'string' },
-    'tls-secret': { type: 'string' },
-    writable: { type: 'string', multiple: true, default: [] },
-  });
-  const [dir, ...extra] = positionals;
-  if (dir === undefined || extra.length) throw new UsageError('kube takes one app folder (nuwa-host kube DIR [OPTIONS])');
-  const replicas = Number(values.replicas);
-  const healthPort = Number(values['health-port']);
-  if (!/^\d+$/.test(values.replicas) || replicas < 1)
-    throw new UsageError(`--replicas takes a whole number >= 1, got '${values.replicas}'`);
-  if (!/^\d+$/.test(values['health-port']) || healthPort < 1 || healthPort > 65535)
-    throw new UsageError('--health-port takes a port (1-65535)');
-  if (!/^\d+(\.\d+)?([KMGTPE]i?)?$/.test(values.storage))
-    throw new UsageError(`--storage takes a Kubernetes quantity (1Gi, 500Mi), got '${values.storage}'`);
-  for (const folder of values.writable)
-    if (!path.isAbsolute(folder)) throw new UsageError(`--writable takes absolute paths, got '${folder}'`);
-  return fail(async () => {
-    const { kube } = await import('./kube'); // kubernetes-models and yaml are loaded for this command only
-    await kube({
-      dir,
-      replicas,
-      namespace: values.namespace,
-      image: values.image,
-      output: values.output,
-      storage: values.storage,
-      healthPort,
-      ingressClass: values['ingress-class'],
-      tlsSecret: values['tls-secret'],
-      writable: values.writable,
-    });
-  });
-}
+const isHelp = (arg: string | undefined) => arg === '-h' || arg === '--help';
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
+  // --help never acts: for init, build, setup and kube anywhere in the line; for a script command, in place of DIR
+  // (after DIR it is the script's own --help).
+  const builtin = command === 'init' || command === 'build' || command === 'setup' || command === 'kube';
+  if (command !== undefined && (builtin ? args.some(isHelp) : isHelp(args[0]))) {
+    const script = command === 'archive' ? 'archive_volumes' : command;
+    const usage = `usage: nuwa-host ${command} DIR [ARGS...]: runs DIR/bin/${script} from DIR (DIR --help: the script's own usage)`;
+    process.stdout.write(`${builtin || isHelp(command) || command === 'help' ? HELP : usage}\n`);
+    return 0;
+  }
   switch (command) {
     case undefined:
       process.stdout.write(`${HELP}\n`);

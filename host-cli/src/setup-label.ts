@@ -7,7 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** The tutorial's command, word for word: run in the app folder with BID exported. */
-export const RUN_SETUP = `bash -c "\`podman inspect -f '{{json .Config.Labels}}' $BID | jq -r '.["Setup"]'\`"`;
+export const RUN_SETUP =
+  `bash -c "\`podman inspect -f '{{json .Config.Labels}}' $BID | jq -rn '(try input catch null) | .Setup // ` +
+  `"echo nuwa: BID=$BID names no image with a Setup label, see podman images >&2; exit 1"'\`"`;
 
 const PLACEHOLDER = '# @@NUWA_BIN_FILES@@';
 /** bash -c receives the script as one argument, and Linux caps one argument at 128 KiB (MAX_ARG_STRLEN). */

@@ -31,45 +31,66 @@ here=$(pwd -P)
 nuwa_check_path "$here" "the app folder"
 nuwa_check_name "${here##*/}" "the app folder's name (it names the container)"
 
-# A host port on 127.0.0.1 that nothing listens on and no container publishes.
-free_port() {
-  local port published
-  published=$(podman ps -a --format '{{.Ports}}' 2>/dev/null || true)
-  for ((port = 8001; port < 9000; port++)); do
-    [[ $published == *":$port->"* ]] && continue
-    (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
-    echo "$port"
-    return 0
+# The image's defaults for its environment: labels nuwa.env.KEY (e.g. the database connection), as KEY=value lines.
+image_env() {
+  podman image inspect -f '{{json .Config.Labels}}' "$image" |
+    jq -r 'to_entries[]? | select(.key | startswith("nuwa.env.")) | "\(.key[9:])=\(.value)"' |
+    while IFS= read -r line; do
+      if [[ ! $line =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || [[ $line == NUWA_* ]]; then
+        nuwa_die "image label nuwa.env.${line%%=*} is not a usable variable"
+      fi
+      printf '%s\n' "$line"
+    done
+}
+
+# A second folder with the same name as another app's (/srv/a/web, /srv/b/web) gets a container name of its own.
+app_name() {
+  local name=${here##*/} n=2 candidate owner
+  candidate=$name
+  while owner=$(podman container inspect -f '{{index .Config.Labels "nuwa.dir"}}' "$candidate" 2>/dev/null); do
+    [ "$owner" != "$here" ] || break
+    candidate="${name:0:58}-$n"
+    n=$((n + 1))
+    [ "$n" -lt 100 ] || nuwa_die "containers $name, $name-2 ... $name-99 all exist: set NUWA_NAME in nuwa.env yourself"
   done
-  nuwa_die "no free port in 8001-8999 on 127.0.0.1: set NUWA_PORT=<port> and run the line again"
+  echo "$candidate"
 }
 
 if [ -e nuwa.env ]; then
   cp -p nuwa.env "$stage/nuwa.env"
   nuwa_conf_set "$stage/nuwa.env" NUWA_IMAGE "$image"
   what="updated NUWA_IMAGE in nuwa.env"
+  # Keys the new image declares that nuwa.env lacks are added; values already there are the user's and stay.
+  added=()
+  while IFS= read -r line; do
+    grep -q "^${line%%=*}=" "$stage/nuwa.env" && continue
+    printf '%s\n' "$line" >>"$stage/nuwa.env"
+    added+=("${line%%=*}")
+  done < <(image_env)
+  [ "${#added[@]}" -eq 0 ] || what="$what, added ${added[*]} (the image's defaults)"
 else
-  port=${NUWA_PORT:-$(free_port)}
+  port=${NUWA_PORT:-$(nuwa_free_port 0)}
   nuwa_check_port "$port" "NUWA_PORT"
+  name=$(app_name)
   {
     echo "# nuwa: the configuration of the app in this folder, read by bin/* (see bin/_lib.sh)."
     echo "# KEY=value lines, no quoting (values are taken literally). NUWA_* keys configure the scripts;"
     echo "# every other key is passed to the container as an environment variable (e.g. DATABASE_URL)."
     echo "NUWA_IMAGE=$image"
     echo "NUWA_PORT=$port"
-    echo "# NUWA_NAME=${here##*/}"
-    # The image's defaults for its environment: labels nuwa.env.KEY (e.g. the database connection).
-    podman image inspect -f '{{json .Config.Labels}}' "$image" |
-      jq -r 'to_entries[] | select(.key | startswith("nuwa.env.")) | "\(.key[9:])=\(.value)"' |
-      while IFS= read -r line; do
-        if [[ ! $line =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || [[ $line == NUWA_* ]]; then
-          nuwa_die "image label nuwa.env.${line%%=*} is not a usable variable"
-        fi
-        printf '%s\n' "$line"
-      done
+    if [ "$name" = "${here##*/}" ]; then
+      echo "# NUWA_NAME=$name"
+    else
+      echo "# the folder's name, ${here##*/}, is another app's container (folder $(podman container inspect -f '{{index .Config.Labels "nuwa.dir"}}' "${here##*/}"))"
+      echo "NUWA_NAME=$name"
+    fi
+    image_env
   } >"$stage/nuwa.env"
   chmod 600 "$stage/nuwa.env" # it may hold a database password
   what="wrote nuwa.env (port $port)"
+  if [ "$name" != "${here##*/}" ]; then
+    what="$what; container $(printf '%s' "${here##*/}") belongs to another app folder, so this app is named $name (NUWA_NAME)"
+  fi
 fi
 
 if [ -d bin ]; then mv bin "$stage/bin.old"; fi

@@ -145,3 +145,12 @@ test('nuwa-host archive DIR runs the same script (bin/archive_volumes)', (t) => 
   t.is(listed.status, 0, listed.stderr);
   t.regex(listed.stdout, /^nuwa-t8-hostcli-\d{4}-\d\d-\d\dT/m);
 });
+
+test('--list before any backup says there is none and creates no repository', (t) => {
+  const app = makeAppFolder('nuwa-t15-nolist', {});
+  fillVolumes(app.dir, 1000);
+  const listed = app.run('archive_volumes', ['--list']);
+  t.is(listed.status, 1);
+  t.regex(listed.stderr, /^bin\/archive_volumes: there is no borg repository at .*backups\/borg yet: the first bin\/archive_volumes/);
+  t.false(fs.existsSync(path.join(app.dir, 'backups')));
+});

@@ -17,7 +17,9 @@ const APP_DIR = path.join(ROOT, 'layers/app-example');
 const APP = 'nuwa-t7-tutorial';
 const PORT = 18010;
 /** The issue's tutorial line, character for character. */
-const RUN_SETUP_LINE = `bash -c "\`podman inspect -f '{{json .Config.Labels}}' $BID | jq -r '.["Setup"]'\`"`;
+const RUN_SETUP_LINE =
+  `bash -c "\`podman inspect -f '{{json .Config.Labels}}' $BID | jq -rn '(try input catch null) | .Setup // ` +
+  `"echo nuwa: BID=$BID names no image with a Setup label, see podman images >&2; exit 1"'\`"`;
 
 let bid = '';
 let host: SandboxHost;
@@ -310,7 +312,7 @@ test.serial('bad input beside a running app: its name, its port, a busy port, a 
   t.regex(again.stderr, new RegExp(`a container named ${APP} already exists \\(running\\)`));
   const killRunning = bash('bin/kill', appDir(), host.env);
   t.is(killRunning.code, 1);
-  t.regex(killRunning.stderr, new RegExp(`container ${APP} is running: stop it first .*then bin/kill`));
+  t.regex(killRunning.stderr, new RegExp(`container ${APP} is running: bin/stop first \\(it tells monit\\), then bin/kill`));
   t.regex(state(APP), /^running /);
 
   const second = setupApp('nuwa-t7-second', PORT);

@@ -6,7 +6,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { setupScript } from '../../host-cli/src/setup-label';
+import { RUN_SETUP, setupScript } from '../../host-cli/src/setup-label';
 import { CONTAINERS_CONF, ROOT, requireCommand } from '../helpers';
 import { minimalImage } from '../helpers/minimal-image';
 import {
@@ -275,4 +275,23 @@ test('nuwa-host init --check names the programs this host lacks and installs not
   t.is(r.stderr, 'nuwa-host: missing on this host: jq, monit (run nuwa-host init without --check to install them)\n');
   t.false(fs.existsSync(path.join(dir, 'host')));
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('nuwa-host init --check on a host that has every program only reports: it writes nothing', (t) => {
+  const dir = scratchDir('nuwa-t15-check-');
+  const r = nuwaHost(['init', '--check', '--prefix', path.join(dir, 'host')]);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stderr, /is missing: run nuwa-host init to write it/);
+  t.deepEqual(fs.readdirSync(dir), []);
+});
+
+test("the tutorial's Setup line fails loudly with BID unset, mistyped, or naming an image without Setup", (t) => {
+  const dir = scratchDir('nuwa-t15-guard-');
+  const image = minimalImage();
+  for (const bid of ['', 'localhost/nuwa-t15-no-such-image:v0', image]) {
+    const r = bash(`export BID=${bid}\n${RUN_SETUP}`, dir);
+    t.is(r.code, 1, `BID=${bid}: ${r.stderr}`);
+    t.regex(r.stderr, new RegExp(`^nuwa: BID=${bid} names no image with a Setup label, see podman images$`, 'm'));
+    t.deepEqual(fs.readdirSync(dir), []);
+  }
 });

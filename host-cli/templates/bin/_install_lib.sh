@@ -5,7 +5,11 @@
 #
 # Configuration keys (nuwa.env for one app, host.env for every app; every path can be moved, so tests run all of it
 # in temporary folders on loopback):
-#   NUWA_DOMAIN                 the site's name (required by bin/install)
+#   NUWA_DOMAIN                 the site's names, space-separated (required by bin/install); the first names the
+#                               certificate, which covers them all
+#   NUWA_TLS                    acme (default): a certificate by ACME, renewed by cron; off: a plain HTTP site (TLS
+#                               ends at a load balancer in front, or on a LAN); files: NUWA_TLS_CERT and NUWA_TLS_KEY
+#                               (PEM files you renew yourself; the key must be mode 0600 or 0400)
 #   NUWA_ACME_EMAIL             the ACME account's contact (empty: register without one)
 #   NUWA_ACME_SERVER            ACME directory URL (https://acme-v02.api.letsencrypt.org/directory)
 #   NUWA_ACME_CA_BUNDLE         CA file that verifies the ACME server itself (REQUESTS_CA_BUNDLE; empty: system's)
@@ -25,14 +29,23 @@
 
 # tls_config domain-required|domain-optional: reads and checks the keys above; sets TLS_* variables.
 tls_config() {
-  TLS_DOMAIN=${NUWA_DOMAIN:-}
-  TLS_DOMAIN=${TLS_DOMAIN,,}
+  local name
+  read -r -a TLS_DOMAINS <<<"${NUWA_DOMAIN:-}"
+  TLS_DOMAINS=("${TLS_DOMAINS[@],,}")
+  TLS_DOMAIN=${TLS_DOMAINS[0]:-}
   if [ -z "$TLS_DOMAIN" ]; then
     [ "$1" = domain-optional ] ||
       nuwa_die "no domain configured: add NUWA_DOMAIN=www.example.com to $NUWA_DIR/nuwa.env (its DNS must point at this host)"
-  elif [[ ! $TLS_DOMAIN =~ ^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$ ]]; then
-    nuwa_die "NUWA_DOMAIN '$NUWA_DOMAIN' is not a domain name (like www.example.com)"
   fi
+  for name in "${TLS_DOMAINS[@]}"; do
+    [[ $name =~ ^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$ ]] ||
+      nuwa_die "NUWA_DOMAIN '$NUWA_DOMAIN' is not a domain name (like www.example.com; several are separated by spaces): '$name' is not one"
+  done
+  TLS_MODE=${NUWA_TLS:-acme}
+  case $TLS_MODE in
+    acme | off | files) ;;
+    *) nuwa_die "NUWA_TLS '$TLS_MODE' is not acme (a certificate by ACME), off (plain HTTP) or files (NUWA_TLS_CERT, NUWA_TLS_KEY)" ;;
+  esac
   TLS_EMAIL=${NUWA_ACME_EMAIL:-}
   if [ -n "$TLS_EMAIL" ] && [[ ! $TLS_EMAIL =~ ^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$ ]]; then
     nuwa_die "NUWA_ACME_EMAIL '$TLS_EMAIL' is not an e-mail address"
@@ -51,6 +64,10 @@ tls_config() {
   TLS_SITES_ENABLED=${NUWA_NGINX_SITES_ENABLED:-/etc/nginx/sites-enabled}
   TLS_CRON_DIR=${NUWA_CRON_DIR:-/etc/cron.d}
   TLS_STATIC_DIR=${NUWA_STATIC_DIR:-}
+  TLS_CERT=${NUWA_TLS_CERT:-} TLS_KEY=${NUWA_TLS_KEY:-}
+  if [ "$TLS_MODE" = files ] && { [ -z "$TLS_CERT" ] || [ -z "$TLS_KEY" ]; }; then
+    nuwa_die "NUWA_TLS=files needs NUWA_TLS_CERT (the certificate chain, PEM) and NUWA_TLS_KEY (its private key) in nuwa.env"
+  fi
   local static
   if [ -z "$TLS_STATIC_DIR" ] && static=$(nuwa_image_label "$NUWA_IMAGE" nuwa.static) && [ -n "$static" ]; then
     nuwa_check_path "$static" "the image's label nuwa.static"
@@ -62,7 +79,7 @@ tls_config() {
     TLS_CERTBOT_WORK:NUWA_CERTBOT_WORK_DIR TLS_CERTBOT_LOGS:NUWA_CERTBOT_LOGS_DIR TLS_NGINX_CONF:NUWA_NGINX_CONF \
     TLS_NGINX_PID:NUWA_NGINX_PID TLS_SITES_AVAILABLE:NUWA_NGINX_SITES_AVAILABLE \
     TLS_SITES_ENABLED:NUWA_NGINX_SITES_ENABLED TLS_CRON_DIR:NUWA_CRON_DIR TLS_ACME_CA_BUNDLE:NUWA_ACME_CA_BUNDLE \
-    TLS_CHECK_CA_BUNDLE:NUWA_CHECK_CA_BUNDLE TLS_STATIC_DIR:NUWA_STATIC_DIR; do
+    TLS_CHECK_CA_BUNDLE:NUWA_CHECK_CA_BUNDLE TLS_STATIC_DIR:NUWA_STATIC_DIR TLS_CERT:NUWA_TLS_CERT TLS_KEY:NUWA_TLS_KEY; do
     var=${pair%%:*}
     if [ -n "${!var}" ]; then nuwa_check_path "${!var}" "${pair#*:}"; fi
   done
@@ -89,6 +106,9 @@ tls_config() {
   TLS_SITE_LINK="$TLS_SITES_ENABLED/nuwa-$NUWA_NAME.conf"
   TLS_CRON_FILE="$TLS_CRON_DIR/nuwa-certbot-${NUWA_NAME//./_}"
   TLS_LIVE="$TLS_CERTBOT_CONFIG/live/$TLS_DOMAIN"
+  if [ "$TLS_MODE" != files ]; then TLS_CERT="$TLS_LIVE/fullchain.pem" TLS_KEY="$TLS_LIVE/privkey.pem"; fi
+  nuwa_check_file_owner "$TLS_SITE_FILE"
+  nuwa_check_file_owner "$TLS_CRON_FILE"
   TLS_NGINX_BIN=$(command -v nginx || true)
   [ -n "$TLS_NGINX_BIN" ] || nuwa_die "nginx is not installed: run 'nuwa-host init' (or apt-get install nginx)"
 }
@@ -132,51 +152,9 @@ tls_listen() { # PORT [ssl http2]
   fi
 }
 
-# tls_render_site http|https: the site's nginx configuration. "http" is the port-80 server alone (it answers ACME
-# challenges, which must be reachable before a certificate exists); "https" adds the TLS server that proxies to the
-# container.
-tls_render_site() {
-  local redirect="https://\$host\$request_uri" var="\$nuwa_${NUWA_NAME//[.-]/_}_connection"
-  [ "$TLS_HTTPS_PORT" = 443 ] || redirect="https://\$host:$TLS_HTTPS_PORT\$request_uri"
-  cat <<EOF
-# nuwa: the site of app $NUWA_NAME ($NUWA_DIR), written by bin/install, removed by bin/uninstall.
-# Do not edit: change nuwa.env and run bin/install again.
-EOF
-  if [ "$1" = https ]; then
-    # A map per app: nginx refuses two maps that define the same variable, and every app has its own file.
-    cat <<EOF
-map \$http_upgrade $var {
-    default upgrade;
-    ''      close;
-}
-EOF
-  fi
-  cat <<EOF
-server {
-$(tls_listen "$TLS_HTTP_PORT")
-    server_name $TLS_DOMAIN;
-    location ^~ /.well-known/acme-challenge/ {
-        root $TLS_WEBROOT;
-        default_type text/plain;
-    }
-    location / {
-        return 301 $redirect;
-    }
-}
-EOF
-  [ "$1" = https ] || return 0
-  cat <<EOF
-server {
-$(tls_listen "$TLS_HTTPS_PORT" 'ssl http2')
-    server_name $TLS_DOMAIN;
-    ssl_certificate $TLS_LIVE/fullchain.pem;
-    ssl_certificate_key $TLS_LIVE/privkey.pem;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    ssl_session_timeout 1d;
-    ssl_session_cache shared:nuwa_tls:10m;
-    add_header Strict-Transport-Security "max-age=31536000" always;
-    client_max_body_size $TLS_MAX_BODY;
-EOF
+# The locations of the site's server that serves the app: static files by nginx itself, the rest by the container.
+tls_app_locations() {
+  local var="\$nuwa_${NUWA_NAME//[.-]/_}_connection"
   if [ -n "$TLS_STATIC_DIR" ]; then
     cat <<EOF
     location $TLS_STATIC_URL {
@@ -202,6 +180,67 @@ EOF
     }
 }
 EOF
+}
+
+# A map per app: nginx refuses two maps that define the same variable, and every app has its own file.
+tls_connection_map() {
+  cat <<EOF
+map \$http_upgrade \$nuwa_${NUWA_NAME//[.-]/_}_connection {
+    default upgrade;
+    ''      close;
+}
+EOF
+}
+
+# tls_render_site http|https|plain: the site's nginx configuration. "http" is the port-80 server alone (it answers
+# ACME challenges, which must be reachable before a certificate exists); "https" adds the TLS server that proxies to
+# the container; "plain" (NUWA_TLS=off) is one HTTP server that proxies to it.
+tls_render_site() {
+  local redirect="https://\$host\$request_uri"
+  [ "$TLS_HTTPS_PORT" = 443 ] || redirect="https://\$host:$TLS_HTTPS_PORT\$request_uri"
+  cat <<EOF
+# nuwa: the site of app $NUWA_NAME ($NUWA_DIR), written by bin/install, removed by bin/uninstall.
+# Do not edit: change nuwa.env and run bin/install again.
+EOF
+  if [ "$1" = plain ]; then
+    tls_connection_map
+    cat <<EOF
+server {
+$(tls_listen "$TLS_HTTP_PORT")
+    server_name ${TLS_DOMAINS[*]};
+    client_max_body_size $TLS_MAX_BODY;
+EOF
+    tls_app_locations
+    return 0
+  fi
+  [ "$1" = http ] || tls_connection_map
+  cat <<EOF
+server {
+$(tls_listen "$TLS_HTTP_PORT")
+    server_name ${TLS_DOMAINS[*]};
+    location ^~ /.well-known/acme-challenge/ {
+        root $TLS_WEBROOT;
+        default_type text/plain;
+    }
+    location / {
+        return 301 $redirect;
+    }
+}
+EOF
+  [ "$1" = https ] || return 0
+  cat <<EOF
+server {
+$(tls_listen "$TLS_HTTPS_PORT" 'ssl http2')
+    server_name ${TLS_DOMAINS[*]};
+    ssl_certificate $TLS_CERT;
+    ssl_certificate_key $TLS_KEY;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_timeout 1d;
+    ssl_session_cache shared:nuwa_tls:10m;
+    add_header Strict-Transport-Security "max-age=31536000" always;
+    client_max_body_size $TLS_MAX_BODY;
+EOF
+  tls_app_locations
 }
 
 # tls_put_file TARGET MODE < content: written beside the target, then renamed over it (never half-written).

@@ -10,7 +10,8 @@
 #   app   APPDIR/nuwa.env                          written by Setup, edited by the user.
 #         NUWA_IMAGE (image id), NUWA_NAME (container name; default: the folder's name), NUWA_PORT (host port on
 #         127.0.0.1). Every key that does not start with NUWA_ is passed to the container as an environment
-#         variable (DATABASE_URL=..., the database connection).
+#         variable (DATABASE_URL=..., the database connection); those in NUWA_SECRETS or starting with SECRET_ as
+#         podman secrets (type=env), which podman inspect does not show.
 # Keys of the app file override the host file's.
 #
 # After nuwa_predicate these are set: NUWA_DIR NUWA_NAME NUWA_IMAGE NUWA_PORT NUWA_UNIT NUWA_UNIT_FILE
@@ -26,6 +27,30 @@ nuwa_warn() { printf '%s: warning: %s\n' "$NUWA_SCRIPT" "$*" >&2; }
 nuwa_die() {
   printf '%s: %s\n' "$NUWA_SCRIPT" "$*" >&2
   exit 1
+}
+
+# --help and -h: every script answers with its usage (its header comment) and exit 0, before it reads or touches
+# anything; a script that takes no arguments refuses any with a usage error (exit 100), so a typo never acts.
+nuwa_usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; }
+nuwa_usage_error() {
+  printf '%s: %s (%s --help shows the usage)\n' "$NUWA_SCRIPT" "$*" "$NUWA_SCRIPT" >&2
+  exit 100
+}
+nuwa_help() { # "$@": any --help or -h before a "--" is a request for the usage
+  local a
+  for a in "$@"; do
+    case $a in
+      --) return 0 ;;
+      -h | --help)
+        nuwa_usage
+        exit 0
+        ;;
+    esac
+  done
+}
+nuwa_no_args() {
+  nuwa_help "$@"
+  [ $# -eq 0 ] || nuwa_usage_error "takes no arguments, got '$1'"
 }
 
 # A name used for the container, the systemd unit, the monit check and (issue 8) nginx: letters, digits, '_', '.',
@@ -111,14 +136,24 @@ nuwa_conf_set() {
 
 # Rollback: a script records how to undo each step it completes; if it then exits non-zero (an error, set -e, a
 # signal), the recorded commands run newest first, so a failed run leaves nothing half-done behind.
-nuwa_undo() { NUWA_UNDO+=("$(printf '%q ' "$@")"); }
-nuwa_commit() { NUWA_UNDO=(); }
+# nuwa_cleanup records a step the same way, but one that changes nothing the user sees (a lock, a backup copy): a
+# refusal before any real step then stays one line.
+NUWA_UNDO_SAY=0
+nuwa_undo() {
+  NUWA_UNDO+=("$(printf '%q ' "$@")")
+  NUWA_UNDO_SAY=1
+}
+nuwa_cleanup() { NUWA_UNDO+=("$(printf '%q ' "$@")"); }
+nuwa_commit() {
+  NUWA_UNDO=()
+  NUWA_UNDO_SAY=0
+}
 _nuwa_on_exit() {
   local status=$? i
   if [ "$status" -ne 0 ] && [ "${#NUWA_UNDO[@]}" -gt 0 ]; then
-    nuwa_say "failed; undoing the steps already done"
+    [ "$NUWA_UNDO_SAY" = 0 ] || nuwa_say "failed; undoing the steps already done"
     for ((i = ${#NUWA_UNDO[@]} - 1; i >= 0; i--)); do
-      eval "${NUWA_UNDO[i]}" || nuwa_warn "undo step failed: ${NUWA_UNDO[i]}"
+      eval "${NUWA_UNDO[i]}" >/dev/null || nuwa_warn "undo step failed: ${NUWA_UNDO[i]}" # (podman prints names)
     done
   fi
   exit "$status"
@@ -147,6 +182,130 @@ nuwa_container_state() {
   podman container inspect -f '{{.State.Status}}' "$NUWA_NAME" 2>/dev/null || echo absent
 }
 
+# Each app is its own by identity, not by name: the folder that made a container is its label nuwa.dir, and a
+# file the scripts write names the folder as "(APPDIR)". A container or file of this name made for another folder
+# (/srv/a/web and /srv/b/web both default to "web") is refused, never touched.
+nuwa_check_container_owner() { # NAME
+  local name=$1 owner
+  owner=$(podman container inspect -f '{{index .Config.Labels "nuwa.dir"}}' "$name" 2>/dev/null) || return 0
+  [ "$owner" != "$NUWA_DIR" ] || return 0
+  [ -n "$owner" ] && [ "$owner" != "<no value>" ] || owner="no app folder (it has no label nuwa.dir: not made by bin/run)"
+  nuwa_die "container $name belongs to $owner, not to $NUWA_DIR: nothing done; give this app another name (NUWA_NAME=... in nuwa.env)"
+}
+nuwa_check_file_owner() { # FILE
+  [ -e "$1" ] || return 0
+  grep -q -F "($NUWA_DIR)" -- "$1" ||
+    nuwa_die "$1 belongs to another app named $NUWA_NAME (it does not name $NUWA_DIR): nothing done; give this app another name (NUWA_NAME=... in nuwa.env)"
+}
+
+# A host port on 127.0.0.1 that nothing listens on and no container publishes (kept releases' ports included), from
+# NUWA_PORT_RANGE (FIRST-LAST, default 8001-8999); arguments are ports to skip as well.
+nuwa_free_port() { # [SKIP...]
+  local range=${NUWA_PORT_RANGE:-8001-8999} port published first last
+  [[ $range =~ ^([0-9]+)-([0-9]+)$ ]] || nuwa_die "NUWA_PORT_RANGE '$range' is not FIRST-LAST (like 8001-8999)"
+  first=${BASH_REMATCH[1]} last=${BASH_REMATCH[2]}
+  published=$(podman ps -a --format '{{.Ports}}' 2>/dev/null || true)
+  for ((port = first; port <= last; port++)); do
+    [[ $published == *":$port->"* ]] && continue
+    [[ " $* " == *" $port "* ]] && continue
+    (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
+    echo "$port"
+    return 0
+  done
+  nuwa_die "no free port in $range on 127.0.0.1 (every one is listened on or published by a container): set NUWA_PORT_RANGE, or prune kept releases"
+}
+
+# The systemd unit that keeps container NUWA_NAME running (podman generate systemd), as bin/run and bin/deploy write it.
+nuwa_unit_text() {
+  podman generate systemd --name --container-prefix nuwa --separator - --restart-policy on-failure \
+    --stop-timeout 10 "$NUWA_NAME" | sed -e '/^# autogenerated by Podman/d' \
+    -e "1i # nuwa: keeps container $NUWA_NAME ($NUWA_DIR) running. Written by bin/run, removed by bin/kill." \
+    -e "s|^Description=.*|Description=nuwa app $NUWA_NAME (podman container, $NUWA_DIR)|" |
+    if [ -n "${CONTAINERS_CONF:-}" ]; then # this host's podman needs it, so the unit's podman does too
+      sed "s|^\[Service\]\$|[Service]\nEnvironment=CONTAINERS_CONF=$CONTAINERS_CONF|"
+    else
+      cat
+    fi
+}
+
+# The monit check of container NUWA_NAME: its conmon PIDFILE, and the health URL PATH on host PORT when there is one.
+# Its start and stop programs go through systemd when systemd is PID 1, else through podman.
+nuwa_monit_text() { # PIDFILE PORT [HEALTH]
+  local start stop envp="" podman_bin
+  if nuwa_systemd_running; then
+    start="/usr/bin/systemctl start $NUWA_UNIT"
+    stop="/usr/bin/systemctl stop $NUWA_UNIT"
+  else
+    podman_bin=$(command -v podman)
+    [ -z "${CONTAINERS_CONF:-}" ] || envp="/usr/bin/env CONTAINERS_CONF=$CONTAINERS_CONF "
+    start="$envp$podman_bin start $NUWA_NAME"
+    stop="$envp$podman_bin stop -t 10 $NUWA_NAME"
+  fi
+  echo "# nuwa: restarts container $NUWA_NAME ($NUWA_DIR) when it stops. Written by bin/run, removed by bin/kill."
+  echo "check process $NUWA_MONIT_CHECK with pidfile \"$1\""
+  echo "  start program = \"$start\" with timeout 120 seconds"
+  echo "  stop program = \"$stop\" with timeout 60 seconds"
+  if [ -n "${3:-}" ]; then
+    echo "  if failed host 127.0.0.1 port $2 protocol http request \"$3\" with timeout 10 seconds for 3 cycles then restart"
+  fi
+  echo "  if 5 restarts within 20 cycles then unmonitor"
+}
+
+# What bin/run and bin/deploy need to know of IMAGE: NUWA_IMG_PORT (label nuwa.port, else its only EXPOSEd port),
+# NUWA_IMG_HEALTH (label nuwa.health, a URL path, or ""), NUWA_IMG_VOLS (its VOLUMEs).
+nuwa_image_facts() { # IMAGE
+  NUWA_IMG_PORT=$(nuwa_image_label "$1" nuwa.port)
+  if [ -z "$NUWA_IMG_PORT" ]; then
+    NUWA_IMG_PORT=$(podman image inspect -f '{{range $p, $v := .Config.ExposedPorts}}{{$p}} {{end}}' "$1" | tr ' ' '\n' | sed -n 's,/tcp$,,p')
+    [ "$(printf '%s\n' "$NUWA_IMG_PORT" | grep -c .)" = 1 ] || nuwa_die "image $1 has no label nuwa.port and not exactly one EXPOSEd port: which port does it serve?"
+  fi
+  nuwa_check_port "$NUWA_IMG_PORT" "the image's port (label nuwa.port)"
+  NUWA_IMG_HEALTH=$(nuwa_image_label "$1" nuwa.health)
+  [ -z "$NUWA_IMG_HEALTH" ] || [[ $NUWA_IMG_HEALTH =~ ^/[A-Za-z0-9_./?=-]*$ ]] || nuwa_die "the image's label nuwa.health '$NUWA_IMG_HEALTH' is not a URL path"
+  mapfile -t NUWA_IMG_VOLS < <(podman image inspect -f '{{range $p, $v := .Config.Volumes}}{{$p}}{{"\n"}}{{end}}' "$1" | grep .)
+  local v
+  for v in "${NUWA_IMG_VOLS[@]}"; do nuwa_check_path "$v" "the image's volume"; done
+}
+
+# Creates (does not start) container NAME of IMAGE for this app, published on 127.0.0.1:PORT, labelled with its app
+# folder, with the volumes of volumes/ and nuwa.env's variables. Needs nuwa_image_facts IMAGE first.
+nuwa_create() { # NAME PORT IMAGE
+  local args v e relabel=""
+  args=(--name "$1" --hostname "$NUWA_NAME" --label "nuwa.app=$NUWA_NAME" --label "nuwa.dir=$NUWA_DIR"
+    --publish "127.0.0.1:$2:$NUWA_IMG_PORT")
+  [ ! -e /sys/fs/selinux/enforce ] || relabel=":Z" # SELinux hosts (Rocky) must relabel bind mounts
+  for v in "${NUWA_IMG_VOLS[@]}"; do args+=(--volume "$NUWA_DIR/volumes$v:$v$relabel"); done
+  for e in "${NUWA_CONTAINER_ENV[@]}"; do
+    if nuwa_is_secret "${e%%=*}"; then
+      args+=(--secret "$(nuwa_secret "${e%%=*}" "${e#*=}"),type=env,target=${e%%=*}")
+    else
+      args+=(--env "$e")
+    fi
+  done
+  nuwa_health_args "$3"
+  args+=("${NUWA_HEALTH_ARGS[@]}")
+  podman create "${args[@]}" "$3" >/dev/null
+}
+
+# Secrets: nuwa.env keys named in NUWA_SECRETS (space- or comma-separated) or starting with SECRET_ reach the
+# container as podman secrets (type=env), so podman inspect and bin/status never show their values.
+nuwa_is_secret() { # KEY
+  [[ $1 == SECRET_* ]] || [[ " ${NUWA_SECRETS:-} " == *" $1 "* ]] || [[ ",${NUWA_SECRETS:-}," == *",$1,"* ]]
+}
+# The podman secret holding VALUE for KEY, made when missing: named by the value's digest, so a container keeps its
+# own while a new release gets a changed one.
+nuwa_secret() { # KEY VALUE
+  local name
+  name="nuwa-$NUWA_NAME-$1-$(printf '%s' "$2" | sha256sum | cut -c1-12)"
+  podman secret inspect "$name" >/dev/null 2>&1 || printf '%s' "$2" | podman secret create "$name" - >/dev/null
+  printf '%s' "$name"
+}
+
+# A line in APPDIR/.nuwa-releases (bin/releases, bin/rollback): the live container and its image, live since now.
+nuwa_record_live() {
+  printf '%s %s\n' "$(date -u +%FT%TZ)" "$(podman container inspect -f '{{.Id}} {{.Image}}' "$NUWA_NAME")" >>"$NUWA_DIR/.nuwa-releases"
+}
+
 # An image label's value ("" when the image lacks it).
 nuwa_image_label() { # IMAGE LABEL
   podman image inspect -f "{{index .Config.Labels \"$2\"}}" "$1" 2>/dev/null | sed 's/^<no value>$//'
@@ -159,7 +318,8 @@ nuwa_image_label() { # IMAGE LABEL
 # to run it on (and says so at every start): then it runs on demand only (`podman healthcheck run NAME`).
 nuwa_health_args() {
   local check
-  check=$(podman image inspect -f '{{if .HealthCheck}}{{json .HealthCheck.Test}}{{end}}' "$1")
+  # an image podman cannot inspect gets the default: podman create then says what is wrong with it
+  check=$(podman image inspect -f '{{if .HealthCheck}}{{json .HealthCheck.Test}}{{end}}' "$1" 2>/dev/null || true)
   case $check in
     '["NONE"]') NUWA_HEALTH_ARGS=() && return 0 ;;
     '["CMD",'*) check="[${check#'["CMD",'}" ;;
@@ -210,4 +370,7 @@ nuwa_predicate() {
   NUWA_UNIT_FILE="$NUWA_SYSTEMD_DIR/$NUWA_UNIT"
   NUWA_MONIT_CHECK="nuwa-$NUWA_NAME"
   NUWA_MONIT_FILE="$NUWA_MONIT_DIR/$NUWA_MONIT_CHECK"
+  nuwa_check_container_owner "$NUWA_NAME"
+  nuwa_check_file_owner "$NUWA_UNIT_FILE"
+  nuwa_check_file_owner "$NUWA_MONIT_FILE"
 }
