@@ -85,6 +85,47 @@ async function runScript(script: string, args: string[]): Promise<number> {
   return (await run(path.join('bin', script), rest, { cwd: path.resolve(dir), output: 'inherit' })).code;
 }
 
+function kubeCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse('kube', args, {
+    replicas: { type: 'string', default: '1' },
+    namespace: { type: 'string' },
+    image: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+    storage: { type: 'string', default: '1Gi' },
+    'health-port': { type: 'string', default: '9000' },
+    'ingress-class': { type: 'string' },
+    'tls-secret': { type: 'string' },
+    writable: { type: 'string', multiple: true, default: [] },
+  });
+  const [dir, ...extra] = positionals;
+  if (dir === undefined || extra.length) throw new UsageError('kube takes one app folder (nuwa-host kube DIR [OPTIONS])');
+  const replicas = Number(values.replicas);
+  const healthPort = Number(values['health-port']);
+  if (!/^\d+$/.test(values.replicas) || replicas < 1)
+    throw new UsageError(`--replicas takes a whole number >= 1, got '${values.replicas}'`);
+  if (!/^\d+$/.test(values['health-port']) || healthPort < 1 || healthPort > 65535)
+    throw new UsageError('--health-port takes a port (1-65535)');
+  if (!/^\d+(\.\d+)?([KMGTPE]i?)?$/.test(values.storage))
+    throw new UsageError(`--storage takes a Kubernetes quantity (1Gi, 500Mi), got '${values.storage}'`);
+  for (const folder of values.writable)
+    if (!path.isAbsolute(folder)) throw new UsageError(`--writable takes absolute paths, got '${folder}'`);
+  return fail(async () => {
+    const { kube } = await import('./kube'); // kubernetes-models and yaml are loaded for this command only
+    await kube({
+      dir,
+      replicas,
+      namespace: values.namespace,
+      image: values.image,
+      output: values.output,
+      storage: values.storage,
+      healthPort,
+      ingressClass: values['ingress-class'],
+      tlsSecret: values['tls-secret'],
+      writable: values.writable,
+    });
+  });
+}
+
 const isHelp = (arg: string | undefined) => arg === '-h' || arg === '--help';
 
 export async function main(argv: string[]): Promise<number> {

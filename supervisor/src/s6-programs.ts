@@ -10,6 +10,8 @@ export interface ProgramEntry {
   load: () => Promise<{ main: AppletMain }>;
   /** Runs for long (see main.ts's AppletEntry). */
   daemon?: true;
+  /** Ends by exec'ing a program: runs in an execline chain's process (see main.ts's AppletEntry). */
+  chains?: true;
 }
 
 /** s6-portable-utils (supervisor/src/portable/). */
@@ -43,7 +45,11 @@ export const portablePrograms: Record<string, ProgramEntry> = {
 export const s6Programs: Record<string, ProgramEntry> = {
   's6-svdt': { summary: "print a service's death tally (s6)", load: () => import('./tools/svdt') },
   's6-svdt-clear': { summary: "empty a service's death tally (s6)", load: () => import('./tools/svdt-clear') },
-  's6-envuidgid': { summary: 'set UID, GID, GIDLIST from an account, then run a program (s6)', load: () => import('./tools/envuidgid') },
+  's6-envuidgid': {
+    summary: 'set UID, GID, GIDLIST from an account, then run a program (s6)',
+    load: () => import('./tools/envuidgid'),
+    chains: true,
+  },
   's6-setlock': { summary: 'run a program holding a lock on a file (s6)', load: () => import('./tools/setlock') },
   's6-tai64n': { summary: 'prefix every line of stdin with a TAI64N stamp (s6)', load: () => import('./tools/tai64n') },
   's6-tai64nlocal': { summary: 'turn TAI64N stamps at line starts into local time (s6)', load: () => import('./tools/tai64nlocal') },

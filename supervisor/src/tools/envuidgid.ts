@@ -58,7 +58,7 @@ function variables(mode: string, account: string, numeric: boolean, defaults: De
   return { UID: defaults.uid, GID: defaults.gid, GIDLIST: defaults.gidlist };
 }
 
-export function main(argv: string[]): number {
+export function main(argv: string[]): number | Promise<number> {
   const parsed = getopt(argv, 'iD:ugBn', USAGE, {});
   let mode = '';
   let numeric = false;
