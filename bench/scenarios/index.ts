@@ -3,6 +3,7 @@ import type { Scenario } from '../lib/context';
 import { bootShutdownScenario } from './boot-shutdown';
 import { crashLoopScenario } from './crash-loop';
 import { earlySigtermScenario } from './early-sigterm';
+import { footprintScenario } from './footprint';
 import { idleScenario } from './idle';
 import { memoryScenario } from './memory';
 import { reapingScenario } from './reaping';
@@ -19,6 +20,7 @@ export const scenarios: Scenario[] = [
   shutdownInitScenario,
   earlySigtermScenario,
   memoryScenario,
+  footprintScenario,
   idleScenario,
   soakScenario,
   toolsScenario,
