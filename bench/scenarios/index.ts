@@ -4,6 +4,7 @@ import { bootShutdownScenario } from './boot-shutdown';
 import { crashLoopScenario } from './crash-loop';
 import { earlySigtermScenario } from './early-sigterm';
 import { execlineScenario } from './execline';
+import { footprintScenario } from './footprint';
 import { idleScenario } from './idle';
 import { memoryScenario } from './memory';
 import { reapingScenario } from './reaping';
@@ -20,6 +21,7 @@ export const scenarios: Scenario[] = [
   shutdownInitScenario,
   earlySigtermScenario,
   memoryScenario,
+  footprintScenario,
   idleScenario,
   soakScenario,
   toolsScenario,

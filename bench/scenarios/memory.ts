@@ -90,7 +90,7 @@ function sum(pids: number[]): Reading {
     });
 }
 
-async function readings(ctx: Context, pids: () => number[]): Promise<Reading[]> {
+export async function readings(ctx: Context, pids: () => number[]): Promise<Reading[]> {
   await sleep(300);
   const out: Reading[] = [];
   for (let k = 0; k < ctx.n(1, 5); k++) {

@@ -68,12 +68,12 @@ interface Snapshot {
   fds: number;
 }
 
-const modeFile = (tree: Tree) => path.join(tree.scandir.services[0] as string, 'data/mode');
+const modeFile = (tree: Tree, i = 0) => path.join(tree.scandir.services[i] as string, 'data/mode');
 
-/** Lets the crash loop come to rest (the next instance stays up), then reads the tree. */
-async function quietSnapshot(tree: Tree): Promise<Snapshot> {
-  fs.writeFileSync(modeFile(tree), 'ready\n');
-  const service = tree.scandir.services[0] as string;
+/** Switches service `i` of `tree` to "stay up" and waits until an instance has stayed up for 1 s. */
+export async function bringToRest(tree: Tree, i = 0): Promise<void> {
+  fs.writeFileSync(modeFile(tree, i), 'ready\n');
+  const service = tree.scandir.services[i] as string;
   await until(
     `${tree.sup.label}'s crash loop to come to rest`,
     () => {
@@ -88,6 +88,11 @@ async function quietSnapshot(tree: Tree): Promise<Snapshot> {
     20_000,
     100,
   );
+}
+
+/** Lets the crash loop come to rest (the next instance stays up), then reads the tree. */
+async function quietSnapshot(tree: Tree): Promise<Snapshot> {
+  await bringToRest(tree);
   return snapshot(tree);
 }
 

@@ -75,8 +75,8 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   private lockFd: number | undefined;
   private control: ControlFifo | undefined;
   private timer: Timer | undefined;
-  /** A deadline of 0 ms, due at the end of the current drain step (see arm). */
-  private dueNow = false;
+  /** A deadline of 0 ms: due on the event loop's next check phase (see arm). */
+  private immediate: NodeJS.Immediate | undefined;
   private notification: Socket | undefined;
   private deaths: Death[] = [];
   private spawnProblem = '';
@@ -177,7 +177,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   private async drain(): Promise<void> {
     this.draining = true;
     try {
-      // an action's outcome (a spawn's result, a deadline of 0 ms) goes before anything that arrived meanwhile
+      // an action's outcome (a spawn's result) goes before anything that arrived meanwhile
       const followUps: MachineEvent[] = [];
       let event = this.queue.shift();
       while (event) {
@@ -186,10 +186,6 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
         for (const action of actions) {
           const result = await this.performSurviving(action);
           if (result) followUps.push(result);
-        }
-        if (this.dueNow) {
-          this.dueNow = false;
-          followUps.push({ type: 'timeout', now: clock() });
         }
         event = followUps.shift() ?? this.queue.shift();
       }
@@ -272,13 +268,18 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   private arm(ms: number | null): void {
     this.timer?.cancel();
     this.timer = undefined;
-    this.dueNow = false;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
     if (ms === null) return;
     if (ms === 0) {
-      // "restart now": the timeout is handled in this same drain, after the actions' own outcomes, as a timer's
-      // would be. A 0 ms timer would cost Node's 1 ms floor and let every other callback (the reaper's pass among
-      // them) run before the new instance is spawned.
-      this.dueNow = true;
+      // "restart now", on the loop's next check phase: a 0 ms timer would cost Node's 1 ms floor. Not in this same
+      // drain: the death that got us here is handled inside libuv's dispatch of SIGCHLD, which reads the signal pipe
+      // for as long as it stays full; a spawn there (it blocks until the child has exec'd) lets ten crash-looping
+      // services keep that pipe full, and a SIGTERM queued in it behind them waited for minutes (issue 17).
+      this.immediate = setImmediate(() => {
+        this.immediate = undefined;
+        this.dispatch({ type: 'timeout', now: clock() });
+      });
       return;
     }
     // unref'd: a deadline alone never keeps the process alive, and there is no timer at all while nothing is due.
@@ -453,6 +454,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     if (this.exited) return;
     this.exited = true;
     this.timer?.cancel();
+    if (this.immediate) clearImmediate(this.immediate);
     this.notification?.destroy();
     this.control?.close();
     // Closing the lock fd drops the fcntl lock: from here on s6-svok says "not running".
