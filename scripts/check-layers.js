@@ -9,7 +9,22 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 
 /** supervisor/src from the ground up. A folder may import its own modules and those of folders listed before it. */
-const SUPERVISOR_LAYERS = ['sys', 'wire', 'cli', 'execline', 'portable', 'supervise', 'scan', 'log', 'cron', 'rc', 'tools', 'overlay', 'init', '.'];
+const SUPERVISOR_LAYERS = [
+  'sys',
+  'wire',
+  'cli',
+  'execline',
+  'portable',
+  'supervise',
+  'scan',
+  'log',
+  'cron',
+  'rc',
+  'tools',
+  'overlay',
+  'init',
+  '.',
+];
 
 function sourceFiles(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
