@@ -51,7 +51,7 @@ const SHAPES: Record<string, Shape> = {
   's6-applyuidgid': { slots: '', opts: 'ugG' },
   's6-envdir': { slots: 'a', opts: 'c' },
   's6-notifyoncheck': { slots: '', opts: '3sTtwnc' },
-  's6-setsid': { slots: '', opts: 'g' },
+  's6-setsid': { slots: '', opts: 'd' },
 };
 
 /** A program the chain runs, with the line it is named on. */
