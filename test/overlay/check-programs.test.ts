@@ -22,6 +22,13 @@ test('--check reports every program the scripts call that the image lacks, with 
     'etc/cont-init.d/10-setup': { content: '#!/bin/sh\nif true; then\n  s6-nosuchtool x\nfi\nexit 0\n', mode: 0o755 },
     'command/s6-svscanctl': { content: '#!/bin/sh\n', mode: 0o755 }, // as install-symlinks gives an image
     'etc/services.d/legacy/run': { content: '#!/usr/bin/execlineb -P\n# comment\nnot-a-program-here arg\n', mode: 0o755 },
+    // the real shape: the chain starts with programs every image has, the program it ends with is the one to look up
+    'etc/services.d/app/run': {
+      content:
+        '#!/usr/bin/execlineb -P\nwith-contenv\ns6-setuidgid nobody\nfdmove -c 2 1\nimportas -i HOME HOME\n' +
+        'foreground { sh -c "echo starting" }\nif { no-such-prep }\nexec /app/bin/missing-app --home $HOME\n',
+      mode: 0o755,
+    },
   });
   const { code, output } = await boot(root, ['--check']).finished;
   t.is(code, 1, output);
@@ -31,8 +38,10 @@ test('--check reports every program the scripts call that the image lacks, with 
     /error: \/etc\/s6-overlay\/s6-rc\.d\/init-thing\/up:2: calls '\/etc\/s6-overlay\/scripts\/missing-script', which this image/,
     /warning: \/etc\/cont-init\.d\/10-setup:3: calls 's6-nosuchtool', which this image does not have/,
     /error: \/etc\/services\.d\/legacy\/run:3: calls 'not-a-program-here', which this image does not have/,
+    /warning: \/etc\/services\.d\/app\/run:7: calls 'no-such-prep', which this image does not have/,
+    /warning: \/etc\/services\.d\/app\/run:8: calls '\/app\/bin\/missing-app', which this image does not have/,
   ];
   for (const line of expected) t.regex(output, line, output);
   // what the image has (nuwa's applets under /command, /bin/sh) is not reported
-  t.notRegex(output, /s6-svwait'|s6-svscanctl'|'set'|'if'|'exit'/, output);
+  t.notRegex(output, /s6-svwait'|s6-svscanctl'|'set'|'if'|'exit'|'sh'|'nobody'|'HOME'|'fdmove'/, output);
 });

@@ -47,6 +47,8 @@ const SHELL_SCRIPTS: [text: string, evidence: RegExp][] = [
   ['FOO=bar /usr/bin/app\n', /shell variable assignment 'FOO=bar'/],
   ['cat /etc/x | grep y\n', /shell operator or keyword '\|'/],
   ['for f in /etc/*.conf\ndo echo $f\ndone\n', /'do'|shell 'for' statement/],
+  ['while true\ndo\n  sleep 1\ndone\n', /shell 'while' statement/],
+  ['mkdir -p /data\nfi\n', /shell operator or keyword 'fi'/],
 ];
 
 const COMMAND_LINES = [
@@ -59,6 +61,7 @@ const COMMAND_LINES = [
   'redirfd -w 1 /dev/null /usr/bin/app\n',
   'importas -i HOME HOME /bin/echo ${HOME}\n',
   '#!/command/execlineb -P\nforeground { echo a } echo b\n',
+  'if { redirfd -w 1 /run/app/flag s6-echo init-app done }\nforeground { echo then fi do esac elif }\n',
   '',
 ];
 

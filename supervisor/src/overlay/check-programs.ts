@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Problem } from '../rc/problems';
 import { findProgram } from '../sys/run-program';
+import { chainPrograms } from './check-execline';
 
 /** Programs the #! interpreter runs in turn: the next word of the line is a program too. */
 const CHAINING_INTERPRETERS = new Set(['env', 'with-contenv']);
@@ -72,6 +73,7 @@ export function scriptProgramProblems(file: string, finder: Finder): Problem[] {
     const at = lines.findIndex((l, i) => i > 0 && firstWord(l) !== undefined);
     const word = at === -1 ? undefined : firstWord(lines[at] as string);
     if (word) problems.push(...lacking(file, at + 1, word, true, finder));
+    problems.push(...chainProblems(file, lines, at + 1, word, finder));
     return problems;
   }
   lines.forEach((line, i) => {
@@ -87,5 +89,12 @@ export function commandLineProblems(file: string, finder: Finder): Problem[] {
   if (!lines) return [];
   const at = lines.findIndex((l) => firstWord(l) !== undefined);
   const word = at === -1 ? undefined : firstWord(lines[at] as string);
-  return word ? lacking(file, at + 1, word, true, finder) : [];
+  return [...(word ? lacking(file, at + 1, word, true, finder) : []), ...chainProblems(file, lines, at + 1, word, finder)];
+}
+
+/** Programs further down an execline chain (warnings: an earlier `if` may stop it), the first word (checked above) left out. */
+function chainProblems(file: string, lines: string[], firstLine: number, first: string | undefined, finder: Finder): Problem[] {
+  return chainPrograms(lines.join('\n'))
+    .filter(({ program, line }) => !(program === first && line === firstLine))
+    .flatMap(({ program, line }) => lacking(file, line, program, false, finder));
 }

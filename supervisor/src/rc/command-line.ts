@@ -11,8 +11,13 @@
 
 import { lex, type Lexed } from '../execline/lexer';
 
-/** Shell constructs that mean nothing to execline when they appear unquoted. */
-const SHELL_WORDS = new Set(['&&', '||', ';', ';;', '|', '&', 'then', 'fi', 'do', 'done', 'esac', 'elif', '[[', ']]', 'function']);
+/** Shell operators that mean nothing to execline when they appear unquoted, wherever they are. */
+const SHELL_OPERATORS = new Set(['&&', '||', ';', ';;', '|', '&', '[[', ']]']);
+/**
+ * Shell keywords: only evidence when they start a line, where a shell script has them. Anywhere else they are plain
+ * arguments in execline (`if { s6-echo init done }`, `foreground { echo then }`).
+ */
+const SHELL_KEYWORDS = new Set(['then', 'fi', 'do', 'done', 'esac', 'elif', 'function']);
 
 /**
  * Why `text` is a shell script rather than one command line, or undefined when it is not one.
@@ -33,7 +38,8 @@ export function shellScriptEvidence(text: string): string | undefined {
     if (lexed.quoted[k]) continue;
     const word = lexed.words[k] as string;
     const at = `line ${lexed.lines[k]}`;
-    if (SHELL_WORDS.has(word)) return `${at} has the shell operator or keyword '${word}'`;
+    if (SHELL_OPERATORS.has(word) || (lexed.lineStart[k] && SHELL_KEYWORDS.has(word)))
+      return `${at} has the shell operator or keyword '${word}'`;
     if (word.endsWith(';') && word.length > 1) return `${at} has a shell command separator in '${word}'`;
     if (word.includes('$(') || word.includes('`')) return `${at} has a shell command substitution in '${word}'`;
     if (/^[0-9]*(>>?|<<?|>&|<&)/.test(word) || /^&?>/.test(word)) return `${at} has a shell redirection '${word}'`;
