@@ -472,6 +472,54 @@ static napi_value js_set_environ(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* s6-socklog: a unix datagram socket bound at `path` (the caller removes a stale one first); its fd. */
+static napi_value js_bind_unix_dgram(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+  if (!arg_str(env, argv[0], path, sizeof path)) {
+    napi_throw_type_error(env, NULL, "bindUnixDgram(path)");
+    return NULL;
+  }
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  memcpy(sa.sun_path, path, strlen(path));
+  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, "bind", e);
+  }
+  napi_value result;
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
+/* One datagram from `fd`, blocking the thread: only for a dedicated applet process (s6-socklog), which SIGTERM's
+ * default action ends (no JS handler is installed there). At most `max` bytes are kept; MSG_TRUNC makes recv return
+ * the datagram's whole length, so the caller can tell a truncated one. [buffer, length], or null on EINTR. */
+static napi_value js_recv_dgram(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t fd, max;
+  if (!arg_int(env, argv[0], &fd) || !arg_int(env, argv[1], &max) || max < 1) {
+    napi_throw_type_error(env, NULL, "recvDgram(fd, max)");
+    return NULL;
+  }
+  void *data;
+  napi_value buf, len, result;
+  napi_create_buffer(env, (size_t)max, &data, &buf);
+  ssize_t r = recv(fd, data, (size_t)max, MSG_TRUNC);
+  if (r < 0 && errno == EINTR) {
+    napi_get_null(env, &result);
+    return result;
+  }
+  if (r < 0) return throw_errno(env, "recv", errno);
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_double(env, (double)r, &len);
+  napi_set_element(env, result, 0, buf);
+  napi_set_element(env, result, 1, len);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "waitpid", NULL, js_waitpid, NULL, NULL, NULL, napi_default_jsproperty, NULL },
@@ -489,6 +537,8 @@ static napi_value init(napi_env env, napi_value exports) {
     { "setEnviron", NULL, js_set_environ, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "remapFds", NULL, js_remap_fds, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "execvp", NULL, js_execvp, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "bindUnixDgram", NULL, js_bind_unix_dgram, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "recvDgram", NULL, js_recv_dgram, NULL, NULL, NULL, napi_default_jsproperty, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -58,6 +58,12 @@ export const s6Programs: Record<string, ProgramEntry> = {
     load: () => import('./supervise/applet'),
     daemon: true,
   },
+  's6-ps': { summary: 'list the processes in /proc, optionally as a tree (s6-linux-utils)', load: () => import('./tools/ps') },
+  's6-socklog': {
+    summary: 'a minimal syslogd: datagrams on a unix socket to lines on stdout (s6)',
+    load: () => import('./tools/socklog'),
+    daemon: true,
+  },
   'logutil-newfifo': {
     summary: 'make a FIFO with a mode and owner (s6-overlay, deprecated)',
     load: () => import('./overlay/applets/logutil-newfifo'),

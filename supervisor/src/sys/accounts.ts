@@ -48,3 +48,10 @@ export function memberGroups(user: Account, group = '/etc/group'): number[] {
     .filter((f) => (f[3] ?? '').split(',').includes(user.name))
     .map((f) => Number(f[2]));
 }
+
+/** id → name for every row of /etc/passwd or /etc/group (both keep the id in the third field), as s6-ps shows them. */
+export function namesById(file: string): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const f of rows(file)) if (f[2] !== undefined && !names.has(Number(f[2]))) names.set(Number(f[2]), f[0] as string);
+  return names;
+}

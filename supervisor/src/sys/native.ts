@@ -47,6 +47,13 @@ export interface Native {
   remapFds(pairs: number[]): void;
   /** Replaces the current process (with `file`, when argv[0] must differ from it). Returns only by throwing. */
   execvp(argv: string[], file?: string): never;
+  /** A unix datagram socket bound at `socketPath` (s6-socklog): its fd. */
+  bindUnixDgram(socketPath: string): number;
+  /**
+   * Blocks until one datagram comes: its first `max` bytes and its whole length, or null when a signal interrupted
+   * the wait. Blocks the event loop: only for an applet whose process does nothing else.
+   */
+  recvDgram(fd: number, max: number): [Buffer, number] | null;
 }
 
 const ADDON = 'nuwa_native.node';
