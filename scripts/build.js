@@ -60,6 +60,9 @@ async function main() {
     format: 'cjs',
     // winston-syslog's optional unix-dgram is a native module a SEA cannot load; nuwa sends datagrams itself.
     external: ['unix-dgram'],
+    // ajv-formats-draft2019 (kubernetes-models' validation) requires 'punycode', which resolves to Node's deprecated
+    // built-in and prints DEP0040 at every `nuwa-host kube`: bundle the userland package it declares instead.
+    alias: { punycode: 'punycode/punycode.js' },
     define: {
       'process.env.NUWA_VERSION': JSON.stringify(require('../package.json').version),
       'process.env.NUWA_NATIVE_SHA256': JSON.stringify(addonHash),
