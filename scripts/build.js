@@ -23,7 +23,7 @@ const step = (what) => process.stderr.write(`build: ${what}\n`);
 async function main() {
   fs.mkdirSync(stage, { recursive: true });
 
-  step('compile supervisor/native/nuwa_native.c -> dist/nuwa_native.node');
+  step('compile supervisor/native/*.c -> dist/nuwa_native.node');
   execFileSync(
     'gcc',
     [
@@ -38,6 +38,7 @@ async function main() {
       '-o',
       out('nuwa_native.node'),
       path.join(root, 'supervisor/native/nuwa_native.c'),
+      path.join(root, 'supervisor/native/spawn.c'),
     ],
     { stdio: 'inherit' },
   );

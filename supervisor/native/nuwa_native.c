@@ -4,7 +4,7 @@
  * Errors are thrown as JS errors carrying `code` (e.g. "EAGAIN") and `errno`, like Node's own fs errors.
  */
 #define _GNU_SOURCE
-#include <node_api.h>
+#include "nuwa_native.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -39,11 +39,19 @@ static const char *errno_code(int e) {
     case ECONNREFUSED: return "ECONNREFUSED";
     case ENOBUFS: return "ENOBUFS";
     case EMSGSIZE: return "EMSGSIZE";
+    case ENOEXEC: return "ENOEXEC";
+    case E2BIG: return "E2BIG";
+    case ELOOP: return "ELOOP";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case ETXTBSY: return "ETXTBSY";
+    case EISDIR: return "EISDIR";
+    case EMFILE: return "EMFILE";
+    case ENOMEM: return "ENOMEM";
     default: return "EUNKNOWN";
   }
 }
 
-static napi_value throw_errno(napi_env env, const char *syscall, int e) {
+napi_value throw_errno(napi_env env, const char *syscall, int e) {
   char msg[256];
   snprintf(msg, sizeof msg, "%s: %s", syscall, strerror(e));
   napi_value code, message, error, num;
@@ -251,7 +259,7 @@ static int start_nofile(struct rlimit *out) {
 /* Lowers the soft RLIMIT_NOFILE back to the one this process was started with (never the hard limit, never up):
  * children then inherit what tini's and s6's would. Returns the soft limit in force, or -1 when the start value is
  * unknown. */
-static double restore_nofile(void) {
+double restore_nofile(void) {
   struct rlimit start, now;
   if (!start_nofile(&start) || getrlimit(RLIMIT_NOFILE, &now) < 0) return -1;
   if (start.rlim_cur < now.rlim_cur) {
@@ -536,6 +544,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "restoreStartLimits", NULL, js_restore_start_limits, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "setEnviron", NULL, js_set_environ, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "remapFds", NULL, js_remap_fds, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "spawn", NULL, js_spawn, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "execvp", NULL, js_execvp, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "bindUnixDgram", NULL, js_bind_unix_dgram, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "recvDgram", NULL, js_recv_dgram, NULL, NULL, NULL, napi_default_jsproperty, NULL },

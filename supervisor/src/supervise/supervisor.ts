@@ -14,7 +14,8 @@ import type { StdioOptions } from 'node:child_process';
 import { isFdExhaustion } from '../sys/fd-budget';
 import { describeError, logger, type Logger } from '../sys/logger';
 import { RateLimited } from '../sys/rate-limit';
-import { spawn, SpawnError, type Spawned } from '../sys/spawner';
+import { spawnService, type ServiceFd, type ServiceSpawned } from '../sys/service-spawn';
+import { SpawnError } from '../sys/spawner';
 import { after, type Timer } from '../sys/timer';
 import { parseControlBytes } from '../wire/control';
 import { deathOf, readDeathTally, writeDeathTally, type Death } from '../wire/death-tally';
@@ -80,6 +81,11 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   private notification: Socket | undefined;
   private deaths: Death[] = [];
   private spawnProblem = '';
+  /**
+   * Settings read for the death being handled, which the restart it leads to (a follow-up of the same event) uses:
+   * settings are read once per event, not again a moment later by the spawn.
+   */
+  private eventSettings: ServiceSettings | undefined;
   /** Warnings already logged (one line per distinct problem, not one per start). */
   private readonly warned = new Set<string>();
   private exited = false;
@@ -181,13 +187,16 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
       const followUps: MachineEvent[] = [];
       let event = this.queue.shift();
       while (event) {
+        if (event.type === 'run-died') this.eventSettings = event.settings;
         const [next, actions] = transition(this.state, event);
         this.state = next;
         for (const action of actions) {
           const result = await this.performSurviving(action);
           if (result) followUps.push(result);
         }
-        event = followUps.shift() ?? this.queue.shift();
+        const followUp = followUps.shift();
+        if (!followUp) this.eventSettings = undefined; // the next event reads its own
+        event = followUp ?? this.queue.shift();
       }
     } catch (err) {
       this.log.error(`${this.name}: internal error, survived: ${describeError(err)}`);
@@ -305,9 +314,9 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** stdin/stdout from the scanner (log pipe), stderr inherited; the notification pipe and the lock file at their fds. */
-  private stdio(notificationFd?: number, lock?: { at: number; fd: number }): StdioOptions {
+  private stdio(notificationFd?: number, lock?: { at: number; fd: number }): ServiceFd[] {
     const { stdin, stdout } = this.options.stdio?.() ?? {};
-    const stdio: (number | 'inherit' | 'ignore' | 'pipe')[] = [stdin ?? 'inherit', stdout ?? 'inherit', 'inherit'];
+    const stdio: ServiceFd[] = [stdin ?? 'inherit', stdout ?? 'inherit', 'inherit'];
     const place = (at: number, what: number | 'pipe') => {
       while (stdio.length <= at) stdio.push('ignore');
       stdio[at] = what;
@@ -335,7 +344,8 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     if (cwd === undefined) return this.spawnFailed('service directory was removed', true);
     const problem = programProblem(cwd, 'run');
     if (problem) return this.spawnFailed(problem);
-    const settings = this.readSettings();
+    const settings = this.eventSettings ?? this.readSettings();
+    this.eventSettings = undefined;
     if (!settings) return this.spawnFailed('cannot read its settings files: out of file descriptors (EMFILE)');
     let command: { file: string; args: string[]; argv0?: string } = { file: './run', args: [this.name] };
     let lock: { at: number; fd: number } | undefined;
@@ -347,13 +357,12 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
         return this.spawnFailed(`cannot open supervise/service-lock for lock-fd: ${(err as Error).message}`);
       }
     }
-    let spawned: Spawned;
+    let spawned: ServiceSpawned;
     try {
-      spawned = await spawn(command.file, command.args, {
+      spawned = await spawnService(command.file, command.args, {
         cwd,
-        detached: true,
         argv0: command.argv0,
-        stdio: this.stdio(settings.notificationFd, lock),
+        fds: this.stdio(settings.notificationFd, lock),
       });
     } catch (err) {
       if (!(err instanceof SpawnError)) throw err;
@@ -362,7 +371,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
       if (lock) fs.closeSync(lock.fd); // the child has its own copy; we hold no lock on it (nothing is dropped)
     }
     const { pid } = spawned;
-    if (settings.notificationFd !== undefined) this.watchReadiness(spawned.child.stdio[settings.notificationFd] as Socket | null);
+    if (settings.notificationFd !== undefined) this.watchReadiness(spawned.pipes.get(settings.notificationFd));
     void spawned.exited.then((termination) => {
       this.dispatch({
         type: 'run-died',
@@ -384,7 +393,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     return { type: 'run-spawn-failed', now: clock() };
   }
 
-  private watchReadiness(socket: Socket | null): void {
+  private watchReadiness(socket: Socket | undefined): void {
     if (!socket) return;
     this.notification = socket;
     socket.on('data', (chunk: Buffer) => {
@@ -409,9 +418,9 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
       return absent;
     }
     const [exitArg, signalArg, pgid] = args;
-    let spawned: Spawned;
+    let spawned: ServiceSpawned;
     try {
-      spawned = await spawn('./finish', [exitArg, signalArg, this.name, pgid], { cwd, detached: true, stdio: this.stdio() });
+      spawned = await spawnService('./finish', [exitArg, signalArg, this.name, pgid], { cwd, fds: this.stdio() });
     } catch (err) {
       if (!(err instanceof SpawnError)) throw err;
       this.warnOnce(`cannot spawn finish: ${err.message}`);

@@ -45,6 +45,13 @@ export interface Native {
   setEnviron(pairs: string[]): void;
   /** Before an exec: dup2 each private `from` onto `to` ([to, from, …]; from -1 closes `to`), then closes the sources. */
   remapFds(pairs: number[]): void;
+  /**
+   * clone(CLONE_VM | CLONE_VFORK) + exec (native/spawn.c): the child's fd i is our fd `fds[i]` (-1: closed), every
+   * other fd close-on-exec, every signal unblocked at its default, the start limits restored, `cwd` (null: ours), a new
+   * session when `newSession`, `env` as "NAME=value" strings (null: ours). The pid, which the caller must wait for;
+   * throws the errno (as `code`) of a failed exec or set-up step, the child already reaped.
+   */
+  spawn(file: string, argv: string[], env: string[] | null, cwd: string | null, fds: number[], newSession: boolean): number;
   /** Replaces the current process (with `file`, when argv[0] must differ from it). Returns only by throwing. */
   execvp(argv: string[], file?: string): never;
   /** A unix datagram socket bound at `socketPath` (s6-socklog): its fd. */

@@ -12,6 +12,9 @@
  * flood of signals (hundreds of thousands a second) can drop a SIGCHLD, and libuv waits for its children only on a
  * SIGCHLD, so a service's death would go unseen for ever. After a burst of signals (at most every BURST_CHECK_MS while
  * it lasts) and at every sweep, a child of ours that is a zombie makes us raise SIGCHLD ourselves, and libuv looks again.
+ *
+ * Services' run and finish are spawned natively (sys/service-spawn.ts), not by libuv: those pids are adopted here,
+ * waited for by pid on each SIGCHLD (in any process, PID 1 or not), and their exit resolves adopt()'s promise.
  */
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
@@ -43,6 +46,9 @@ export interface ReaperEvents {
 
 class Reaper extends EventEmitter<ReaperEvents> {
   private readonly ours = new Set<number>();
+  /** Natively spawned pids, each with what receives its termination. */
+  private readonly adopted = new Map<number, (termination: Termination) => void>();
+  private listening = false;
   private started = false;
   private scheduled = false;
   private reaped = 0;
@@ -58,6 +64,17 @@ class Reaper extends EventEmitter<ReaperEvents> {
     this.ours.delete(pid);
   }
 
+  /**
+   * A pid spawned without libuv: its exit is ours to wait for. Called synchronously after the spawn returned, before
+   * any pass can run; the pass scheduled here catches an exit whose SIGCHLD came before anyone listened for it.
+   */
+  adopt(pid: number): Promise<Termination> {
+    this.listen();
+    const exited = new Promise<Termination>((resolve) => this.adopted.set(pid, resolve));
+    this.schedule();
+    return exited;
+  }
+
   /** How many orphans were reaped so far (for status and tests). */
   get orphansReaped(): number {
     return this.reaped;
@@ -66,7 +83,7 @@ class Reaper extends EventEmitter<ReaperEvents> {
   start(): void {
     if (this.started) return;
     this.started = true;
-    process.on('SIGCHLD', () => this.schedule());
+    this.listen();
     every(
       SWEEP_MS,
       () => {
@@ -81,6 +98,7 @@ class Reaper extends EventEmitter<ReaperEvents> {
         () => {
           this.burstCheck = undefined;
           this.recoverLostExits();
+          this.schedule(); // natively spawned pids are waited for by pid on each pass
         },
         { unref: true },
       );
@@ -101,6 +119,12 @@ class Reaper extends EventEmitter<ReaperEvents> {
     }
   }
 
+  private listen(): void {
+    if (this.listening) return;
+    this.listening = true;
+    process.on('SIGCHLD', () => this.schedule());
+  }
+
   /** Coalesces a burst of SIGCHLDs into one pass. */
   private schedule(): void {
     if (this.scheduled) return;
@@ -113,8 +137,24 @@ class Reaper extends EventEmitter<ReaperEvents> {
 
   private pass(): void {
     const waitpid = native().waitpid;
+    for (const [pid, resolve] of this.adopted) {
+      let result: [number, number] | null;
+      try {
+        result = waitpid(pid);
+      } catch {
+        result = [pid, 0]; // ECHILD: cannot happen to a pid only we wait for; not leaving its supervisor waiting forever
+      }
+      if (!result) continue;
+      this.adopted.delete(pid);
+      resolve(decodeWaitStatus(result[1]));
+    }
+    if (this.started) this.reapOrphans(waitpid);
+    this.emit('pass');
+  }
+
+  private reapOrphans(waitpid: (pid: number) => [number, number] | null): void {
     for (const pid of childrenOf('self')) {
-      if (this.ours.has(pid)) continue;
+      if (this.ours.has(pid) || this.adopted.has(pid)) continue;
       let result: [number, number] | null;
       try {
         result = waitpid(pid);
@@ -126,7 +166,6 @@ class Reaper extends EventEmitter<ReaperEvents> {
         this.emit('orphan', pid, decodeWaitStatus(result[1]));
       }
     }
-    this.emit('pass');
   }
 }
 
