@@ -55,7 +55,7 @@ test('run starts with no signal blocked or ignored, its fds as asked and no othe
   );
   t.regex(fs.readlinkSync(`/proc/${pid}/fd/5`), /^pipe:/);
   const ppid = Number(statusField(pid, 'PPid'));
-  t.is(ppid, scanner.child.pid, 'run is a child of svscan itself');
+  t.is(ppid, scanner.child.pid as number, 'run is a child of svscan itself');
   for (const fd of [1, 2])
     t.is(fs.readlinkSync(`/proc/${pid}/fd/${fd}`), fs.readlinkSync(`/proc/${ppid}/fd/${fd}`), `fd ${fd} is svscan's`);
 

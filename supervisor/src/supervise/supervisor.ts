@@ -10,7 +10,6 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import type { Socket } from 'node:net';
-import type { StdioOptions } from 'node:child_process';
 import { isFdExhaustion } from '../sys/fd-budget';
 import { describeError, logger, type Logger } from '../sys/logger';
 import { RateLimited } from '../sys/rate-limit';
