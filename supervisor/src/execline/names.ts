@@ -31,4 +31,5 @@ export const EXECLINE_PROGRAMS = [
   'multidefine',
   'eltest',
   'case',
+  'elglob',
 ] as const;
