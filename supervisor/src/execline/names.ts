@@ -32,4 +32,5 @@ export const EXECLINE_PROGRAMS = [
   'eltest',
   'case',
   'elglob',
+  'trap',
 ] as const;

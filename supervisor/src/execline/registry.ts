@@ -7,6 +7,7 @@ import { cd, emptyenv, exportBuiltin, unexport } from './builtins/environment';
 import { caseBuiltin } from './builtins/case';
 import { eltest } from './builtins/eltest';
 import { elglob } from './builtins/glob';
+import { trap } from './builtins/trap';
 import { forstdin, forx } from './builtins/loops';
 import { backtick, define, getcwd, importas, multidefine, multisubstitute, withstdinas } from './builtins/substitution';
 import type { EXECLINE_PROGRAMS } from './names';
@@ -44,4 +45,5 @@ export const BUILTINS: Record<(typeof EXECLINE_PROGRAMS)[number], Builtin> = {
   eltest,
   case: caseBuiltin,
   elglob,
+  trap,
 };
