@@ -1,5 +1,6 @@
 /**
- * trap: signals sent to the trap process under Debian's trap and nuwa's, compared: which handlers ran (with SIGNAL), forwarding with -x, dying of an untrapped signal, and the exit code; then its usage and syntax errors.
+ * trap: signals sent to the trap process under Debian's trap and nuwa's, compared: which handlers ran (with SIGNAL),
+ * forwarding with -x, dying of an untrapped signal, and the exit code; then its usage and syntax errors.
  */
 import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
