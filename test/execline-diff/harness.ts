@@ -153,6 +153,15 @@ function commandLine(run: Run, execlineb: string, script: string, dir: string): 
   return [...(run.wrapper ?? []), file, ...(run.args ?? [])];
 }
 
+/** The command line, environment and folder of `run` under `kind` (for runs the test drives itself, e.g. with signals). */
+export function prepare(kind: Implementation, run: Run): { argv: string[]; env: Record<string, string>; dir: string } {
+  const dirs = setup();
+  const { execlineb, path: pathValue } = implementation(kind, dirs, run);
+  const dir = fs.realpathSync(tempDir(`nuwa-eldiff-${kind}-`));
+  for (const [name, content] of Object.entries(run.files ?? {})) fs.writeFileSync(path.join(dir, name), content);
+  return { argv: commandLine(run, execlineb, run.script, dir), env: { PATH: pathValue, ...run.env }, dir };
+}
+
 export function runUnder(kind: Implementation, run: Run): Outcome {
   const dirs = setup();
   const probeFile = dirs.probe;

@@ -31,4 +31,6 @@ export const EXECLINE_PROGRAMS = [
   'multidefine',
   'eltest',
   'case',
+  'elglob',
+  'trap',
 ] as const;

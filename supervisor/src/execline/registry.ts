@@ -6,6 +6,8 @@ import { fdclose, fdmove, fdreserve, heredoc, piperw, pipeline, redirfd } from '
 import { cd, emptyenv, exportBuiltin, unexport } from './builtins/environment';
 import { caseBuiltin } from './builtins/case';
 import { eltest } from './builtins/eltest';
+import { elglob } from './builtins/glob';
+import { trap } from './builtins/trap';
 import { forstdin, forx } from './builtins/loops';
 import { backtick, define, getcwd, importas, multidefine, multisubstitute, withstdinas } from './builtins/substitution';
 import type { EXECLINE_PROGRAMS } from './names';
@@ -42,4 +44,6 @@ export const BUILTINS: Record<(typeof EXECLINE_PROGRAMS)[number], Builtin> = {
   multidefine,
   eltest,
   case: caseBuiltin,
+  elglob,
+  trap,
 };
