@@ -129,10 +129,20 @@ async function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
 
 /** Builds the chain, and the app when DIR is not itself one of the chain's layers. Returns every image built. */
 export function build(dir: string, options: BuildOptions = {}): Promise<BuiltImage[]> {
-  return withBuildLock(() => buildChain(dir, options));
+  const plan = planBuild(dir, options); // bad input is refused at once, not after waiting for another build
+  return withBuildLock(() => buildChain(plan, options));
 }
 
-async function buildChain(dir: string, options: BuildOptions): Promise<BuiltImage[]> {
+interface BuildPlan {
+  share: string;
+  target: string;
+  file: string;
+  layers: typeof CHAIN;
+  appName: string | undefined;
+  total: number;
+}
+
+function planBuild(dir: string, options: BuildOptions): BuildPlan {
   const share = shareDir();
   const target = path.resolve(dir);
   const file = containerfile(target);
@@ -141,7 +151,11 @@ async function buildChain(dir: string, options: BuildOptions): Promise<BuiltImag
   if (chainIndex >= 0 && options.target) throw new Error(`--target chooses a stage of an app's Containerfile, not of ${dir}`);
   const appName = chainIndex >= 0 ? undefined : (options.tag ?? path.basename(target) + (options.target ? `-${options.target}` : ''));
   if (appName !== undefined) checkImageName(appName);
-  const total = layers.length + (appName ? 1 : 0);
+  return { share, target, file, layers, appName, total: layers.length + (appName ? 1 : 0) };
+}
+
+async function buildChain(plan: BuildPlan, options: BuildOptions): Promise<BuiltImage[]> {
+  const { share, target, file, layers, appName, total } = plan;
 
   let from = options.osImage ?? (await ensureDebianImage(say));
   if (from !== DEFAULT_OS_IMAGE) say(`nuwa/base starts from ${from}`);

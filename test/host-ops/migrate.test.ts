@@ -113,7 +113,8 @@ test('not enough disk: migrate and the unpacker say so, and leave no partial fil
 test('migrate refuses while the container runs (files would change under tar) unless --live', (t) => {
   const app = makeAppFolder('nuwa-t8-live', {});
   fillVolumes(app.dir, 1000);
-  runApp('nuwa-t8-live', 18121);
+  // as bin/run labels it: scripts touch only a container of their own folder
+  runApp('nuwa-t8-live', 18121, ['--label', `nuwa.dir=${fs.realpathSync(app.dir)}`]);
   t.teardown(() => removeApp('nuwa-t8-live'));
   const refused = app.run('migrate');
   t.is(refused.status, 1);

@@ -212,7 +212,7 @@ test.serial("the tutorial, word for word: Setup unpacks bin/, bin/run serves the
   const r = bash(tutorial, srv, { ...host.env, NUWA_PORT: String(PORT) });
   t.is(r.code, 0, r.stderr);
   t.regex(r.stderr, new RegExp(`bin/run: ${APP} is running: http://127.0.0.1:${PORT}/healthz`));
-  t.deepEqual(fs.readdirSync(appDir()).sort(), ['.nuwa.lock', 'bin', 'nuwa.env', 'volumes']);
+  t.deepEqual(fs.readdirSync(appDir()).sort(), ['.nuwa-releases', '.nuwa.lock', 'bin', 'nuwa.env', 'volumes']);
 
   t.deepEqual(await get(`http://127.0.0.1:${PORT}/healthz`), { status: 200, body: 'ok\n' });
   const home = await get(`http://127.0.0.1:${PORT}/`);
