@@ -13,7 +13,9 @@ for (const scandir of ['/run/service', '/var/run/s6/services']) {
     const root = makeRoot(undefined, {
       'etc/services.d/stopper/run': {
         // The stop it asks for may reach this script before its echo: it holds SIGTERM until it has said its line
-        content: `#!/bin/sh\necho stopper up\ntrap '' TERM\ns6-svscanctl -t ${scandir} && echo "told the scanner"\ntrap - TERM\nexec sleep 1000\n`,
+        content:
+          `#!/bin/sh\necho stopper up\ntrap '' TERM\n` +
+          `s6-svscanctl -t ${scandir} && echo "told the scanner"\ntrap - TERM\nexec sleep 1000\n`,
         mode: 0o755,
       },
       'etc/cont-finish.d/bye': { content: '#!/bin/sh\necho "cont-finish ran"\n', mode: 0o755 },
