@@ -51,15 +51,19 @@ test(`nuwa svscan under ulimit -n ${LIMIT}: as many as fit start; the rest wait,
     t.is(Number(said[1]), LIMIT);
     const waiting = Number(said[2]);
     t.true(waiting > 0 && waiting < SERVICES, `${waiting} of ${SERVICES} wait`);
-    // every service that was given descriptors actually runs: nothing is left to fail at spawn time
-    await waitFor(`${SERVICES - waiting} services started`, () => started(dirs).length === SERVICES - waiting);
+    // Every service that was given descriptors actually runs: nothing is left to fail at spawn time. (More may start
+    // later than the line counted: descriptors held for a moment by spawns in flight are freed and the retry admits
+    // another; so the count is a floor.)
+    await waitFor(`${SERVICES - waiting} services started`, () => started(dirs).length >= SERVICES - waiting);
+    const before = started(dirs);
+    t.true(before.length < SERVICES, 'some services still wait');
 
     // Removing running services frees their descriptors: as many waiting ones start in their place.
-    const removed = started(dirs).slice(0, 3);
+    const removed = before.slice(0, 3);
     for (const dir of removed) fs.rmSync(dir, { recursive: true });
     const left = dirs.filter((dir) => !removed.includes(dir));
     await waitFor(`${removed.length} waiting services started in the place of the removed ones`, () => {
-      return started(left).length === SERVICES - waiting;
+      return started(left).length >= before.length;
     });
 
     const output = scanner.output();
