@@ -13,21 +13,18 @@ import type { Socket } from 'node:net';
 import { isFdExhaustion } from '../sys/fd-budget';
 import { describeError, logger, type Logger } from '../sys/logger';
 import { RateLimited } from '../sys/rate-limit';
-import { spawnService, type ServiceFd, type ServiceSpawned } from '../sys/service-spawn';
-import { SpawnError } from '../sys/spawner';
-import { after, type Timer } from '../sys/timer';
 import { parseControlBytes } from '../wire/control';
 import { deathOf, readDeathTally, writeDeathTally, type Death } from '../wire/death-tally';
 import { broadcast } from '../wire/fifodir';
 import { writeStatus, type SupervisorStatus } from '../wire/status';
 import { now as tainNow } from '../wire/tai64n';
 import { decodeWaitStatus, encodeWaitStatus, signalName } from '../sys/wait-status';
-import { programProblem } from './check-program';
 import type { ControlFifo } from './control-fifo';
+import { Deadline } from './deadline';
 import { DirHandle } from './dir-handle';
 import { CrashLoopReport, deathReason, FailureReport } from './failure-report';
 import { initialState, statusOf, transition, type Action, type MachineEvent, type MachineState, type Now, type Phase } from './machine';
-import { lockedCommand, openServiceLock } from './lock-fd';
+import { startFinish, startRun, type ProgramContext } from './programs';
 import type { RestartPolicy } from './restart-policy';
 import { hasDownFile, readSettings, type ServiceSettings } from './settings';
 import { openSuperviseDir } from './supervise-dir';
@@ -74,9 +71,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   private draining = false;
   private lockFd: number | undefined;
   private control: ControlFifo | undefined;
-  private timer: Timer | undefined;
-  /** A deadline of 0 ms: due on the event loop's next check phase (see arm). */
-  private immediate: NodeJS.Immediate | undefined;
+  private readonly deadline = new Deadline(() => this.dispatch({ type: 'timeout', now: clock() }));
   private notification: Socket | undefined;
   private deaths: Death[] = [];
   private spawnProblem = '';
@@ -85,6 +80,8 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
    * settings are read once per event, not again a moment later by the spawn.
    */
   private eventSettings: ServiceSettings | undefined;
+  /** What run and finish are started with (programs.ts). */
+  private readonly programs: ProgramContext;
   /** Warnings already logged (one line per distinct problem, not one per start). */
   private readonly warned = new Set<string>();
   private exited = false;
@@ -109,6 +106,12 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
         ),
     );
     this.handle = new DirHandle(options.dir);
+    this.programs = {
+      handle: this.handle,
+      name: this.name,
+      stdio: () => options.stdio?.() ?? {},
+      warn: (message) => this.warnOnce(message),
+    };
     this.state = initialState(clock());
     this.done = new Promise((resolve) => (this.exitResolve = resolve));
   }
@@ -244,7 +247,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
         this.bestEffort('write supervise/death_tally', () => writeDeathTally(this.handle.base, this.deaths), undefined);
         return undefined;
       case 'deadline':
-        this.arm(action.ms);
+        this.deadline.set(action.ms);
         return undefined;
       case 'create-down':
         this.bestEffort('create down', () => fs.closeSync(fs.openSync(this.handle.file('down'), 'w', 0o644)), undefined);
@@ -273,35 +276,6 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
-  private arm(ms: number | null): void {
-    this.timer?.cancel();
-    this.timer = undefined;
-    if (this.immediate) clearImmediate(this.immediate);
-    this.immediate = undefined;
-    if (ms === null) return;
-    if (ms === 0) {
-      // "restart now", on the loop's next check phase: a 0 ms timer would cost Node's 1 ms floor. Not in this same
-      // drain: the death that got us here is handled inside libuv's dispatch of SIGCHLD, which reads the signal pipe
-      // for as long as it stays full; a spawn there (it blocks until the child has exec'd) lets ten crash-looping
-      // services keep that pipe full, and a SIGTERM queued in it behind them waited for minutes (issue 17).
-      this.immediate = setImmediate(() => {
-        this.immediate = undefined;
-        this.dispatch({ type: 'timeout', now: clock() });
-      });
-      return;
-    }
-    // unref'd: a deadline alone never keeps the process alive, and there is no timer at all while nothing is due.
-    // Any length: `timeout-kill 3000000000` is 34.7 days, not the 1 ms a plain setTimeout would make of it.
-    this.timer = after(
-      ms,
-      () => {
-        this.timer = undefined;
-        this.dispatch({ type: 'timeout', now: clock() });
-      },
-      { unref: true },
-    );
-  }
-
   private kill(signal: NodeJS.Signals, group: boolean): void {
     const pid = this.state.pid;
     if (pid <= 0) return;
@@ -310,19 +284,6 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
     } catch {
       // already dead: its exit is on its way
     }
-  }
-
-  /** stdin/stdout from the scanner (log pipe), stderr inherited; the notification pipe and the lock file at their fds. */
-  private stdio(notificationFd?: number, lock?: { at: number; fd: number }): ServiceFd[] {
-    const { stdin, stdout } = this.options.stdio?.() ?? {};
-    const stdio: ServiceFd[] = [stdin ?? 'inherit', stdout ?? 'inherit', 'inherit'];
-    const place = (at: number, what: number | 'pipe') => {
-      while (stdio.length <= at) stdio.push('ignore');
-      stdio[at] = what;
-    };
-    if (notificationFd !== undefined) place(notificationFd, 'pipe');
-    if (lock) place(lock.at, lock.fd);
-    return stdio;
   }
 
   /** The settings files afresh, or undefined when no descriptor is left to read them (nothing is guessed then). */
@@ -339,39 +300,13 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private async spawnRun(): Promise<MachineEvent> {
-    const cwd = this.handle.currentPath();
-    if (cwd === undefined) return this.spawnFailed('service directory was removed', true);
-    const problem = programProblem(cwd, 'run');
-    if (problem) return this.spawnFailed(problem);
     const settings = this.eventSettings ?? this.readSettings();
     this.eventSettings = undefined;
-    if (!settings) return this.spawnFailed('cannot read its settings files: out of file descriptors (EMFILE)');
-    let command: { file: string; args: string[]; argv0?: string } = { file: './run', args: [this.name] };
-    let lock: { at: number; fd: number } | undefined;
-    if (settings.lockFd !== undefined) {
-      try {
-        lock = { at: settings.lockFd, fd: openServiceLock(this.handle.base, (message) => this.log.warn(`${this.name}: ${message}`)) };
-        command = lockedCommand(settings.lockFd, './run', [this.name]);
-      } catch (err) {
-        return this.spawnFailed(`cannot open supervise/service-lock for lock-fd: ${(err as Error).message}`);
-      }
-    }
-    let spawned: ServiceSpawned;
-    try {
-      spawned = await spawnService(command.file, command.args, {
-        cwd,
-        argv0: command.argv0,
-        fds: this.stdio(settings.notificationFd, lock),
-      });
-    } catch (err) {
-      if (!(err instanceof SpawnError)) throw err;
-      return this.spawnFailed(`cannot spawn run: ${err.message.replace(/^cannot run '[^']*': /, '')}`);
-    } finally {
-      if (lock) fs.closeSync(lock.fd); // the child has its own copy; we hold no lock on it (nothing is dropped)
-    }
-    const { pid } = spawned;
-    if (settings.notificationFd !== undefined) this.watchReadiness(spawned.pipes.get(settings.notificationFd));
-    void spawned.exited.then((termination) => {
+    const started = await startRun(this.programs, settings);
+    if ('problem' in started) return this.spawnFailed(started.problem, started.removed);
+    const { pid } = started;
+    this.watchReadiness(started.readiness);
+    void started.exited.then((termination) => {
       this.dispatch({
         type: 'run-died',
         pid,
@@ -380,7 +315,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
         now: clock(),
       });
     });
-    return { type: 'run-spawned', pid, settings, now: clock() };
+    return { type: 'run-spawned', pid, settings: started.settings, now: clock() };
   }
 
   private spawnFailed(problem: string, removed = false): MachineEvent {
@@ -408,25 +343,10 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private async spawnFinish(args: [string, string, string]): Promise<MachineEvent> {
-    const absent: MachineEvent = { type: 'finish-absent', now: clock() };
-    const cwd = this.handle.currentPath();
-    if (cwd === undefined || !fs.existsSync(`${cwd}/finish`)) return absent;
-    const problem = programProblem(cwd, 'finish');
-    if (problem) {
-      this.warnOnce(`${problem}: service considered down without it`);
-      return absent;
-    }
-    const [exitArg, signalArg, pgid] = args;
-    let spawned: ServiceSpawned;
-    try {
-      spawned = await spawnService('./finish', [exitArg, signalArg, this.name, pgid], { cwd, fds: this.stdio() });
-    } catch (err) {
-      if (!(err instanceof SpawnError)) throw err;
-      this.warnOnce(`cannot spawn finish: ${err.message}`);
-      return absent;
-    }
-    const { pid } = spawned;
-    void spawned.exited.then((termination) => {
+    const started = await startFinish(this.programs, args);
+    if (!started) return { type: 'finish-absent', now: clock() };
+    const { pid } = started;
+    void started.exited.then((termination) => {
       this.dispatch({ type: 'finish-died', pid, wstat: encodeWaitStatus(termination), now: clock() });
     });
     return { type: 'finish-spawned', pid, now: clock() };
@@ -461,8 +381,7 @@ export class ServiceSupervisor extends EventEmitter<SupervisorEvents> {
   private release(): void {
     if (this.exited) return;
     this.exited = true;
-    this.timer?.cancel();
-    if (this.immediate) clearImmediate(this.immediate);
+    this.deadline.clear();
     this.notification?.destroy();
     this.control?.close();
     // Closing the lock fd drops the fcntl lock: from here on s6-svok says "not running".
