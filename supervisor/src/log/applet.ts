@@ -27,7 +27,7 @@ s6-log's logging script, directive by directive (s6-log(8)):
   nN sN SN lN rN  archives kept (10) / rotate near N bytes (99999) / total archive bytes (0: no limit) /
                   tolerance (2000) / retry cooldown in ms (2000)
   EN ^N pTEXT     alert size (200) / status file size (1001) / prefix for the next lines
-  !cmd ?cmd       processor run on each rotated file: execlineb -Pc cmd / sh -c cmd
+  !cmd ?cmd       processor run on each rotated file: execlineb -Pc cmd (nuwa's own when none is on PATH) / sh -c cmd
   t T             prefix the next action's lines with a TAI64N / a local ISO 8601 timestamp
   /dir ./dir      logdir: current, @<tai64n>.s archives, lock, state
   1 2 =file       stdout / alert on stderr / status file

@@ -1,27 +1,25 @@
 /**
  * s6-log's processors: on rotation, `previous` is fed to the processor's stdin, its stdout becomes `processed`, it
  * reads the last `state` on fd 4 and writes the next one on fd 5, with the logdir as working directory.
- * `!cmd` runs `execlineb -Pc cmd` as s6-log does; images without execline get `/bin/sh -c cmd` instead (said once).
+ * `!cmd` runs `execlineb -Pc cmd` as s6-log does: the image's execlineb when it has one on PATH (Debian's, or nuwa's
+ * own under /command), else nuwa's applet, so that no image needs an execline package for it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findExecutable } from '../sys/files';
 import { spawn, SpawnError } from '../sys/spawner';
 import { shellExitCode } from '../sys/wait-status';
-import { logger } from '../sys/logger';
+import { appletCommand } from '../sys/self';
 import type { Processor } from './script';
 
-const log = logger('log');
-/** Looked up once: null when execline is not installed. */
+/** Looked up once: the image's execlineb, or null when it has none. */
 let execlineb: string | null | undefined;
 
-export function processorArgv(processor: Processor): string[] {
-  if (processor.interpreter === 'sh') return ['/bin/sh', '-c', processor.command];
-  if (execlineb === undefined) {
-    execlineb = findExecutable('execlineb') ?? null;
-    if (execlineb === null) log.warn(`execlineb is not in PATH: '!' processors run with /bin/sh -c instead`);
-  }
-  return execlineb ? [execlineb, '-Pc', processor.command] : ['/bin/sh', '-c', processor.command];
+export function processorCommand(processor: Processor): { file: string; args: string[]; argv0?: string } {
+  if (processor.interpreter === 'sh') return { file: '/bin/sh', args: ['-c', processor.command] };
+  execlineb ??= findExecutable('execlineb') ?? null;
+  const args = ['-Pc', processor.command];
+  return execlineb ? { file: execlineb, args } : appletCommand('execlineb', args);
 }
 
 /** One run of the processor: undefined when it exited 0, else why it failed. */
@@ -43,8 +41,8 @@ export async function runProcessor(dir: string, processor: Processor): Promise<s
       open('state', 'r'),
       open('newstate', 'w'),
     ];
-    const [program, ...args] = processorArgv(processor) as [string, ...string[]];
-    const child = await spawn(program, args, { cwd: dir, stdio });
+    const { file: program, args, argv0 } = processorCommand(processor);
+    const child = await spawn(program, args, { cwd: dir, stdio, argv0 });
     for (const fd of fds.splice(0)) fs.closeSync(fd);
     const termination = await child.exited;
     const code = shellExitCode(termination);

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HelpRequest, UsageError } from '../cli/errors';
 import { native } from '../sys/native';
-import { selfCommand } from '../sys/self';
+import { appletCommand } from '../sys/self';
 
 export const LOCKFD_APPLET = 'supervise-lockfd';
 
@@ -32,8 +32,7 @@ export function openServiceLock(serviceDir: string, warn: (message: string) => v
 
 /** The command that runs `program args…` once the lock on fd `n` is held. */
 export function lockedCommand(n: number, program: string, args: string[]): { file: string; args: string[]; argv0: string } {
-  const self = selfCommand();
-  return { file: self.file, args: [...self.prefix, LOCKFD_APPLET, String(n), program, ...args], argv0: self.argv0 };
+  return appletCommand(LOCKFD_APPLET, [String(n), program, ...args]);
 }
 
 /** `nuwa supervise-lockfd N PROG ARGS…` (internal): lock fd N for writing, waiting if needed, then exec PROG. */

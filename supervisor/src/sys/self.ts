@@ -22,6 +22,12 @@ export function selfCommand(): SelfCommand {
     : { file: process.execPath, prefix: [process.argv[1] ?? ''], argv0: process.execPath };
 }
 
+/** One of this program's applets as a child: `applet` with `args`, through the single executable (or node + script). */
+export function appletCommand(applet: string, args: readonly string[] = []): { file: string; args: string[]; argv0: string } {
+  const self = selfCommand();
+  return { file: self.file, args: [...self.prefix, applet, ...args], argv0: self.argv0 };
+}
+
 /**
  * V8 setting for the long-running applets. Node's young generation grows to 32 MB of semi-spaces under churn (a
  * service restarting in a loop); held at its initial size it keeps PID 1 ~25 MB smaller, for the price of more, very
