@@ -19,11 +19,11 @@ const MARKER = /^nuwa log: (\d+) lines \((\d+) bytes\) lost here: \S+ could not 
 
 /**
  * Numbered 100-byte lines at `rate` a second until the `stop` file appears; once `resume` appears, 200 more lines,
- * then the end of input. The last number goes in `done`.
+ * then the end of input. The last number goes in `done`; how many were written so far in `progress`, as it goes.
  */
 const WRITER = `
 const fs = require('fs');
-const [rate, stop, resume, done] = process.argv.slice(2);
+const [rate, stop, resume, done, progress] = process.argv.slice(2);
 const pad = 'x'.repeat(85);
 const start = Date.now();
 let seq = 0;
@@ -37,8 +37,14 @@ function write(upTo) {
   }
 }
 function tick() {
-  if (fs.existsSync(stop)) return waitResume();
-  write(Math.round(((Date.now() - start) / 1000) * Number(rate)));
+  // in chunks of 100 lines, the stop file checked between them: behind schedule on a loaded machine, one catch-up
+  // write of megabytes would go on long after the scenario said stop
+  const target = Math.round(((Date.now() - start) / 1000) * Number(rate));
+  while (seq < target) {
+    if (fs.existsSync(stop)) return waitResume();
+    write(Math.min(seq + 100, target));
+  }
+  fs.writeFileSync(progress, String(seq));
   setTimeout(tick, 10);
 }
 function waitResume() {
@@ -94,9 +100,13 @@ sampler=$!
 mkfifo "$W/in"
 "${nuwa}" log n${N} s${S} "$D/logs" < "$W/in" 2> "$W/stderr" &
 logger=$!
-"${node}" "$W/writer.js" 20000 "$W/stop" "$W/resume" "$W/last-seq" > "$W/in" &
+"${node}" "$W/writer.js" 20000 "$W/stop" "$W/resume" "$W/last-seq" "$W/progress" > "$W/in" &
 writer=$!
 fill() { dd if=/dev/zero of="$D/filler" bs=4k 2>/dev/null || true; }
+# Until the writer has written $1 more lines (the logger reads them: the pipe blocks the writer otherwise). By volume,
+# not by time: on a loaded machine a second of a slow logger may read less than it can hold.
+lines() { cat "$W/progress" 2>/dev/null || echo 0; }
+wait_lines() { until=$(( $(lines) + $1 )); i=0; while [ "$(lines)" -lt $until ] && [ $i -lt 6000 ]; do sleep 0.02; i=$((i+1)); done; }
 ${body}
 wait $writer
 set +e
@@ -201,7 +211,7 @@ test('a full disk while lines pour in: rotation and trimming go on, the marker i
     `
 sleep 1
 fill
-sleep 3
+wait_lines 40000
 touch "$W/stop"
 sleep 0.2
 rm "$D/filler"
@@ -217,14 +227,14 @@ touch "$W/resume"
 });
 
 test('input that ends while the disk is full is retried before the logger exits, and makes it once space is back', async (t) => {
-  // The input ends 1 s after the disk fills; the logger must still be there 1.5 s later, and write the lines it
+  // The input ends 1.5 MB of lines after the disk fills; the logger must still be there 1.5 s later, and write the lines it
   // holds once the filler goes.
   const outcome = await scenario(
     'nuwa-t-log-fill-end-',
     `
 sleep 1
 fill
-sleep 1
+wait_lines 15000
 touch "$W/stop" "$W/resume"
 while [ ! -e "$W/last-seq" ]; do sleep 0.02; done
 sleep 1.5

@@ -1,9 +1,14 @@
-/** A logdir's files: archiving `current` (or `previous`, `processed`) as `@<tai64n>.s|u`, and trimming the archives. */
+/**
+ * A logdir's files: archiving `current` (or `previous`, `processed`) as `@<tai64n>.s|u`, trimming the archives, and
+ * what a logger's start finds there.
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatTain, now } from '../wire/tai64n';
 
 const ARCHIVE = /^@[0-9a-f]{24}\.[su]$/;
+/** The mode of a finished file: the user x bit says it ended cleanly. */
+export const FINALIZED = 0o744;
 
 /** Renames `dir/name` to a fresh `@<tai64n>.<suffix>` (an empty file is simply removed). */
 export function archiveFile(dir: string, name: string, suffix: 's' | 'u'): void {
@@ -63,4 +68,28 @@ export function closeQuiet(fd: number): void {
   } catch {
     // already closed
   }
+}
+
+/**
+ * s6-log's start in `dir`: a `current` with the user x bit was finalized cleanly and is appended to (its size is
+ * returned). Otherwise the previous logger died: a finished processor output is archived, a half-processed
+ * `previous` and the unfinished `current` become `.u` archives, and undefined says a fresh `current` starts.
+ */
+export function recoverLogdir(dir: string): number | undefined {
+  const file = (name: string) => path.join(dir, name);
+  const st = statOrUndefined(file('current'));
+  if (st && st.mode & 0o100) return st.size;
+  const processed = statOrUndefined(file('processed'));
+  if (processed && processed.mode & 0o100) {
+    rmQuiet(file('previous'));
+    renameQuiet(file('newstate'), file('state'));
+    archiveFile(dir, 'processed', 's');
+  } else {
+    rmQuiet(file('processed'));
+    rmQuiet(file('newstate'));
+    archiveFile(dir, 'previous', 'u');
+  }
+  archiveFile(dir, 'current', 'u');
+  if (!fs.existsSync(file('state'))) fs.writeFileSync(file('state'), '');
+  return undefined;
 }

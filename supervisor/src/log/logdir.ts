@@ -16,9 +16,9 @@ import { acquireLock, AlreadyLockedError } from '../wire/lock';
 import { reason } from '../cli/errors';
 import { logger } from '../sys/logger';
 import { after, sleep, type Timer } from '../sys/timer';
-import { archiveFile, closeQuiet, renameQuiet, rmQuiet, statOrUndefined, trimArchives } from './archives';
+import { archiveFile, closeQuiet, FINALIZED, recoverLogdir, statOrUndefined, trimArchives } from './archives';
 import { HeldLines } from './held-lines';
-import { runProcessor } from './processor';
+import { processPrevious } from './processor';
 import type { LogdirSettings } from './script';
 
 const log = logger('log');
@@ -28,7 +28,6 @@ export const HOLD_LIMIT = 4 * 1024 * 1024;
 /** After the end of input, how long a logdir that cannot be written is retried before its held lines are given up. */
 export const EXIT_RETRY_MS = 10_000;
 const NEWLINE_BYTE = 0x0a;
-const FINALIZED = 0o744;
 const WRITING = 0o644;
 
 export class LogdirLockedError extends Error {}
@@ -107,43 +106,17 @@ export class Logdir {
     }
   }
 
-  /**
-   * s6-log's start: a `current` with the user x bit was finalized cleanly and is appended to. Otherwise the previous
-   * logger died: a finished processor output is archived, a half-processed `previous` and the unfinished `current`
-   * become `.u` archives, and a fresh `current` starts.
-   */
+  /** s6-log's start (archives.ts): append to a cleanly finalized current, or start a fresh one after an unclean end. */
   private recover(): void {
-    const current = this.file('current');
-    const st = statOrUndefined(current);
-    if (st && st.mode & 0o100) {
-      this.openCurrent(st.size);
-      return;
-    }
-    const processed = statOrUndefined(this.file('processed'));
-    if (processed && processed.mode & 0o100) {
-      rmQuiet(this.file('previous'));
-      renameQuiet(this.file('newstate'), this.file('state'));
-      this.archive('processed', 's');
-    } else {
-      rmQuiet(this.file('processed'));
-      rmQuiet(this.file('newstate'));
-      this.archive('previous', 'u');
-    }
-    this.archive('current', 'u');
-    if (!fs.existsSync(this.file('state'))) fs.writeFileSync(this.file('state'), '');
-    this.openCurrent(0);
-    this.trim();
+    const kept = recoverLogdir(this.dir);
+    this.openCurrent(kept ?? 0);
+    if (kept === undefined) this.trim();
   }
 
   private openCurrent(size: number): void {
     this.fd = fs.openSync(this.file('current'), fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, WRITING);
     fs.fchmodSync(this.fd, WRITING); // no x bit: "a logger is writing to it"
     this.size = size;
-  }
-
-  /** Renames `name` to a fresh `@<tai64n>.<suffix>` (empty files are simply removed). */
-  private archive(name: string, suffix: 's' | 'u'): void {
-    archiveFile(this.dir, name, suffix);
   }
 
   /** Keeps at most `n` archives and, with `S`, at most that many bytes of them: the oldest go first. */
@@ -368,7 +341,7 @@ export class Logdir {
         this.openCurrent(0);
         this.processing = this.process().finally(() => this.processed());
       } else {
-        this.archive('current', 's');
+        archiveFile(this.dir, 'current', 's');
         this.openCurrent(0);
         this.trim();
       }
@@ -430,26 +403,7 @@ export class Logdir {
   private async process(): Promise<void> {
     const processor = this.settings.processor;
     if (!processor) return;
-    for (let failures = 0; ; failures++) {
-      const failed = await runProcessor(this.dir, processor);
-      if (failed === undefined) {
-        if (failures > 0) log.info(`processor in ${this.dir} succeeded after ${failures} failed runs`);
-        try {
-          fs.chmodSync(this.file('processed'), FINALIZED);
-          renameQuiet(this.file('newstate'), this.file('state'));
-          this.archive('processed', 's');
-          rmQuiet(this.file('previous'));
-          this.trim();
-        } catch (error) {
-          log.warn(`${this.dir}: cannot archive the processor's output: ${reason(error)}`);
-        }
-        return;
-      }
-      if (failures === 0) log.warn(`${failed}; retrying every ${this.settings.cooldownMs} ms (further failures are counted)`);
-      // At exit, a failing processor is not retried forever: the next start archives `previous` as a .u file.
-      if (this.closed) return;
-      await sleep(this.settings.cooldownMs);
-    }
+    if (await processPrevious(this.dir, processor, this.settings.cooldownMs, () => this.closed)) this.trim();
   }
 
   /**

@@ -9,8 +9,14 @@ import * as path from 'node:path';
 import { findExecutable } from '../sys/files';
 import { spawn, SpawnError } from '../sys/spawner';
 import { shellExitCode } from '../sys/wait-status';
+import { reason } from '../cli/errors';
+import { logger } from '../sys/logger';
 import { appletCommand } from '../sys/self';
+import { sleep } from '../sys/timer';
+import { archiveFile, FINALIZED, renameQuiet, rmQuiet } from './archives';
 import type { Processor } from './script';
+
+const log = logger('log');
 
 /** Looked up once: the image's execlineb, or null when it has none. */
 let execlineb: string | null | undefined;
@@ -51,5 +57,32 @@ export async function runProcessor(dir: string, processor: Processor): Promise<s
     return `cannot run processor '${processor.command}' in ${dir}: ${err instanceof SpawnError ? err.message : (err as Error).message}`;
   } finally {
     for (const fd of fds) fs.closeSync(fd);
+  }
+}
+
+/**
+ * Runs the processor on `dir/previous` until it succeeds (retrying every `cooldownMs`; not once `closed()`: the next
+ * start archives `previous` as a .u file), then makes its output the newest archive. True when it was archived.
+ */
+export async function processPrevious(dir: string, processor: Processor, cooldownMs: number, closed: () => boolean): Promise<boolean> {
+  const file = (name: string) => path.join(dir, name);
+  for (let failures = 0; ; failures++) {
+    const failed = await runProcessor(dir, processor);
+    if (failed === undefined) {
+      if (failures > 0) log.info(`processor in ${dir} succeeded after ${failures} failed runs`);
+      try {
+        fs.chmodSync(file('processed'), FINALIZED);
+        renameQuiet(file('newstate'), file('state'));
+        archiveFile(dir, 'processed', 's');
+        rmQuiet(file('previous'));
+        return true;
+      } catch (error) {
+        log.warn(`${dir}: cannot archive the processor's output: ${reason(error)}`);
+        return false;
+      }
+    }
+    if (failures === 0) log.warn(`${failed}; retrying every ${cooldownMs} ms (further failures are counted)`);
+    if (closed()) return false;
+    await sleep(cooldownMs);
   }
 }
