@@ -7,8 +7,9 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { nuwaBinary, requireCommand, tempDir } from '../helpers';
+import { nuwaBinary, podman, podmanEnv, requireCommand, tempDir } from '../helpers';
 import { pidsCgroup } from '../helpers/cgroup';
+import { minimalImage } from '../helpers/minimal-image';
 
 /** An account nothing else runs as: RLIMIT_NPROC counts every task of the uid. */
 const ACCOUNT = String(47119);
@@ -97,4 +98,17 @@ test('as PID 1 in a cgroup of 20 tasks: nuwa init runs its program', async (t) =
   t.teardown(() => cgroup.remove());
   const [file, ...args] = cgroup.run(asPid1([...INIT_TRUE().slice(0, -1), 'sh', '-c', 'echo ran']));
   t.deepEqual(spawnUntilDeadline(file, args), { code: 0, signal: null, stdout: 'ran\n', stderr: '' });
+});
+
+test('podman run --pids-limit 5: the container says why and exits 111 instead of hanging', (t) => {
+  const name = `nuwa-test-pids-${process.pid}`;
+  t.teardown(() => podman(['rm', '-f', '-t', '0', name]));
+  const image = minimalImage();
+  const run = spawnSync('podman', ['run', '--name', name, '--pids-limit', '5', image, '--plain', 'true'], {
+    ...DEADLINE,
+    env: podmanEnv(),
+    encoding: 'utf8',
+  });
+  t.is(run.status, 111, run.stderr);
+  t.is(run.stderr, refusal(''));
 });
