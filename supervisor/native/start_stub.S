@@ -8,8 +8,8 @@
  * 2. Room for Node's threads. Node cannot survive a failed thread creation at start-up: its platform waits for ever
  *    for worker threads that were never created (a futex wait that ignores SIGTERM), or asserts, and libuv aborts when
  *    its pool cannot start; the first two before any JavaScript. So when the process limit is low (soft RLIMIT_NPROC
- *    below 4096), or this process is likely a container's (PID 1, the child of PID 1, or a parent outside its PID
- *    namespace: a pids limit, which no rlimit shows), this code first makes sure THREADS more tasks can exist at once:
+ *    below 4096), or this process is likely a container's (PID 1, the child of PID 1, or the child of a process outside
+ *    its PID namespace: a pids limit, which no rlimit shows), this code first makes sure THREADS more tasks can exist:
  *    a chain of vfork-like children, each the parent of the next, the deepest exiting at once; each waits for and
  *    reaps its own child, so every task is counted off before Node starts (a thread's exit is not: it is released
  *    after its join can return). A clone that fails with EAGAIN means the limit: one line on stderr, exit 111 (s6's
@@ -19,7 +19,7 @@
  * before the jump. The children share this stack (CLONE_VM) but touch no memory except the failure flag. */
 
 #define THREADS 10       /* Node 24: DelayedTaskScheduler, SignalInspector, 4 V8Worker, 4 libuv-worker */
-#define LOW_NPROC 4096   /* below this soft RLIMIT_NPROC, probe even when not PID 1 */
+#define LOW_NPROC 4096   /* below this soft RLIMIT_NPROC, check whatever the process */
 #define SYS_writev 20
 #define SYS_getpid 39
 #define SYS_clone 56

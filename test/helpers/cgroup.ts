@@ -22,7 +22,7 @@ function pidsHierarchy(): string {
 export interface PidsCgroup {
   dir: string;
   /** `sh -c` words that move the shell into the cgroup, then exec COMMAND there. */
-  run(command: string[]): string[];
+  run(command: string[]): [string, ...string[]];
   /** Removes the cgroup once what ran in it is gone. */
   remove(): Promise<void>;
 }
@@ -34,7 +34,7 @@ export function pidsCgroup(name: string, max: number): PidsCgroup {
   fs.writeFileSync(path.join(dir, 'pids.max'), String(max));
   return {
     dir,
-    run: (command) => ['sh', '-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', dir, ...command],
+    run: (command): [string, ...string[]] => ['sh', '-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', dir, ...command],
     async remove() {
       await waitFor(`the tasks of ${dir} to end`, () => fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim() === '');
       fs.rmdirSync(dir);

@@ -79,7 +79,7 @@ test('a process limit that leaves no room for the main program: exit 111, "canno
   const tmp = tempDir('nuwa-nproc-');
   for (let limit = 7; limit <= 12; limit++) {
     fs.writeFileSync(path.join(cgroup.dir, 'pids.max'), String(limit));
-    outcomes.push(run(limit, tmp, cgroup.run(['env']) as [string, ...string[]]));
+    outcomes.push(run(limit, tmp, cgroup.run(['env'])));
   }
   assertRefusals(
     t,

@@ -24,7 +24,9 @@ interface Outcome {
   stderr: string;
 }
 
-function spawnUntilDeadline(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Outcome {
+type Command = [string, ...string[]];
+
+function spawnUntilDeadline([file, ...args]: Command, env: NodeJS.ProcessEnv = process.env): Outcome {
   const result = spawnSync(file, args, { ...DEADLINE, env, encoding: 'utf8' });
   return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
@@ -33,7 +35,7 @@ function spawnUntilDeadline(file: string, args: string[], env: NodeJS.ProcessEnv
  * `COMMAND` as ACCOUNT under `ulimit -u LIMIT` (bash execs it: the account has no other task). SIGKILLed when its parent
  * dies (setpriv sets that after the change of account, which would clear it): PID 1 of a namespace dies with unshare.
  */
-function asAccountWithLimit(limit: number, command: string[]): string[] {
+function asAccountWithLimit(limit: number, command: string[]): Command {
   requireCommand('setpriv', 'util-linux');
   return [
     'setpriv',
@@ -64,40 +66,40 @@ const INIT_TRUE = () => [nuwaBinary(), 'init', '--plain', 'true'];
 test('ulimit -u 1 to 10 as a second account: one line naming the limit and exit 111, never a hang', (t) => {
   const env = accountTmp();
   for (let limit = 1; limit <= 10; limit++) {
-    const [file, ...args] = asAccountWithLimit(limit, INIT_TRUE());
-    const outcome = spawnUntilDeadline(file, args, env);
+    const command = asAccountWithLimit(limit, INIT_TRUE());
+    const outcome = spawnUntilDeadline(command, env);
     if (!t.deepEqual(outcome, { code: 111, signal: null, stdout: '', stderr: refusal(`${limit} `) }, `ulimit -u ${limit}`)) break;
   }
 });
 
 test('ulimit -u 11 as a second account (room for Node and its threads): nuwa init runs its program', (t) => {
-  const [file, ...args] = asAccountWithLimit(11, [...INIT_TRUE().slice(0, -1), 'sh', '-c', 'echo ran']);
-  t.deepEqual(spawnUntilDeadline(file, args, accountTmp()), { code: 0, signal: null, stdout: 'ran\n', stderr: '' });
+  const command = asAccountWithLimit(11, [...INIT_TRUE().slice(0, -1), 'sh', '-c', 'echo ran']);
+  t.deepEqual(spawnUntilDeadline(command, accountTmp()), { code: 0, signal: null, stdout: 'ran\n', stderr: '' });
 });
 
 /** `COMMAND` as PID 1 of a new PID namespace, killed with it at the deadline (`--kill-child`). */
-function asPid1(command: string[]): string[] {
+function asPid1(command: string[]): Command {
   requireCommand('unshare', 'util-linux');
   return ['unshare', '-p', '-f', '--mount-proc', '--kill-child', '--', ...command];
 }
 
 test('as PID 1 of a PID namespace under ulimit -u 5: the line and exit 111', (t) => {
-  const [file, ...args] = asPid1(asAccountWithLimit(5, INIT_TRUE()));
-  t.deepEqual(spawnUntilDeadline(file, args), { code: 111, signal: null, stdout: '', stderr: refusal('5 ') });
+  const command = asPid1(asAccountWithLimit(5, INIT_TRUE()));
+  t.deepEqual(spawnUntilDeadline(command), { code: 111, signal: null, stdout: '', stderr: refusal('5 ') });
 });
 
 test('as PID 1 in a cgroup of 5 tasks (podman --pids-limit), as root: the line without a number, exit 111', async (t) => {
   const cgroup = pidsCgroup('nuwa-test-pids5', 5);
   t.teardown(() => cgroup.remove());
-  const [file, ...args] = cgroup.run(asPid1(INIT_TRUE()));
-  t.deepEqual(spawnUntilDeadline(file, args), { code: 111, signal: null, stdout: '', stderr: refusal('') });
+  const command = cgroup.run(asPid1(INIT_TRUE()));
+  t.deepEqual(spawnUntilDeadline(command), { code: 111, signal: null, stdout: '', stderr: refusal('') });
 });
 
 test('as PID 1 in a cgroup of 20 tasks: nuwa init runs its program', async (t) => {
   const cgroup = pidsCgroup('nuwa-test-pids20', 20);
   t.teardown(() => cgroup.remove());
-  const [file, ...args] = cgroup.run(asPid1([...INIT_TRUE().slice(0, -1), 'sh', '-c', 'echo ran']));
-  t.deepEqual(spawnUntilDeadline(file, args), { code: 0, signal: null, stdout: 'ran\n', stderr: '' });
+  const command = cgroup.run(asPid1([...INIT_TRUE().slice(0, -1), 'sh', '-c', 'echo ran']));
+  t.deepEqual(spawnUntilDeadline(command), { code: 0, signal: null, stdout: 'ran\n', stderr: '' });
 });
 
 test('podman run --pids-limit 5: the container says why and exits 111 instead of hanging', (t) => {
