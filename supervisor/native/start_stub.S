@@ -8,12 +8,13 @@
  * 2. Room for Node's threads. Node cannot survive a failed thread creation at start-up: its platform waits for ever
  *    for worker threads that were never created (a futex wait that ignores SIGTERM), or asserts, and libuv aborts when
  *    its pool cannot start; the first two before any JavaScript. So when the process limit is low (soft RLIMIT_NPROC
- *    below 4096), or this process is likely a container's (PID 1, the child of PID 1, or the child of a process outside
- *    its PID namespace: a pids limit, which no rlimit shows), this code first makes sure THREADS more tasks can exist:
+ *    below 4096), or this process is likely a container's (PID 1, or the child of a process outside its PID
+ *    namespace: a pids limit, which no rlimit shows), this code first makes sure THREADS more tasks can exist at once:
  *    a chain of vfork-like children, each the parent of the next, the deepest exiting at once; each waits for and
- *    reaps its own child, so every task is counted off before Node starts (a thread's exit is not: it is released
- *    after its join can return). A clone that fails with EAGAIN means the limit: one line on stderr, exit 111 (s6's
- *    code for a temporary failure). Anything else (a seccomp filter refusing clone...) says nothing of the limit.
+ *    reaps its own child, so every task is counted off before Node starts (threads would not do: the kernel wakes a
+ *    thread's joiner before it counts the thread off). A clone that fails with EAGAIN means the limit: one line on
+ *    stderr, exit 111 (s6's code for a temporary failure). Anything else (a seccomp filter refusing clone...) says
+ *    nothing of the limit.
  *
  * Only rdx (ld.so's finaliser for _start) and rsp (argc, argv...) carry meaning at the entry point: both are restored
  * before the jump. The children share this stack (CLONE_VM) but touch no memory except the failure flag. */
@@ -69,10 +70,10 @@ _start:
 	syscall
 	cmp $1, %eax
 	je probe
-	mov $SYS_getppid, %eax            /* 1: the child of a container's init (docker --init); 0: a parent outside the */
-	syscall                           /* PID namespace (podman exec) */
-	cmp $1, %eax
-	ja node
+	mov $SYS_getppid, %eax            /* 0: a parent outside the PID namespace (podman exec). Not 1: every service */
+	syscall                           /* and script nuwa init starts is its child, and would pay for the check */
+	test %eax, %eax
+	jnz node
 
 probe:
 	movq $0, FAILED(%rsp)

@@ -5,10 +5,12 @@
  * Every run has a deadline and is SIGKILLed at it: a hang fails the test instead of holding it.
  */
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { nuwaBinary, podman, podmanEnv, requireCommand, tempDir } from '../helpers';
+import { childrenOf } from '../../supervisor/src/sys/process-tree';
+import { killTree, nuwaBinary, podman, podmanEnv, requireCommand, tempDir, waitFor } from '../helpers';
 import { pidsCgroup } from '../helpers/cgroup';
+import { track } from '../helpers/pid1';
 import { minimalImage } from '../helpers/minimal-image';
 
 /** An account nothing else runs as: RLIMIT_NPROC counts every task of the uid. */
@@ -100,6 +102,21 @@ test('as PID 1 in a cgroup of 20 tasks: nuwa init runs its program', async (t) =
   t.teardown(() => cgroup.remove());
   const command = cgroup.run(asPid1([...INIT_TRUE().slice(0, -1), 'sh', '-c', 'echo ran']));
   t.deepEqual(spawnUntilDeadline(command), { code: 0, signal: null, stdout: 'ran\n', stderr: '' });
+});
+
+test('entered from outside into a full PID namespace (nsenter, as podman exec): the line, exit 111', async (t) => {
+  // A container: PID 1 sleeps in its own namespace, in a cgroup of 8 tasks; nuwa is then started inside the namespace
+  // by a process outside it (its parent pid reads 0 there), in the same cgroup: 4 tasks, no room for 10 more.
+  const cgroup = pidsCgroup('nuwa-test-pids-enter', 8);
+  const [file, ...args] = cgroup.run(asPid1(['sleep', '600']));
+  const container = track(spawn(file, args, { stdio: 'ignore' }));
+  t.teardown(async () => {
+    killTree(container.pid as number);
+    await cgroup.remove();
+  });
+  const pid1 = await waitFor("the namespace's PID 1", () => childrenOf(container.pid as number)[0]);
+  const command = cgroup.run([requireCommand('nsenter', 'util-linux'), '-t', String(pid1), '-p', '--', nuwaBinary(), '--help']);
+  t.deepEqual(spawnUntilDeadline(command), { code: 111, signal: null, stdout: '', stderr: refusal('') });
 });
 
 test('podman run --pids-limit 5: the container says why and exits 111 instead of hanging', (t) => {
