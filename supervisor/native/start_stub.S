@@ -22,7 +22,6 @@
 #define THREADS 10       /* Node 24: DelayedTaskScheduler, SignalInspector, 4 V8Worker, 4 libuv-worker */
 #define LOW_NPROC 4096   /* below this soft RLIMIT_NPROC, check whatever the process */
 #define SYS_writev 20
-#define SYS_getpid 39
 #define SYS_clone 56
 #define SYS_exit 60
 #define SYS_wait4 61
@@ -66,12 +65,8 @@ _start:
 	syscall
 	cmpq $LOW_NPROC, NPROC(%rsp)
 	jb probe
-	mov $SYS_getpid, %eax
-	syscall
-	cmp $1, %eax
-	je probe
-	mov $SYS_getppid, %eax            /* 0: a parent outside the PID namespace (podman exec). Not 1: every service */
-	syscall                           /* and script nuwa init starts is its child, and would pay for the check */
+	mov $SYS_getppid, %eax            /* 0: PID 1 (of any namespace), or a parent outside the PID namespace (podman */
+	syscall                           /* exec). Not 1: each service and script nuwa init starts would pay the check */
 	test %eax, %eax
 	jnz node
 
