@@ -30,16 +30,21 @@ const SIGNATURE = Buffer.from([0x52, 0xb8, 0x2e, 0x01, 0x00, 0x00, 0x31, 0xff, 0
 const hex = (n) => `0x${n.toString(16)}`;
 const run = (file, args) => execFileSync(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 
-/** start_stub.S assembled in `dir` once; link(at, entry, store) gives its bytes placed at `at`. */
+/**
+ * start_stub.S assembled in `dir` once; link(at, entry, store) gives its bytes placed at `at`: only .text, whatever
+ * else a toolchain adds (an x86 ISA property note, say).
+ */
 function assembler(dir) {
   const object = path.join(dir, 'start_stub.o');
+  const linked = path.join(dir, 'start_stub.elf');
   const flat = path.join(dir, 'start_stub.bin');
   run('gcc', ['-c', '-Wa,--fatal-warnings', '-o', object, SOURCE]);
   return (at, entry, store) => {
     const defs = [`--defsym=node_entry=${hex(entry)}`, `--defsym=nofile_store=${hex(store)}`];
-    run('ld', ['--oformat=binary', `-Ttext=${hex(at)}`, ...defs, '-o', flat, object]);
+    run('ld', ['-static', `-Ttext=${hex(at)}`, ...defs, '-o', linked, object]);
+    run('objcopy', ['-O', 'binary', '--only-section=.text', linked, flat]);
     const code = fs.readFileSync(flat);
-    fs.rmSync(flat, { force: true });
+    for (const file of [linked, flat]) fs.rmSync(file, { force: true });
     return code;
   };
 }
