@@ -71,8 +71,8 @@ test('a process limit that leaves no room for the main program: exit 111, "canno
   // Under a limit too low for Node's own threads the executable's entry stub refuses before Node starts
   // (test/sys/start-limits-nproc.test.ts), and checks room for 10 threads, more than nuwa init uses: so the main
   // program finds no room only when tasks were used up after that check. A pids cgroup (podman --pids-limit) stands
-  // for it: nuwa, neither PID 1 nor the child of one here, does not run the check and sees its limit only when it
-  // spawns. Below 7 tasks Node cannot start all its threads, so the walk starts there.
+  // for it: nuwa, here neither PID 1 nor started from outside its PID namespace, does not run the check and sees its
+  // limit only when it spawns. Below 7 tasks Node cannot start all its threads, so the walk starts there.
   const cgroup = pidsCgroup('nuwa-test-eagain', 7);
   t.teardown(() => cgroup.remove());
   const outcomes: Outcome[] = [];
