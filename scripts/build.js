@@ -78,7 +78,7 @@ async function main() {
     stage,
     assets: { 'nuwa_native.node': out('nuwa_native.node') },
   });
-  if (noStub) step(`no start-limits stub (${noStub}): services will inherit Node's raised RLIMIT_NOFILE`);
+  if (noStub) step(`no start-limits stub (${noStub}): services inherit Node's raised RLIMIT_NOFILE, a low process limit hangs Node`);
   for (const file of ['nuwa.cjs', 'nuwa_native.node', 'nuwa']) fs.renameSync(out(file), path.join(dist, file));
   fs.rmSync(stage, { recursive: true, force: true });
   const final = path.join(dist, 'nuwa');

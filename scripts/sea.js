@@ -49,9 +49,10 @@ async function packSea({ main, exe, stage, assets = {} }) {
   execFileSync('strip', [exe], { stdio: ['ignore', 'ignore', 'pipe'] }); // ~10 MB less; the SEA fuse and blob section survive stripping
   const { inject } = require('postject');
   await inject(exe, 'NODE_SEA_BLOB', fs.readFileSync(blob), { sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2' });
-  // last, on the file postject wrote: the entry stub that saves the limits before Node raises RLIMIT_NOFILE
+  // last, on the file postject wrote: the entry stub (saves the open-files limit before Node raises it, and makes sure
+  // Node's threads can be created)
   const elf = fs.readFileSync(exe);
-  const noStub = require('./start-limits-stub').addStartLimitsStub(elf);
+  const noStub = require('./start-limits-stub').addStartLimitsStub(elf, stage);
   if (!noStub) fs.writeFileSync(exe, elf);
   fs.chmodSync(exe, 0o755); // postject rewrites the file: set the mode last
   fs.rmSync(config, { force: true });

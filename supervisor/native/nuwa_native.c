@@ -235,7 +235,7 @@ static void keep_inherited_fds(void) {
 }
 
 /* RLIMIT_NOFILE as the kernel handed it to this process, before Node raised the soft limit to the hard one: the
- * executable's entry stub saved it (scripts/start-limits-stub.js). Found through AT_ENTRY, after checking the stub's
+ * executable's entry stub saved it (supervisor/native/start_stub.S). Found through AT_ENTRY, after checking the stub's
  * first 17 bytes; 0 when this process did not start through the stub (plain node, another architecture). */
 static int start_nofile(struct rlimit *out) {
 #if defined(__x86_64__)

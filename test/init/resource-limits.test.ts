@@ -8,10 +8,9 @@
 import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { nuwaBinary, requireCommand, tempDir } from '../helpers';
-
-/** An account nothing else runs as (RLIMIT_NPROC counts every thread of the uid). */
-const ACCOUNT = 47118;
+import { pidsCgroup } from '../helpers/cgroup';
 
 interface Outcome {
   limit: number;
@@ -68,19 +67,23 @@ test('an open-files limit too small to spawn the main program: exit 111, "out of
   );
 });
 
-test('a process limit that leaves no room for the main program: exit 111, "cannot create a process (EAGAIN …)"', (t) => {
-  requireCommand('setpriv', 'util-linux');
-  // Below 6 Node itself cannot start its platform threads (docs/faults.md), so the walk starts there.
+test('a process limit that leaves no room for the main program: exit 111, "cannot create a process (EAGAIN …)"', async (t) => {
+  // Under a limit too low for Node's own threads the executable's entry stub refuses before Node starts
+  // (test/sys/start-limits-nproc.test.ts), and checks room for 10 threads, more than nuwa init uses: so the main
+  // program finds no room only when tasks were used up after that check. A pids cgroup (podman --pids-limit) stands
+  // for it: nuwa, here neither PID 1 nor started from outside its PID namespace, does not run the check and sees its
+  // limit only when it spawns. Below 7 tasks Node cannot start all its threads, so the walk starts there.
+  const cgroup = pidsCgroup('nuwa-test-eagain', 7);
+  t.teardown(() => cgroup.remove());
   const outcomes: Outcome[] = [];
   const tmp = tempDir('nuwa-nproc-');
-  fs.chownSync(tmp, ACCOUNT, ACCOUNT);
-  for (let limit = 6; limit <= 14; limit++) {
-    const limited = [requireCommand('prlimit', 'util-linux'), `--nproc=${limit}:${limit}`];
-    outcomes.push(run(limit, tmp, ['setpriv', '--reuid', String(ACCOUNT), '--regid', String(ACCOUNT), '--clear-groups', ...limited]));
+  for (let limit = 7; limit <= 12; limit++) {
+    fs.writeFileSync(path.join(cgroup.dir, 'pids.max'), String(limit));
+    outcomes.push(run(limit, tmp, cgroup.run(['env'])));
   }
   assertRefusals(
     t,
     outcomes,
-    /nuwa init: error: cannot run 'true': cannot create a process \(EAGAIN: the process limit, ulimit -u, is reached\)/,
+    /error: cannot run 'true': cannot create a process \(EAGAIN: the process limit, ulimit -u or the container's pids limit, is reached\)/,
   );
 });

@@ -35,7 +35,7 @@ const REASONS: Record<string, [number, string]> = {
   // Not the program's fault: nuwa's (or the system's) resources ran out, a temporary failure (s6's 111).
   EMFILE: [111, 'out of file descriptors (EMFILE: the open-files limit, ulimit -n, is reached)'],
   ENFILE: [111, "out of file descriptors (ENFILE: the system's file table is full)"],
-  EAGAIN: [111, 'cannot create a process (EAGAIN: the process limit, ulimit -u, is reached)'],
+  EAGAIN: [111, "cannot create a process (EAGAIN: the process limit, ulimit -u or the container's pids limit, is reached)"],
   ENOMEM: [111, 'out of memory (ENOMEM)'],
 };
 
