@@ -90,7 +90,7 @@ _nuwa_env_unset() { # KEY: drops KEY from NUWA_CONTAINER_ENV
 }
 
 # A bad setting stops a script that would use it. The scripts that take an app down (bin/stop, bin/uninstall,
-# bin/kill: nuwa_predicate cleanup) say it in one line and go on without it: a typo in nuwa.env must never keep an app
+# bin/kill: nuwa_predicate_cleanup) say it in one line and go on without it: a typo in nuwa.env must never keep an app
 # from being stopped and removed. The caller resets the value it was given when this returns.
 NUWA_CLEANING=0
 nuwa_bad_setting() { # MESSAGE
@@ -355,11 +355,14 @@ nuwa_health_args() {
 }
 
 # Checks the host is initialised for nuwa and the script runs from the app folder (the folder above bin/), then
-# loads the configuration. Every bin/ script calls it first; bin/_predicate runs it on its own. With "cleanup" (the
-# scripts that take the app down) a bad setting they do not need is a warning (nuwa_bad_setting).
-nuwa_predicate() { # [cleanup]
+# loads the configuration. Every bin/ script calls it first; bin/_predicate runs it on its own. The scripts that
+# take the app down call nuwa_predicate_cleanup: a bad setting they do not need is then a warning (nuwa_bad_setting).
+nuwa_predicate_cleanup() {
+  NUWA_CLEANING=1
+  nuwa_predicate
+}
+nuwa_predicate() {
   local here script_dir
-  [ "${1:-}" != cleanup ] || NUWA_CLEANING=1
   here=$(pwd -P)
   script_dir=$(cd "$(dirname -- "$0")" && pwd -P)
   if [ "$script_dir" != "$here/bin" ]; then
