@@ -222,6 +222,47 @@ test('a bad line in nuwa.env is named with its file and line number; values are 
   fs.rmSync(parent, { recursive: true, force: true });
 });
 
+test('bad values in nuwa.env never keep bin/uninstall and bin/kill from cleaning up: one warning line each', (t) => {
+  const host = sandboxHost();
+  const parent = scratchDir('nuwa-t15b-conf-');
+  const name = 'nuwa-t15b-bad';
+  const dir = appFolder(parent, name, 'NUWA_IMAGE=bad image\nNUWA_PORT=abc\nnot a setting\nNUWA_TLS=bogus\nNUWA_DOMAIN=-x-\n');
+  const real = fs.realpathSync(dir);
+  // What a bin/run left behind: its unit and monit check (they name the folder), no container.
+  const unit = path.join(host.systemdDir, `nuwa-${name}.service`);
+  const check = path.join(host.monitDir, `nuwa-${name}`);
+  fs.writeFileSync(unit, `# nuwa: keeps container ${name} (${real}) running.\n`);
+  fs.writeFileSync(check, `# nuwa: restarts container ${name} (${real}) when it stops.\n`);
+  const bad = [
+    `${real}/nuwa.env line 3: expected KEY=value, got 'not a setting'`,
+    `NUWA_IMAGE 'bad image' in ${real}/nuwa.env is not an image id or name`,
+    `NUWA_PORT 'abc' in ${real}/nuwa.env is not a port number (1-65535)`,
+  ];
+  const run = bash('bin/run', dir, host.env);
+  t.is(run.code, 1);
+  t.is(run.stderr, `bin/run: ${bad[0]}\n`, 'a script that needs its settings refuses, in one line');
+  const warned = (script: string, stderr: string) => stderr.split('\n').filter((l) => l.startsWith(`bin/${script}: warning: `));
+  const uninstall = bash('bin/uninstall', dir, host.env);
+  t.is(uninstall.code, 0, uninstall.stderr);
+  t.deepEqual(
+    warned('uninstall', uninstall.stderr),
+    [
+      ...bad,
+      "NUWA_DOMAIN '-x-' is not a domain name (like www.example.com; several are separated by spaces): '-x-' is not one",
+      "NUWA_TLS 'bogus' is not acme (a certificate by ACME), off (plain HTTP) or files (NUWA_TLS_CERT, NUWA_TLS_KEY)",
+    ].map((m) => `bin/uninstall: warning: ${m}; ignored: bin/uninstall does not need it`),
+  );
+  const kill = bash('bin/kill', dir, host.env);
+  t.is(kill.code, 0, kill.stderr);
+  t.deepEqual(
+    warned('kill', kill.stderr),
+    bad.map((m) => `bin/kill: warning: ${m}; ignored: bin/kill does not need it`),
+  );
+  t.false(fs.existsSync(unit));
+  t.false(fs.existsSync(check));
+  fs.rmSync(parent, { recursive: true, force: true });
+});
+
 test('nuwa-host init --prefix writes the host configuration and the podman settings this machine needs', (t) => {
   const host = sandboxHost(7);
   const conf = fs.readFileSync(host.hostConf, 'utf8');
