@@ -59,6 +59,12 @@ test.serial('installed by piping the Setup label to sh: bin/ holds every templat
   t.is(fs.readFileSync(path.join(d.appDir, 'bin/kill'), 'utf8'), fs.readFileSync(path.join(templates, 'kill'), 'utf8'));
   t.regex(fs.readFileSync(path.join(d.appDir, 'nuwa.env'), 'utf8'), new RegExp(`^NUWA_IMAGE=${images.v1}$`, 'm'));
   t.deepEqual(await d.get('/'), { status: 200, body: 'version v1' });
+  // nuwa-host setup runs the same label (through bash -c), into a folder of its own.
+  const other = path.join(d.base, 'other', `${PREFIX}-setup`);
+  const r = d.sh(`${nuwaBinary()} nuwa-host setup ${images.v1} ${other}`, d.base, { NUWA_PORT: '18628' });
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(fs.readdirSync(path.join(other, 'bin')).sort(), fs.readdirSync(templates).sort());
+  t.regex(fs.readFileSync(path.join(other, 'nuwa.env'), 'utf8'), /^NUWA_PORT=18628$/m);
 });
 
 test.serial('a deploy while nginx is not running is refused in one line; nothing changes, v1 keeps serving', async (t) => {
