@@ -1,8 +1,9 @@
 /**
  * The edges of an app's life on a host, against the real things on loopback (nginx, Podman, nuwa as /init): installed
  * by piping the image's Setup label to sh; deploys refused without harm (nginx down, a health URL that never answers,
- * no free port), a new image that serves another port; then taken down with a broken nuwa.env, podman secrets and
- * kept releases included. One app, one story: the tests run one after another and share its images.
+ * no free port); a new image that serves another port; a changed secret; then the app taken down with a broken
+ * nuwa.env, podman secrets and kept releases included. One app, one story: the tests run one after another and share
+ * its images.
  */
 import test from 'ava';
 import * as fs from 'node:fs';
@@ -15,7 +16,6 @@ import { releaseImage } from './fixtures/release-images';
 const PREFIX = 'nuwa-t15b';
 const HTTP_PORT = 18620;
 const APP_PORT = 18629;
-const SECRET = 't15b-hidden-value';
 const d = new DeployedApp({
   prefix: PREFIX,
   httpPort: HTTP_PORT,
@@ -24,7 +24,7 @@ const d = new DeployedApp({
   domain: 'web.t15b.example.test',
   // What the README promises beside the tutorial's line: the label is a shell script, sh runs it.
   setupLine: `podman image inspect --format '{{index .Config.Labels "Setup"}}' "$BID" | sh`,
-  env: [`SECRET_TOKEN=${SECRET}`],
+  env: ['SECRET_TOKEN=t15b-hidden-value'],
 });
 const APP = d.app;
 const images: Record<string, string> = {};
@@ -134,6 +134,30 @@ test.serial("an image that serves another port (label nuwa.port) deploys: the ho
   t.deepEqual(await d.get('/'), { status: 200, body: 'version v2-port' });
   t.regex(podman(['port', APP]), /^8080\/tcp -> 127\.0\.0\.1:186[34]\d$/m);
   t.is(podman(['container', 'inspect', '-f', '{{.State.Status}}', `${APP}-${images.v1?.slice(0, 12)}`]).trim(), 'exited', 'v1 kept');
+});
+
+test.serial('a changed secret: the deploy gets a new podman secret, and the old one goes with the last release that used it', (t) => {
+  t.timeout(10 * 60_000, 'a loaded machine runs podman slowly');
+  const secrets = () =>
+    podman(['secret', 'ls', '--format', '{{.Name}}'])
+      .split('\n')
+      .filter((n) => n.startsWith(`nuwa-${APP}-`));
+  const old = secrets();
+  t.is(old.length, 1, old.join(' '));
+  const env = path.join(d.appDir, 'nuwa.env');
+  const text = fs.readFileSync(env, 'utf8');
+  fs.writeFileSync(env, `${text.replace(/^SECRET_TOKEN=.*$/m, 'SECRET_TOKEN=t15b-new-value')}NUWA_KEEP_RELEASES=0\n`);
+  try {
+    const r = d.sh(`bin/deploy ${images.v1}`);
+    t.is(r.code, 0, r.stderr);
+    t.regex(r.stderr, new RegExp(`^bin/deploy: \\[\\d+s\\] removed the secret ${old[0]}: no release uses it$`, 'm'));
+  } finally {
+    fs.writeFileSync(env, fs.readFileSync(env, 'utf8').replace(/^NUWA_KEEP_RELEASES=0\n/m, ''));
+  }
+  t.is(podman(['exec', APP, '/bin/sh', '-c', 'echo "$SECRET_TOKEN"']).trim(), 't15b-new-value');
+  const now = secrets();
+  t.is(now.length, 1, now.join(' '));
+  t.not(now[0], old[0]);
 });
 
 test.serial('NUWA_PORT=abc: bin/run refuses in one line; bin/stop, bin/uninstall and bin/kill warn and take the app down', (t) => {
