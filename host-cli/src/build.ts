@@ -11,7 +11,7 @@ import { run } from './exec';
 import { native } from '../../supervisor/src/sys/native';
 import { sleep } from '../../supervisor/src/sys/timer';
 import { DEFAULT_OS_IMAGE, cacheDir, ensureDebianImage } from './os-image';
-import { RUN_SETUP, setupScript } from './setup-label';
+import { RUN_SETUP, setupLabel } from './setup-label';
 import { nuwaExecutable, shareDir } from './share';
 
 interface Layer {
@@ -181,7 +181,7 @@ async function buildChain(plan: BuildPlan, options: BuildOptions): Promise<Built
     const tag = `localhost/${appName}:latest`;
     say(`[${total}/${total}] building ${tag} from ${target}${options.target ? ` (stage ${options.target})` : ''}`);
     const app = await podmanBuild(appName, file, target, undefined, { [APP_FROM_ARG]: from }, options.target);
-    const image = await addSetupLabels(appName, app, tag, setupScript(path.join(share, 'host-cli/templates'), tag));
+    const image = await addSetupLabels(appName, app, tag, setupLabel(path.join(share, 'host-cli/templates'), tag));
     report(total, { ...image, steps: app.steps + image.steps, cached: app.cached + image.cached });
     built.push(image);
   }

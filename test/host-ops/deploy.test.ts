@@ -7,12 +7,10 @@
 import test from 'ava';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as path from 'node:path';
-import { CONTAINERS_CONF, nuwaBinary, podman, requireCommand, toolTmpdir, waitFor } from '../helpers';
-import { startNginx, type Nginx } from './fixtures/nginx';
+import { nuwaBinary, podman, waitFor } from '../helpers';
+import { DeployedApp } from './fixtures/deployed-app';
 import { releaseImage } from './fixtures/release-images';
-import { scratchDir } from './fixtures/scratch';
 
 const HTTP_PORT = 18560;
 const APP_PORT = 18569;
@@ -25,62 +23,17 @@ const RUN_SETUP =
   `bash -c "\`podman inspect -f '{{json .Config.Labels}}' $BID | jq -rn '(try input catch null) | .Setup // ` +
   `"echo nuwa: BID=$BID names no image with a Setup label, see podman images >&2; exit 1"'\`"`;
 
-let nginx: Nginx;
+const d = new DeployedApp({
+  prefix: 'nuwa-t15',
+  httpPort: HTTP_PORT,
+  appPort: APP_PORT,
+  portRange: PORT_RANGE,
+  domain: DOMAIN,
+  setupLine: RUN_SETUP,
+  env: [`SECRET_TOKEN=${SECRET}`],
+});
 let monit: ChildProcess | undefined;
-let base: string;
-let hostConf: string;
-let monitrc: string;
-let appDir: string;
 const images: Record<string, string> = {};
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { ...process.env, CONTAINERS_CONF, NUWA_HOST_CONF: hostConf, TMPDIR: toolTmpdir(), ...extra };
-}
-
-/** A command line in `cwd`, as a user types it. */
-function sh(script: string, cwd = appDir, extra: NodeJS.ProcessEnv = {}): Ran {
-  const r = spawnSync('bash', ['-c', script], { cwd, env: env(extra), encoding: 'utf8', timeout: 300_000 });
-  if (r.error) throw r.error;
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** The same, without blocking the event loop (the client keeps asking meanwhile). */
-function shAsync(script: string, cwd = appDir): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { cwd, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/**
- * One request through nginx, with the site's name, on a connection of its own: a kept-alive connection that nginx
- * closes when idle (or when a reload retires its worker) is the client's to retry, as browsers do, not a failure.
- */
-function get(pathname = '/'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(
-      { host: '127.0.0.1', port: HTTP_PORT, path: pathname, headers: { host: DOMAIN }, timeout: 10_000, agent: false },
-      (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim() }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
-    req.on('error', reject);
-  });
-}
 
 /**
  * A client asking every 20 ms until stopped: every answer (the version served, or what failed), labelled with the
@@ -103,7 +56,7 @@ function client(): { phase: string; stop(): Promise<{ phase: string; answer: str
       const started = Date.now();
       const phase = c.phase;
       try {
-        const r = await get('/');
+        const r = await d.get('/');
         seen.push({ phase, answer: r.status === 200 ? r.body : `FAILED: HTTP ${r.status} ${r.body.slice(0, 80)}` });
       } catch (err) {
         seen.push({ phase, answer: `FAILED: ${(err as Error).message}` });
@@ -124,73 +77,15 @@ function answersByPhase(seen: { phase: string; answer: string }[]): Record<strin
   return by;
 }
 
-/** What a user looks at to see whether anything changed: containers, the site, the unit, the monit check, nuwa.env. */
-function appState(): string {
-  const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '(absent)');
-  return [
-    (JSON.parse(podman(['ps', '-a', '--filter', `name=^${APP}`, '--format', 'json'])) as PsEntry[])
-      .map((c) => `${c.Names.join(',')} ${c.State} ${c.ImageID} ${JSON.stringify(c.Ports)}`)
-      .sort()
-      .join('\n'),
-    read(path.join(nginx.sitesAvailable, `nuwa-${APP}.conf`)),
-    read(path.join(base, `host/etc/systemd/system/nuwa-${APP}.service`)),
-    read(path.join(base, `host/etc/monit/conf.d/nuwa-${APP}`)),
-    read(path.join(appDir, 'nuwa.env')),
-  ].join('\n----\n');
-}
-
-interface PsEntry {
-  Names: string[];
-  State: string;
-  ImageID: string;
-  Ports: unknown;
-}
-
 function monitStatus(check: string): string {
-  return spawnSync('monit', ['-c', monitrc, 'status', check], { encoding: 'utf8' }).stdout;
+  return spawnSync('monit', ['-c', d.monitrc, 'status', check], { encoding: 'utf8' }).stdout;
 }
 
 test.before(async () => {
-  for (const c of ['nginx', 'curl', 'podman', 'monit', 'jq']) requireCommand(c);
   nuwaBinary();
-  base = scratchDir('nuwa-t15-');
-  fs.chmodSync(base, 0o755);
-  nginx = await startNginx(path.join(base, 'nginx'), HTTP_PORT);
   for (const v of ['v1', 'v2', 'v3-broken']) images[v] = releaseImage(v, v === 'v2' ? { 'nuwa.env.GREETING': 'hello' } : {});
-  const init = spawnSync(nuwaBinary(), ['nuwa-host', 'init', '--prefix', path.join(base, 'host'), '--monit-interval', '1'], {
-    encoding: 'utf8',
-  });
-  if (init.status !== 0) throw new Error(`nuwa-host init --prefix failed: ${init.stderr}`);
-  hostConf = path.join(base, 'host/etc/nuwa/host.env');
-  monitrc = path.join(base, 'host/etc/monit/monitrc');
-  fs.mkdirSync(path.join(base, 'cron.d'));
-  fs.appendFileSync(
-    hostConf,
-    [
-      `NUWA_CONTAINERS_CONF=${CONTAINERS_CONF}`,
-      `NUWA_NGINX_CONF=${nginx.conf}`,
-      `NUWA_NGINX_PID=${nginx.pidFile}`,
-      `NUWA_NGINX_SITES_AVAILABLE=${nginx.sitesAvailable}`,
-      `NUWA_NGINX_SITES_ENABLED=${nginx.sitesEnabled}`,
-      `NUWA_HTTP_PORT=${HTTP_PORT}`,
-      'NUWA_LISTEN_ADDRESS=127.0.0.1',
-      `NUWA_CRON_DIR=${path.join(base, 'cron.d')}`,
-      `NUWA_PORT_RANGE=${PORT_RANGE}`,
-      'NUWA_HEALTH_INTERVAL=0.5',
-      'NUWA_DEPLOY_TIMEOUT=40',
-      '',
-    ].join('\n'),
-  );
-  appDir = path.join(base, 'srv', APP);
-  fs.mkdirSync(appDir, { recursive: true });
-  const setup = sh(`export BID=${images.v1}\n${RUN_SETUP}`, appDir, { NUWA_PORT: String(APP_PORT) });
-  if (setup.code !== 0) throw new Error(`Setup failed: ${setup.stderr}`);
-  fs.appendFileSync(path.join(appDir, 'nuwa.env'), `NUWA_DOMAIN=${DOMAIN}\nNUWA_TLS=off\nSECRET_TOKEN=${SECRET}\n`);
-  for (const script of ['run', 'install']) {
-    const r = sh(`bin/${script}`);
-    if (r.code !== 0) throw new Error(`bin/${script} failed: ${r.stderr}`);
-  }
-  monit = spawn('monit', ['-I', '-c', monitrc], { stdio: 'ignore' });
+  await d.install(images.v1 as string);
+  monit = spawn('monit', ['-I', '-c', d.monitrc], { stdio: 'ignore' });
   await waitFor('monit to watch the app', () => /^ *monitoring status +Monitored/m.test(monitStatus(`nuwa-${APP}`)), {
     timeoutMs: 60_000,
   });
@@ -198,37 +93,25 @@ test.before(async () => {
 
 test.after.always(async () => {
   if (monit && monit.exitCode === null) monit.kill('SIGTERM');
-  const names = spawnSync('podman', ['ps', '-a', '--filter', 'name=^nuwa-t15-', '--format', '{{.Names}}'], {
-    env: { ...process.env, CONTAINERS_CONF },
-    encoding: 'utf8',
-  });
-  for (const name of names.stdout.split('\n').filter(Boolean))
-    spawnSync('podman', ['rm', '-f', '-t', '1', name], { env: { ...process.env, CONTAINERS_CONF } });
-  const secrets = spawnSync('podman', ['secret', 'ls', '--format', '{{.Name}}'], {
-    env: { ...process.env, CONTAINERS_CONF },
-    encoding: 'utf8',
-  });
-  for (const name of secrets.stdout.split('\n').filter((n) => n.startsWith(`nuwa-${APP}-`)))
-    spawnSync('podman', ['secret', 'rm', name], { env: { ...process.env, CONTAINERS_CONF } });
-  await nginx?.stop();
+  await d.remove();
 });
 
 test.serial('v1 is served through nginx by a plain HTTP site (NUWA_TLS=off)', async (t) => {
-  t.deepEqual(await get('/'), { status: 200, body: 'version v1' });
-  const site = fs.readFileSync(path.join(nginx.sitesAvailable, `nuwa-${APP}.conf`), 'utf8');
+  t.deepEqual(await d.get('/'), { status: 200, body: 'version v1' });
+  const site = fs.readFileSync(path.join(d.nginx.sitesAvailable, `nuwa-${APP}.conf`), 'utf8');
   t.notRegex(site, /ssl_certificate/);
   t.regex(site, new RegExp(`proxy_pass http://127\\.0\\.0\\.1:${APP_PORT};`));
 });
 
 test.serial('rollback with no kept release says so in one line and changes nothing', (t) => {
-  const before = appState();
-  const r = sh('bin/rollback');
+  const before = d.state();
+  const r = d.sh('bin/rollback');
   t.is(r.code, 1);
   t.is(
     r.stderr.trim(),
     'bin/rollback: no kept release to roll back to: each bin/deploy keeps the release it replaces (bin/releases lists them)',
   );
-  t.is(appState(), before);
+  t.is(d.state(), before);
 });
 
 test.serial('deploy v2, deploy v3 (its health fails), rollback: zero failed requests through nginx', async (t) => {
@@ -237,25 +120,25 @@ test.serial('deploy v2, deploy v3 (its health fails), rollback: zero failed requ
   try {
     await waitFor('the client to see v1', () => true);
     c.phase = 'deploy v2';
-    const v2 = await shAsync(`bin/deploy ${images.v2}`);
+    const v2 = await d.shAsync(`bin/deploy ${images.v2}`);
     c.phase = 'after deploy v2';
     t.is(v2.code, 0, v2.stderr);
     t.regex(v2.stderr, /^bin\/deploy: \[\d+s\] nginx now sends new requests to 127\.0\.0\.1:185\d\d/m);
-    t.deepEqual(await get('/'), { status: 200, body: 'version v2' });
+    t.deepEqual(await d.get('/'), { status: 200, body: 'version v2' });
 
     c.phase = 'deploy v3';
-    const v3 = await shAsync(`bin/deploy ${images['v3-broken']}`);
+    const v3 = await d.shAsync(`bin/deploy ${images['v3-broken']}`);
     c.phase = 'after deploy v3';
     t.is(v3.code, 1, v3.stderr);
     t.regex(v3.stderr, /did not become healthy within 40s \(NUWA_DEPLOY_TIMEOUT\): http:\/\/127\.0\.0\.1:\d+\/healthz answered 500/);
     t.regex(v3.stderr, /the last log lines of nuwa-t15-web-next:/);
-    t.deepEqual(await get('/'), { status: 200, body: 'version v2' });
+    t.deepEqual(await d.get('/'), { status: 200, body: 'version v2' });
 
     c.phase = 'rollback';
-    const back = await shAsync('bin/rollback');
+    const back = await d.shAsync('bin/rollback');
     c.phase = 'after rollback';
     t.is(back.code, 0, back.stderr);
-    t.deepEqual(await get('/'), { status: 200, body: 'version v1' });
+    t.deepEqual(await d.get('/'), { status: 200, body: 'version v1' });
     await new Promise((resolve) => setTimeout(resolve, 500)); // a few requests of the last phase
   } finally {
     const seen = await c.stop();
@@ -287,10 +170,10 @@ test.serial('deploy v2, deploy v3 (its health fails), rollback: zero failed requ
 
 test.serial('after the rollback: the refused v3 left nothing; releases lists v1 live and v2 kept; monit watches v1', (t) => {
   t.timeout(10 * 60_000, 'a loaded machine runs podman slowly');
-  t.is(sh(`podman container exists ${APP}-next`).code, 1, 'the refused container is gone');
-  t.regex(fs.readFileSync(path.join(appDir, 'nuwa.env'), 'utf8'), new RegExp(`^NUWA_IMAGE=${images.v1}$`, 'm'));
-  t.is(fs.readFileSync(path.join(appDir, 'volumes/srv/data/seed'), 'utf8'), 'seed\n');
-  const r = sh('bin/releases --json');
+  t.is(d.sh(`podman container exists ${APP}-next`).code, 1, 'the refused container is gone');
+  t.regex(fs.readFileSync(path.join(d.appDir, 'nuwa.env'), 'utf8'), new RegExp(`^NUWA_IMAGE=${images.v1}$`, 'm'));
+  t.is(fs.readFileSync(path.join(d.appDir, 'volumes/srv/data/seed'), 'utf8'), 'seed\n');
+  const r = d.sh('bin/releases --json');
   t.is(r.code, 0, r.stderr);
   const releases = JSON.parse(r.stdout) as { container: string; status: string; image: string; went_live: string | null }[];
   t.deepEqual(
@@ -302,11 +185,11 @@ test.serial('after the rollback: the refused v3 left nothing; releases lists v1 
   );
   t.true(releases.every((x) => x.went_live !== null));
   const live = podman(['container', 'inspect', '-f', '{{.ConmonPidFile}}', APP]).trim();
-  t.regex(fs.readFileSync(path.join(base, `host/etc/monit/conf.d/nuwa-${APP}`), 'utf8'), new RegExp(`pidfile "${live}"`));
+  t.regex(fs.readFileSync(path.join(d.base, `host/etc/monit/conf.d/nuwa-${APP}`), 'utf8'), new RegExp(`pidfile "${live}"`));
   t.regex(monitStatus(`nuwa-${APP}`), /^ *monitoring status +Monitored/m);
-  t.regex(fs.readFileSync(path.join(base, `host/etc/systemd/system/nuwa-${APP}.service`), 'utf8'), new RegExp(`start ${APP}\\b`));
+  t.regex(fs.readFileSync(path.join(d.base, `host/etc/systemd/system/nuwa-${APP}.service`), 'utf8'), new RegExp(`start ${APP}\\b`));
   // v2 declared a new variable (label nuwa.env.GREETING): its deploy added it to nuwa.env, and it stays.
-  t.regex(fs.readFileSync(path.join(appDir, 'nuwa.env'), 'utf8'), /^GREETING=hello$/m);
+  t.regex(fs.readFileSync(path.join(d.appDir, 'nuwa.env'), 'utf8'), /^GREETING=hello$/m);
 });
 
 test.serial('a SECRET_ key reaches the container as a podman secret, never on its command line; bin/status never shows it', (t) => {
@@ -318,7 +201,7 @@ test.serial('a SECRET_ key reaches the container as a podman secret, never on it
   t.regex(created, /"--secret","nuwa-nuwa-t15-web-SECRET_TOKEN-[0-9a-f]{12},type=env,target=SECRET_TOKEN"/);
   // (podman before 5.3, Debian 12's 4.3 among them, still lists env secrets' values in a started container's
   // .Config.Env: podman issue 23788, fixed by its PR 23959. Newer podman shows ******* there.)
-  const status = sh('bin/status --json');
+  const status = d.sh('bin/status --json');
   t.is(status.code, 0, status.stderr);
   t.false(status.stdout.includes(SECRET));
   const s = JSON.parse(status.stdout) as {
@@ -335,27 +218,27 @@ test.serial('a SECRET_ key reaches the container as a podman secret, never on it
 
 test.serial('bin/stop tells monit first (it leaves the container stopped); bin/start and bin/restart bring it back', async (t) => {
   t.timeout(10 * 60_000, 'a loaded machine runs podman slowly');
-  const stop = sh('bin/stop');
+  const stop = d.sh('bin/stop');
   t.is(stop.code, 0, stop.stderr);
   t.is(podman(['container', 'inspect', '-f', '{{.State.Status}}', APP]).trim(), 'exited');
   t.regex(monitStatus(`nuwa-${APP}`), /^ *monitoring status +Not monitored/m);
-  t.is(sh('bin/status').code, 1, 'not running: exit 1');
+  t.is(d.sh('bin/status').code, 1, 'not running: exit 1');
   // monit's cycle is 1 s: a few cycles later the container is still stopped.
   const until = Date.now() + 4000;
   await waitFor('four monit cycles', () => Date.now() > until, { timeoutMs: 10_000 });
   t.is(podman(['container', 'inspect', '-f', '{{.State.Status}}', APP]).trim(), 'exited', 'monit left it alone');
-  const start = sh('bin/start');
+  const start = d.sh('bin/start');
   t.is(start.code, 0, start.stderr);
   t.regex(monitStatus(`nuwa-${APP}`), /^ *monitoring status +(Monitored|Initializing)/m);
   const first = podman(['container', 'inspect', '-f', '{{.State.StartedAt}}', APP]).trim();
-  const restart = sh('bin/restart');
+  const restart = d.sh('bin/restart');
   t.is(restart.code, 0, restart.stderr);
   t.not(podman(['container', 'inspect', '-f', '{{.State.StartedAt}}', APP]).trim(), first);
   const body = await waitFor(
     'v1 to answer again',
     async () => {
       try {
-        const r = await get('/');
+        const r = await d.get('/');
         return r.status === 200 ? r.body : undefined; // (a 502 while the app boots again)
       } catch {
         return undefined;
@@ -364,30 +247,30 @@ test.serial('bin/stop tells monit first (it leaves the container stopped); bin/s
     { timeoutMs: 60_000 },
   );
   t.is(body, 'version v1');
-  const logs = sh('bin/logs -n 3');
+  const logs = d.sh('bin/logs -n 3');
   t.is(logs.code, 0, logs.stderr);
   t.is(
     logs.stdout + logs.stderr,
-    spawnSync('podman', ['logs', '--tail', '3', APP], { env: env(), encoding: 'utf8' }).stdout +
-      spawnSync('podman', ['logs', '--tail', '3', APP], { env: env(), encoding: 'utf8' }).stderr,
+    spawnSync('podman', ['logs', '--tail', '3', APP], { env: d.env(), encoding: 'utf8' }).stdout +
+      spawnSync('podman', ['logs', '--tail', '3', APP], { env: d.env(), encoding: 'utf8' }).stderr,
   );
-  t.is(sh('bin/logs --bogus').code, 100);
+  t.is(d.sh('bin/logs --bogus').code, 100);
 });
 
 test.serial('a deploy while another holds the lock is refused with its holder named, and changes nothing', (t) => {
   t.timeout(10 * 60_000, 'a loaded machine runs podman slowly');
-  const lock = path.join(appDir, '.nuwa-deploy.lock');
+  const lock = path.join(d.appDir, '.nuwa-deploy.lock');
   fs.mkdirSync(lock);
   fs.writeFileSync(path.join(lock, 'holder'), `bin/deploy by root (pid ${process.pid}), since 2026-01-01T00:00:00Z\n`);
-  const before = appState();
+  const before = d.state();
   try {
-    const r = sh(`bin/deploy ${images.v2}`);
+    const r = d.sh(`bin/deploy ${images.v2}`);
     t.is(r.code, 1);
     t.regex(
       r.stderr,
       /^bin\/deploy: another deploy or rollback of nuwa-t15-web is running \(bin\/deploy by root \(pid \d+\), since 2026-01-01T00:00:00Z\)/,
     );
-    t.is(appState(), before);
+    t.is(d.state(), before);
   } finally {
     fs.rmSync(lock, { recursive: true });
   }
@@ -395,7 +278,7 @@ test.serial('a deploy while another holds the lock is refused with its holder na
   fs.mkdirSync(lock);
   fs.writeFileSync(path.join(lock, 'holder'), 'bin/deploy by root (pid 999999999), since 2026-01-01T00:00:00Z\n');
   try {
-    const r = sh(`bin/deploy ${images.v2}`);
+    const r = d.sh(`bin/deploy ${images.v2}`);
     t.is(r.code, 1);
     t.regex(r.stderr, /that process is gone: a killed deploy left it; check bin\/status, then rm -r /);
   } finally {
@@ -405,70 +288,70 @@ test.serial('a deploy while another holds the lock is refused with its holder na
 
 test.serial('bad input: an image that does not exist, an image without Setup: one line each, nothing changed', (t) => {
   t.timeout(10 * 60_000, 'a loaded machine runs podman slowly');
-  const before = appState();
-  const missing = sh('bin/deploy localhost/nuwa-t15-no-such-image:v9');
+  const before = d.state();
+  const missing = d.sh('bin/deploy localhost/nuwa-t15-no-such-image:v9');
   t.is(missing.code, 1);
   t.is(
     missing.stderr.trim(),
     "bin/deploy: no image 'localhost/nuwa-t15-no-such-image:v9' on this host (podman images lists them); nothing changed",
   );
-  const plain = sh('bin/deploy localhost/nuwa-t15-base:latest');
+  const plain = d.sh('bin/deploy localhost/nuwa-t15-base:latest');
   t.is(plain.code, 1);
   t.regex(plain.stderr.trim(), /^bin\/deploy: image 'localhost\/nuwa-t15-base:latest' has no Setup label: it is not a nuwa app image/);
-  const none = sh('bin/deploy', appDir, { BID: '' });
+  const none = d.sh('bin/deploy', d.appDir, { BID: '' });
   t.is(none.code, 100);
-  t.is(appState(), before);
+  t.is(d.state(), before);
 });
 
 test.serial('--help and -h on every bin/ script and nuwa-host command answer with the usage and touch nothing', (t) => {
   t.timeout(10 * 60_000, 'a loaded machine runs podman slowly');
-  const before = appState();
-  const scripts = fs.readdirSync(path.join(appDir, 'bin')).filter((f) => !f.startsWith('_') || f === '_predicate');
+  const before = d.state();
+  const scripts = fs.readdirSync(path.join(d.appDir, 'bin')).filter((f) => !f.startsWith('_') || f === '_predicate');
   t.true(scripts.includes('kill') && scripts.includes('deploy') && scripts.includes('rollback'));
   for (const script of scripts.filter((s) => !s.endsWith('.sh') && s !== '_migrate_unpacker')) {
     for (const flag of ['--help', '-h']) {
-      const r = sh(`bin/${script} ${flag}`);
+      const r = d.sh(`bin/${script} ${flag}`);
       t.is(r.code, 0, `bin/${script} ${flag}: ${r.stderr}`);
       t.regex(r.stdout, new RegExp(`bin/${script}`), `bin/${script} ${flag} prints its usage`);
     }
   }
   // nuwa-host runs the same scripts (one executable start each: the destructive ones are enough here).
   for (const script of ['kill', 'deploy', 'rollback', 'uninstall', 'stop']) {
-    const host = sh(`${nuwaBinary()} nuwa-host ${script} ${appDir} --help`, base);
+    const host = d.sh(`${nuwaBinary()} nuwa-host ${script} ${d.appDir} --help`, d.base);
     t.is(host.code, 0, `nuwa-host ${script} DIR --help: ${host.stderr}`);
     t.regex(host.stdout, new RegExp(`bin/${script}`));
-    const bare = sh(`${nuwaBinary()} nuwa-host ${script} -h`, base);
+    const bare = d.sh(`${nuwaBinary()} nuwa-host ${script} -h`, d.base);
     t.is(bare.code, 0, bare.stderr);
   }
-  for (const command of ['init', 'build', 'setup']) t.is(sh(`${nuwaBinary()} nuwa-host ${command} --help`, base).code, 0);
-  t.is(appState(), before);
-  const typo = sh('bin/kill --hepl');
+  for (const command of ['init', 'build', 'setup']) t.is(d.sh(`${nuwaBinary()} nuwa-host ${command} --help`, d.base).code, 0);
+  t.is(d.state(), before);
+  const typo = d.sh('bin/kill --hepl');
   t.is(typo.code, 100);
   t.is(typo.stderr.trim(), "bin/kill: takes no arguments, got '--hepl' (bin/kill --help shows the usage)");
-  t.is(appState(), before);
+  t.is(d.state(), before);
 });
 
 test.serial('a second folder of the same name is its own app: Setup names it apart; a forced clash touches nothing', async (t) => {
   t.timeout(10 * 60_000, 'a loaded machine runs podman slowly');
-  const other = path.join(base, 'elsewhere', APP);
+  const other = path.join(d.base, 'elsewhere', APP);
   fs.mkdirSync(other, { recursive: true });
-  const setup = sh(`export BID=${images.v1}\n${RUN_SETUP}`, other, { NUWA_PORT: '18568' });
+  const setup = d.sh(`export BID=${images.v1}\n${RUN_SETUP}`, other, { NUWA_PORT: '18568' });
   t.is(setup.code, 0, setup.stderr);
   t.regex(setup.stderr, new RegExp(`container ${APP} belongs to another app folder, so this app is named ${APP}-2 \\(NUWA_NAME\\)`));
   t.regex(fs.readFileSync(path.join(other, 'nuwa.env'), 'utf8'), new RegExp(`^NUWA_NAME=${APP}-2$`, 'm'));
   // Forced to the same name: every script refuses, and the first app is untouched.
   const env = fs.readFileSync(path.join(other, 'nuwa.env'), 'utf8').replace(/^NUWA_NAME=.*$/m, `NUWA_NAME=${APP}`);
   fs.writeFileSync(path.join(other, 'nuwa.env'), `${env}NUWA_DOMAIN=${DOMAIN}\n`);
-  const before = appState();
+  const before = d.state();
   for (const script of ['status', 'kill', 'uninstall', 'deploy', 'rollback', 'shell']) {
-    const r = sh(`bin/${script}${script === 'deploy' ? ` ${images.v2}` : ''}`, other);
+    const r = d.sh(`bin/${script}${script === 'deploy' ? ` ${images.v2}` : ''}`, other);
     t.is(r.code, 1, `bin/${script}: ${r.stderr}`);
     t.is(
       r.stderr.trim(),
-      `bin/${script}: container ${APP} belongs to ${appDir}, not to ${other}: nothing done; ` +
+      `bin/${script}: container ${APP} belongs to ${d.appDir}, not to ${other}: nothing done; ` +
         'give this app another name (NUWA_NAME=... in nuwa.env)',
     );
   }
-  t.is(appState(), before);
-  t.deepEqual(await get('/'), { status: 200, body: 'version v1' });
+  t.is(d.state(), before);
+  t.deepEqual(await d.get('/'), { status: 200, body: 'version v1' });
 });

@@ -6,7 +6,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RUN_SETUP, setupScript } from '../../host-cli/src/setup-label';
+import { LABEL_CAP, RUN_SETUP, setupLabel, setupScript } from '../../host-cli/src/setup-label';
 import { CONTAINERS_CONF, ROOT, requireCommand } from '../helpers';
 import { minimalImage } from '../helpers/minimal-image';
 import {
@@ -44,7 +44,54 @@ test('every bin/ script, the Setup script as generated, and the rootfs scripts p
     encoding: 'utf8',
   });
   t.is(r.status, 0, r.stdout + r.stderr);
+  // The label's unpacking part is POSIX sh: sh, not bash, may be what runs it.
+  fs.writeFileSync(path.join(dir, 'Setup.label'), setupLabel(TEMPLATES, 'localhost/example:latest'));
+  const label = spawnSync('shellcheck', ['-s', 'sh', path.join(dir, 'Setup.label')], { encoding: 'utf8' });
+  t.is(label.status, 0, label.stdout + label.stderr);
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("the Setup label stays well under podman's 120 KiB cap, and busybox's sh, base64 and gzip (Alpine's) unpack and run it", (t) => {
+  const busybox = requireCommand('busybox', 'busybox-static');
+  const label = setupLabel(TEMPLATES, 'localhost/example:latest');
+  const script = setupScript(TEMPLATES, 'localhost/example:latest');
+  t.true(Buffer.byteLength(label) < LABEL_CAP / 2, `the label is ${Buffer.byteLength(label)} bytes`);
+  t.true(Buffer.byteLength(script) > Buffer.byteLength(label) * 2, 'the script itself is packed');
+  // A PATH with nothing but busybox's sh, base64 and gzip, and the bash the unpacked script is written in.
+  const dir = scratchDir('nuwa-t15b-busybox-');
+  const tools = path.join(dir, 'tools');
+  fs.mkdirSync(tools);
+  for (const tool of ['sh', 'base64', 'gzip']) fs.symlinkSync(busybox, path.join(tools, tool));
+  fs.symlinkSync(requireCommand('bash'), path.join(tools, 'bash'));
+  const app = path.join(dir, 'app');
+  fs.mkdirSync(app);
+  const env = { PATH: tools };
+  const printed = spawnSync(path.join(tools, 'sh'), [], {
+    cwd: app,
+    env: { ...env, NUWA_SETUP_PRINT: '1' },
+    input: label,
+    encoding: 'utf8',
+  });
+  t.is(printed.status, 0, printed.stderr);
+  t.is(printed.stdout, script, 'NUWA_SETUP_PRINT=1 prints the script, byte for byte');
+  // Piped to sh, as `podman image inspect --format '{{index .Config.Labels "Setup"}}' IMAGE | sh` does: the script runs
+  // (its first check is BID's), and leaves the folder as it was.
+  const ran = spawnSync(path.join(tools, 'sh'), [], { cwd: app, env, input: label, encoding: 'utf8' });
+  t.is(ran.status, 1);
+  t.is(ran.stderr, 'nuwa Setup: BID is not set: export BID=<image id> (podman images lists them), then run the line again\n');
+  t.deepEqual(fs.readdirSync(app), []);
+  // A host without gzip: one line naming it. (Debian's sh: busybox's answers `command -v` for its own applets.)
+  fs.rmSync(path.join(tools, 'gzip'));
+  const nogzip = spawnSync(requireCommand('dash'), [], { cwd: app, env, input: label, encoding: 'utf8' });
+  t.is(nogzip.status, 1);
+  t.is(nogzip.stderr, 'nuwa Setup: gzip is not installed (Setup needs bash, base64 and gzip)\n');
+  // A damaged label (its packed text cut short): one line saying so, nothing run.
+  fs.symlinkSync(busybox, path.join(tools, 'gzip'));
+  const cut = label.replace(/^p='(.*)'$/m, (_, p: string) => `p='${p.slice(0, p.length / 2)}'`);
+  const damaged = spawnSync(path.join(tools, 'sh'), [], { cwd: app, env: { ...env, BID: 'x' }, input: cut, encoding: 'utf8' });
+  t.is(damaged.status, 1);
+  t.regex(damaged.stderr, /^nuwa Setup: the Setup label does not unpack \(base64 -d \| gzip -dc failed\): the image is damaged$/m);
+  t.deepEqual(fs.readdirSync(app), []);
 });
 
 test('the Setup script carries every file of templates/bin with its mode', (t) => {
@@ -172,6 +219,47 @@ test('a bad line in nuwa.env is named with its file and line number; values are 
   t.is(ok.code, 0, ok.stderr);
   t.is(ok.stdout, 'localhost/app:latest\n');
   t.false(fs.existsSync(path.join(dir, 'pwned')));
+  fs.rmSync(parent, { recursive: true, force: true });
+});
+
+test('bad values in nuwa.env never keep bin/uninstall and bin/kill from cleaning up: one warning line each', (t) => {
+  const host = sandboxHost();
+  const parent = scratchDir('nuwa-t15b-conf-');
+  const name = 'nuwa-t15b-bad';
+  const dir = appFolder(parent, name, 'NUWA_IMAGE=bad image\nNUWA_PORT=abc\nnot a setting\nNUWA_TLS=bogus\nNUWA_DOMAIN=-x-\n');
+  const real = fs.realpathSync(dir);
+  // What a bin/run left behind: its unit and monit check (they name the folder), no container.
+  const unit = path.join(host.systemdDir, `nuwa-${name}.service`);
+  const check = path.join(host.monitDir, `nuwa-${name}`);
+  fs.writeFileSync(unit, `# nuwa: keeps container ${name} (${real}) running.\n`);
+  fs.writeFileSync(check, `# nuwa: restarts container ${name} (${real}) when it stops.\n`);
+  const bad = [
+    `${real}/nuwa.env line 3: expected KEY=value, got 'not a setting'`,
+    `NUWA_IMAGE 'bad image' in ${real}/nuwa.env is not an image id or name`,
+    `NUWA_PORT 'abc' in ${real}/nuwa.env is not a port number (1-65535)`,
+  ];
+  const run = bash('bin/run', dir, host.env);
+  t.is(run.code, 1);
+  t.is(run.stderr, `bin/run: ${bad[0]}\n`, 'a script that needs its settings refuses, in one line');
+  const warned = (script: string, stderr: string) => stderr.split('\n').filter((l) => l.startsWith(`bin/${script}: warning: `));
+  const uninstall = bash('bin/uninstall', dir, host.env);
+  t.is(uninstall.code, 0, uninstall.stderr);
+  t.deepEqual(
+    warned('uninstall', uninstall.stderr),
+    [
+      ...bad,
+      "NUWA_DOMAIN '-x-' is not a domain name (like www.example.com; several are separated by spaces): '-x-' is not one",
+      "NUWA_TLS 'bogus' is not acme (a certificate by ACME), off (plain HTTP) or files (NUWA_TLS_CERT, NUWA_TLS_KEY)",
+    ].map((m) => `bin/uninstall: warning: ${m}; ignored: bin/uninstall does not need it`),
+  );
+  const kill = bash('bin/kill', dir, host.env);
+  t.is(kill.code, 0, kill.stderr);
+  t.deepEqual(
+    warned('kill', kill.stderr),
+    bad.map((m) => `bin/kill: warning: ${m}; ignored: bin/kill does not need it`),
+  );
+  t.false(fs.existsSync(unit));
+  t.false(fs.existsSync(check));
   fs.rmSync(parent, { recursive: true, force: true });
 });
 

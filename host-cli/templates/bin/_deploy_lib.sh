@@ -263,6 +263,20 @@ deploy_prune() {
       if podman rmi "$image" >/dev/null 2>&1; then deploy_step "removed its image ${image:0:12}, used by no container"; fi
     fi
   done
+  deploy_prune_secrets
+}
+
+# The app's secrets that no container of the app uses any more: a changed value's old one, once the releases made
+# with it are pruned (it would keep the old password in podman's store). Podman 4.3's inspect does not list a
+# container's secrets; its create command, written by nuwa_create, does.
+deploy_prune_secrets() {
+  local used name
+  used=$(podman ps -a -q --filter "label=nuwa.dir=$NUWA_DIR" |
+    xargs -r podman container inspect -f '{{range .Config.CreateCommand}}{{.}} {{end}}')
+  while read -r name; do
+    [[ $used != *"--secret $name,"* ]] || continue
+    if podman secret rm "$name" >/dev/null 2>&1; then deploy_step "removed the secret $name: no release uses it"; fi
+  done < <(nuwa_app_secrets)
 }
 
 # Kept releases, newest (most recently live) first: "NAME IMAGE-ID" lines.

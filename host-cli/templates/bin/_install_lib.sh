@@ -37,21 +37,32 @@ tls_config() {
     [ "$1" = domain-optional ] ||
       nuwa_die "no domain configured: add NUWA_DOMAIN=www.example.com to $NUWA_DIR/nuwa.env (its DNS must point at this host)"
   fi
+  # (nuwa_bad_setting: bin/uninstall needs only the site's and the renewal job's paths, so it goes on without the rest)
   for name in "${TLS_DOMAINS[@]}"; do
-    [[ $name =~ ^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$ ]] ||
-      nuwa_die "NUWA_DOMAIN '$NUWA_DOMAIN' is not a domain name (like www.example.com; several are separated by spaces): '$name' is not one"
+    if [[ ! $name =~ ^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$ ]]; then
+      nuwa_bad_setting "NUWA_DOMAIN '$NUWA_DOMAIN' is not a domain name (like www.example.com; several are separated by spaces): '$name' is not one"
+      TLS_DOMAINS=() TLS_DOMAIN=""
+      break
+    fi
   done
   TLS_MODE=${NUWA_TLS:-acme}
   case $TLS_MODE in
     acme | off | files) ;;
-    *) nuwa_die "NUWA_TLS '$TLS_MODE' is not acme (a certificate by ACME), off (plain HTTP) or files (NUWA_TLS_CERT, NUWA_TLS_KEY)" ;;
+    *)
+      nuwa_bad_setting "NUWA_TLS '$TLS_MODE' is not acme (a certificate by ACME), off (plain HTTP) or files (NUWA_TLS_CERT, NUWA_TLS_KEY)"
+      TLS_MODE=acme
+      ;;
   esac
   TLS_EMAIL=${NUWA_ACME_EMAIL:-}
   if [ -n "$TLS_EMAIL" ] && [[ ! $TLS_EMAIL =~ ^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$ ]]; then
-    nuwa_die "NUWA_ACME_EMAIL '$TLS_EMAIL' is not an e-mail address"
+    nuwa_bad_setting "NUWA_ACME_EMAIL '$TLS_EMAIL' is not an e-mail address"
+    TLS_EMAIL=""
   fi
   TLS_ACME_SERVER=${NUWA_ACME_SERVER:-https://acme-v02.api.letsencrypt.org/directory}
-  [[ $TLS_ACME_SERVER =~ ^https://[A-Za-z0-9._:/@+-]+$ ]] || nuwa_die "NUWA_ACME_SERVER '$TLS_ACME_SERVER' is not an https:// URL"
+  if [[ ! $TLS_ACME_SERVER =~ ^https://[A-Za-z0-9._:/@+-]+$ ]]; then
+    nuwa_bad_setting "NUWA_ACME_SERVER '$TLS_ACME_SERVER' is not an https:// URL"
+    TLS_ACME_SERVER=https://acme-v02.api.letsencrypt.org/directory
+  fi
   TLS_ACME_CA_BUNDLE=${NUWA_ACME_CA_BUNDLE:-}
   TLS_CHECK_CA_BUNDLE=${NUWA_CHECK_CA_BUNDLE:-}
   TLS_WEBROOT=${NUWA_ACME_WEBROOT:-/var/lib/nuwa/acme-webroot}
@@ -66,39 +77,56 @@ tls_config() {
   TLS_STATIC_DIR=${NUWA_STATIC_DIR:-}
   TLS_CERT=${NUWA_TLS_CERT:-} TLS_KEY=${NUWA_TLS_KEY:-}
   if [ "$TLS_MODE" = files ] && { [ -z "$TLS_CERT" ] || [ -z "$TLS_KEY" ]; }; then
-    nuwa_die "NUWA_TLS=files needs NUWA_TLS_CERT (the certificate chain, PEM) and NUWA_TLS_KEY (its private key) in nuwa.env"
+    nuwa_bad_setting "NUWA_TLS=files needs NUWA_TLS_CERT (the certificate chain, PEM) and NUWA_TLS_KEY (its private key) in nuwa.env"
   fi
   local static
-  if [ -z "$TLS_STATIC_DIR" ] && static=$(nuwa_image_label "$NUWA_IMAGE" nuwa.static) && [ -n "$static" ]; then
+  if [ -z "$TLS_STATIC_DIR" ] && [ -n "$NUWA_IMAGE" ] && static=$(nuwa_image_label "$NUWA_IMAGE" nuwa.static) && [ -n "$static" ]; then
     nuwa_check_path "$static" "the image's label nuwa.static"
     TLS_STATIC_DIR="$NUWA_DIR/volumes$static" # bin/run copies each volume to volumes/<its path in the container>
   fi
   # Every path goes into nginx's, cron's and certbot's command lines: the same strict check as the app folder's.
+  # The first five locate the site and the renewal job (every script needs them); a bad one of the rest is skipped.
   local pair var
-  for pair in TLS_WEBROOT:NUWA_ACME_WEBROOT TLS_CERTBOT_CONFIG:NUWA_CERTBOT_CONFIG_DIR \
-    TLS_CERTBOT_WORK:NUWA_CERTBOT_WORK_DIR TLS_CERTBOT_LOGS:NUWA_CERTBOT_LOGS_DIR TLS_NGINX_CONF:NUWA_NGINX_CONF \
-    TLS_NGINX_PID:NUWA_NGINX_PID TLS_SITES_AVAILABLE:NUWA_NGINX_SITES_AVAILABLE \
-    TLS_SITES_ENABLED:NUWA_NGINX_SITES_ENABLED TLS_CRON_DIR:NUWA_CRON_DIR TLS_ACME_CA_BUNDLE:NUWA_ACME_CA_BUNDLE \
-    TLS_CHECK_CA_BUNDLE:NUWA_CHECK_CA_BUNDLE TLS_STATIC_DIR:NUWA_STATIC_DIR TLS_CERT:NUWA_TLS_CERT TLS_KEY:NUWA_TLS_KEY; do
+  for pair in TLS_NGINX_CONF:NUWA_NGINX_CONF TLS_NGINX_PID:NUWA_NGINX_PID TLS_SITES_AVAILABLE:NUWA_NGINX_SITES_AVAILABLE \
+    TLS_SITES_ENABLED:NUWA_NGINX_SITES_ENABLED TLS_CRON_DIR:NUWA_CRON_DIR; do
     var=${pair%%:*}
     if [ -n "${!var}" ]; then nuwa_check_path "${!var}" "${pair#*:}"; fi
   done
+  for pair in TLS_WEBROOT:NUWA_ACME_WEBROOT TLS_CERTBOT_CONFIG:NUWA_CERTBOT_CONFIG_DIR TLS_CERTBOT_WORK:NUWA_CERTBOT_WORK_DIR \
+    TLS_CERTBOT_LOGS:NUWA_CERTBOT_LOGS_DIR TLS_ACME_CA_BUNDLE:NUWA_ACME_CA_BUNDLE TLS_CHECK_CA_BUNDLE:NUWA_CHECK_CA_BUNDLE \
+    TLS_STATIC_DIR:NUWA_STATIC_DIR TLS_CERT:NUWA_TLS_CERT TLS_KEY:NUWA_TLS_KEY; do
+    var=${pair%%:*}
+    if [ -n "${!var}" ] && [[ ! ${!var} =~ ^/[A-Za-z0-9_./@+-]*$ ]]; then
+      nuwa_bad_setting "${pair#*:} '${!var}' is not allowed: an absolute path of letters, digits and '_' '.' '/' '@' '+' '-' only"
+      printf -v "$var" '%s' ""
+    fi
+  done
   TLS_STATIC_URL=${NUWA_STATIC_URL:-/static/}
-  [[ $TLS_STATIC_URL =~ ^/([A-Za-z0-9_.-]+/)+$ ]] || nuwa_die "NUWA_STATIC_URL '$TLS_STATIC_URL' must look like /static/"
+  if [[ ! $TLS_STATIC_URL =~ ^/([A-Za-z0-9_.-]+/)+$ ]]; then
+    nuwa_bad_setting "NUWA_STATIC_URL '$TLS_STATIC_URL' must look like /static/"
+    TLS_STATIC_URL=/static/
+  fi
   TLS_MAX_BODY=${NUWA_CLIENT_MAX_BODY:-20m}
-  [[ $TLS_MAX_BODY =~ ^[0-9]+[kKmMgG]?$ ]] || nuwa_die "NUWA_CLIENT_MAX_BODY '$TLS_MAX_BODY' is not a size like 20m"
+  if [[ ! $TLS_MAX_BODY =~ ^[0-9]+[kKmMgG]?$ ]]; then
+    nuwa_bad_setting "NUWA_CLIENT_MAX_BODY '$TLS_MAX_BODY' is not a size like 20m"
+    TLS_MAX_BODY=20m
+  fi
   # What bin/install fetches: the image's health URL (label nuwa.health; made to be asked often) or the front page.
   TLS_CHECK_PATH=${NUWA_CHECK_PATH:-}
   if [ -z "$TLS_CHECK_PATH" ] && [ "$1" = domain-required ]; then TLS_CHECK_PATH=$(nuwa_image_label "$NUWA_IMAGE" nuwa.health || true); fi
   TLS_CHECK_PATH=${TLS_CHECK_PATH:-/}
-  [[ $TLS_CHECK_PATH =~ ^/[A-Za-z0-9_./?=\&-]*$ ]] || nuwa_die "NUWA_CHECK_PATH '$TLS_CHECK_PATH' (or the image's label nuwa.health) is not a URL path"
+  if [[ ! $TLS_CHECK_PATH =~ ^/[A-Za-z0-9_./?=\&-]*$ ]]; then
+    nuwa_bad_setting "NUWA_CHECK_PATH '$TLS_CHECK_PATH' (or the image's label nuwa.health) is not a URL path"
+    TLS_CHECK_PATH=/
+  fi
   TLS_HTTP_PORT=${NUWA_HTTP_PORT:-80}
   TLS_HTTPS_PORT=${NUWA_HTTPS_PORT:-443}
-  nuwa_check_port "$TLS_HTTP_PORT" NUWA_HTTP_PORT
-  nuwa_check_port "$TLS_HTTPS_PORT" NUWA_HTTPS_PORT
+  nuwa_is_port "$TLS_HTTP_PORT" || { nuwa_bad_setting "NUWA_HTTP_PORT '$TLS_HTTP_PORT' is not a port number (1-65535)" && TLS_HTTP_PORT=80; }
+  nuwa_is_port "$TLS_HTTPS_PORT" || { nuwa_bad_setting "NUWA_HTTPS_PORT '$TLS_HTTPS_PORT' is not a port number (1-65535)" && TLS_HTTPS_PORT=443; }
   TLS_LISTEN_ADDRESS=${NUWA_LISTEN_ADDRESS:-}
   if [ -n "$TLS_LISTEN_ADDRESS" ] && [[ ! $TLS_LISTEN_ADDRESS =~ ^([0-9.]+|\[[0-9a-fA-F:]+\])$ ]]; then
-    nuwa_die "NUWA_LISTEN_ADDRESS '$TLS_LISTEN_ADDRESS' is not an IPv4 address or a bracketed IPv6 one"
+    nuwa_bad_setting "NUWA_LISTEN_ADDRESS '$TLS_LISTEN_ADDRESS' is not an IPv4 address or a bracketed IPv6 one"
+    TLS_LISTEN_ADDRESS=""
   fi
 
   # One file name per app: nginx includes sites-enabled/*, and Debian's cron ignores cron.d names with a dot.

@@ -69,10 +69,9 @@ nuwa_check_path() { # VALUE WHAT
   fi
 }
 
+nuwa_is_port() { [[ $1 =~ ^[1-9][0-9]{0,4}$ ]] && [ "$1" -le 65535 ]; }
 nuwa_check_port() { # VALUE WHAT
-  if [[ ! $1 =~ ^[1-9][0-9]{0,4}$ ]] || [ "$1" -gt 65535 ]; then
-    nuwa_die "$2 '$1' is not a port number (1-65535)"
-  fi
+  nuwa_is_port "$1" || nuwa_die "$2 '$1' is not a port number (1-65535)"
 }
 
 # Keys computed here; a configuration file must not set them.
@@ -90,6 +89,15 @@ _nuwa_env_unset() { # KEY: drops KEY from NUWA_CONTAINER_ENV
   NUWA_CONTAINER_ENV=("${kept[@]}")
 }
 
+# A bad setting stops a script that would use it. The scripts that take an app down (bin/stop, bin/uninstall,
+# bin/kill: nuwa_predicate_cleanup) say it in one line and go on without it: a typo in nuwa.env must never keep an app
+# from being stopped and removed. The caller resets the value it was given when this returns.
+NUWA_CLEANING=0
+nuwa_bad_setting() { # MESSAGE
+  [ "$NUWA_CLEANING" = 1 ] || nuwa_die "$*"
+  nuwa_warn "$*; ignored: $NUWA_SCRIPT does not need it"
+}
+
 # nuwa_read_conf FILE KIND: KIND "host" accepts NUWA_* keys only; "app" also collects container variables.
 nuwa_read_conf() {
   local file=$1 kind=$2 line key value n=0
@@ -99,18 +107,22 @@ nuwa_read_conf() {
     line=${line%$'\r'}
     [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
     if [[ ! $line =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]]; then
-      nuwa_die "$file line $n: expected KEY=value, got '$line'"
+      nuwa_bad_setting "$file line $n: expected KEY=value, got '$line'"
+      continue
     fi
     key=${BASH_REMATCH[1]}
     value=${BASH_REMATCH[2]}
     if [[ $key == NUWA_* ]]; then
-      _nuwa_reserved_key "$key" && nuwa_die "$file line $n: $key is computed by the scripts and cannot be set"
+      if _nuwa_reserved_key "$key"; then
+        nuwa_bad_setting "$file line $n: $key is computed by the scripts and cannot be set"
+        continue
+      fi
       printf -v "$key" '%s' "$value"
     elif [ "$kind" = app ]; then
       _nuwa_env_unset "$key" # a later line for the same key wins, as in a shell
       NUWA_CONTAINER_ENV+=("$key=$value")
     else
-      nuwa_die "$file line $n: only NUWA_* keys belong in the host configuration, got $key"
+      nuwa_bad_setting "$file line $n: only NUWA_* keys belong in the host configuration, got $key"
     fi
   done <"$file"
 }
@@ -293,12 +305,24 @@ nuwa_is_secret() { # KEY
   [[ $1 == SECRET_* ]] || [[ " ${NUWA_SECRETS:-} " == *" $1 "* ]] || [[ ",${NUWA_SECRETS:-}," == *",$1,"* ]]
 }
 # The podman secret holding VALUE for KEY, made when missing: named by the value's digest, so a container keeps its
-# own while a new release gets a changed one.
+# own while a new release gets a changed one; labelled with the app folder, as the app's containers are.
 nuwa_secret() { # KEY VALUE
   local name
   name="nuwa-$NUWA_NAME-$1-$(printf '%s' "$2" | sha256sum | cut -c1-12)"
-  podman secret inspect "$name" >/dev/null 2>&1 || printf '%s' "$2" | podman secret create "$name" - >/dev/null
+  podman secret inspect "$name" >/dev/null 2>&1 ||
+    printf '%s' "$2" | podman secret create --label "nuwa.dir=$NUWA_DIR" "$name" - >/dev/null
   printf '%s' "$name"
+}
+# This app's secrets, one name a line: named as nuwa_secret names them (a key has no '-', so app "web" never takes
+# app "web-2"'s), and labelled with this folder, or with none (made before secrets had the label). Podman 4.3 cannot
+# filter secrets by label, hence the names first.
+nuwa_app_secrets() {
+  local names name dir
+  names=$(podman secret ls --format '{{.Name}}' | grep -E "^nuwa-${NUWA_NAME//./\\.}-[A-Za-z_][A-Za-z0-9_]*-[0-9a-f]{12}\$") || return 0
+  # shellcheck disable=SC2086 # (names are words: the pattern above has no space or glob character)
+  podman secret inspect -f '{{.Spec.Name}} {{index .Spec.Labels "nuwa.dir"}}' $names | while read -r name dir; do
+    if [ "$dir" = "$NUWA_DIR" ] || [ "$dir" = "<no value>" ] || [ -z "$dir" ]; then printf '%s\n' "$name"; fi
+  done
 }
 
 # A line in APPDIR/.nuwa-releases (bin/releases, bin/rollback): the live container and its image, live since now.
@@ -331,7 +355,12 @@ nuwa_health_args() {
 }
 
 # Checks the host is initialised for nuwa and the script runs from the app folder (the folder above bin/), then
-# loads the configuration. Every bin/ script calls it first; bin/_predicate runs it on its own.
+# loads the configuration. Every bin/ script calls it first; bin/_predicate runs it on its own. The scripts that
+# take the app down call nuwa_predicate_cleanup: a bad setting they do not need is then a warning (nuwa_bad_setting).
+nuwa_predicate_cleanup() {
+  NUWA_CLEANING=1
+  nuwa_predicate
+}
 nuwa_predicate() {
   local here script_dir
   here=$(pwd -P)
@@ -357,10 +386,18 @@ nuwa_predicate() {
 
   NUWA_NAME=${NUWA_NAME:-${NUWA_DIR##*/}}
   nuwa_check_name "$NUWA_NAME" "NUWA_NAME in nuwa.env"
-  [ -n "${NUWA_IMAGE:-}" ] || nuwa_die "NUWA_IMAGE is not set in $NUWA_DIR/nuwa.env: run the image's Setup label again"
-  [[ $NUWA_IMAGE =~ ^[A-Za-z0-9][A-Za-z0-9:/._@-]*$ ]] || nuwa_die "NUWA_IMAGE '$NUWA_IMAGE' in nuwa.env is not an image id or name"
+  NUWA_IMAGE=${NUWA_IMAGE:-}
+  if [ -z "$NUWA_IMAGE" ]; then
+    nuwa_bad_setting "NUWA_IMAGE is not set in $NUWA_DIR/nuwa.env: run the image's Setup label again"
+  elif [[ ! $NUWA_IMAGE =~ ^[A-Za-z0-9][A-Za-z0-9:/._@-]*$ ]]; then
+    nuwa_bad_setting "NUWA_IMAGE '$NUWA_IMAGE' in $NUWA_DIR/nuwa.env is not an image id or name"
+    NUWA_IMAGE=""
+  fi
   NUWA_PORT=${NUWA_PORT:-}
-  [ -z "$NUWA_PORT" ] || nuwa_check_port "$NUWA_PORT" "NUWA_PORT in nuwa.env"
+  if [ -n "$NUWA_PORT" ] && ! nuwa_is_port "$NUWA_PORT"; then
+    nuwa_bad_setting "NUWA_PORT '$NUWA_PORT' in $NUWA_DIR/nuwa.env is not a port number (1-65535)"
+    NUWA_PORT=""
+  fi
   nuwa_check_path "$NUWA_SYSTEMD_DIR" "NUWA_SYSTEMD_DIR in $NUWA_HOST_CONF"
   nuwa_check_path "$NUWA_MONIT_DIR" "NUWA_MONIT_DIR in $NUWA_HOST_CONF"
   nuwa_check_path "$NUWA_MONITRC" "NUWA_MONITRC in $NUWA_HOST_CONF"
