@@ -24,12 +24,13 @@ test('once start-up has settled, nuwa svscan gives back heap garbage, free mallo
     await waitUp(dir, true);
     const anonAtStart = rssKB(pid, 'RssAnon');
     const fileAtStart = rssKB(pid, 'RssFile');
-    // measured: ~17 MB anonymous and 40-70 MB of file pages before, ~14 MB and ~10 MB after
+    // measured: ~17 MB anonymous and 43–70 MB of file pages before, ~14 MB and 11–36 MB after (where the page cache
+    // holds the executable in 2 MB folios, each page used again maps its whole folio back: a coarser drop)
     await waitFor('the anonymous memory to shrink by 2 MB', () => rssKB(pid, 'RssAnon') < anonAtStart - 2048, {
       timeoutMs: 30_000,
       intervalMs: 200,
     });
-    await waitFor("the executable's pages to leave its RSS", () => rssKB(pid, 'RssFile') < fileAtStart / 2, {
+    await waitFor("the executable's pages to leave its RSS", () => rssKB(pid, 'RssFile') < fileAtStart - 16 * 1024, {
       timeoutMs: 30_000,
       intervalMs: 200,
     });
