@@ -16,6 +16,8 @@ import { bringToRest } from './soak';
 
 const SERVICES = 10;
 const CONTAINERS = 5;
+/** The extra reading of the PSS row, once start-up has settled. */
+const AT_REST_MS = 8000;
 
 const rows: RowSpec[] = [
   {
@@ -42,7 +44,8 @@ const rows: RowSpec[] = [
       `${CONTAINERS} trees, each PID 1 of its own PID namespace, all started from the same file (the bench's private copy ` +
       'of dist/nuwa; Debian’s s6 binaries), as 5 containers of one image map the same inode; PSS from ' +
       '/proc/PID/smaps_rollup summed over every PID 1 and supervisor, 0.3 s after every service is ready (5 readings ' +
-      '0.1 s apart, 1 in --quick). Pages of the executable the trees share are divided among them.',
+      '0.1 s apart, 1 in --quick). Pages of the executable the trees share are divided among them. The note adds one ' +
+      'reading 8 s later, at rest.',
     goal: { text: '≤ 60 MB', max: 60, on: 'p50' },
   },
 ];
@@ -92,9 +95,13 @@ async function pssOfFive(ctx: Context, sup: Supervisor): Promise<Outcome> {
     const got = await readings(ctx, () => trees.flatMap((tree) => tree.supervisorPids()));
     const pids = trees.flatMap((tree) => tree.supervisorPids()).length;
     const each = trees.map((tree) => tree.supervisorPids().reduce((s, pid) => s + memoryOf(pid).pss, 0) / 1024);
+    // what a host pays once start-up is over (nuwa gives back what start-up touched once it has settled)
+    await sleep(AT_REST_MS);
+    const atRest = trees.flatMap((tree) => tree.supervisorPids()).reduce((s, pid) => s + memoryOf(pid).pss, 0) / 1024;
     return measured(
       got.map((m) => m.pss / 1024),
-      `${pids} processes; per tree ${each.map((mb) => mb.toFixed(1)).join(' / ')} MB`,
+      `${pids} processes; per tree ${each.map((mb) => mb.toFixed(1)).join(' / ')} MB; ${atRest.toFixed(1)} MB in all ` +
+        `${AT_REST_MS / 1000} s later, at rest`,
     );
   } catch (err) {
     return failed(err);

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,39 +351,60 @@ static napi_value js_pipe(napi_env env, napi_callback_info info) {
 
 
 /*
- * Gives back the resident pages of our own executable's file mappings (MADV_PAGEOUT, Linux 5.4+).
- * Starting Node faults in most of its ~90 MB binary (fault-around maps 64 KB per fault), though a supervisor at rest
- * runs a small part of it. Clean file pages cost nothing to drop: what is used again faults back in from the page
- * cache. Returns the number of bytes advised, or -1 when the kernel does not support the advice.
+ * Gives back the resident pages of our own executable's file mappings. Starting Node faults in much of its ~110 MB
+ * binary (fault-around maps 64 KB per fault, the embedded bundle and its code cache are read whole), though a
+ * supervisor at rest runs a small part of it. A read-only mapping without private copies (smaps' Anonymous: 0) holds
+ * only clean page-cache pages: MADV_DONTNEED unmaps them from this process even when other processes (containers of
+ * the same image) map them too, and what is used again faults back in from the page cache (a minor fault). A mapping
+ * with private copies (the RELRO page Node relocated) must keep them: MADV_PAGEOUT (Linux 5.4+) reclaims only what
+ * is ours alone. Returns the number of bytes advised, or -1 when nothing could be.
  */
-static napi_value js_page_out_executable(napi_env env, napi_callback_info info) {
+static napi_value js_release_executable_pages(napi_env env, napi_callback_info info) {
   (void)info;
   char exe[4096];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (n < 0) return throw_errno(env, "readlink(/proc/self/exe)", errno);
   exe[n] = 0;
-  FILE *maps = fopen("/proc/self/maps", "re");
-  if (!maps) return throw_errno(env, "fopen(/proc/self/maps)", errno);
+  FILE *smaps = fopen("/proc/self/smaps", "re");
+  if (!smaps) return throw_errno(env, "fopen(/proc/self/smaps)", errno);
   char line[4096 + 256];
+  unsigned long start = 0, end = 0;
+  int ours = 0; /* the mapping whose fields are being read is a read-only one of the executable */
   double advised = 0;
-  int unsupported = 0;
-  while (fgets(line, sizeof line, maps)) {
-    unsigned long start, end;
+  int failed = 0;
+  while (fgets(line, sizeof line, smaps)) {
+    unsigned long s, e;
     char perms[8];
     int path_at = 0;
-    if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &start, &end, perms, &path_at) < 3 || path_at == 0) continue;
-    char *path = line + path_at;
-    path[strcspn(path, "\n")] = 0;
-    if (strcmp(path, exe) != 0 || perms[1] == 'w') continue; /* only clean, read-only pages of the executable */
-    if (madvise((void *)start, end - start, MADV_PAGEOUT) < 0) {
-      if (errno == EINVAL) unsupported = 1;
+    if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &s, &e, perms, &path_at) >= 3 && path_at > 0) {
+      char *path = line + path_at;
+      path[strcspn(path, "\n")] = 0;
+      ours = strcmp(path, exe) == 0 && perms[1] != 'w';
+      start = s;
+      end = e;
+      continue;
+    }
+    unsigned long anon_kb;
+    if (!ours || sscanf(line, "Anonymous: %lu kB", &anon_kb) != 1) continue;
+    ours = 0;
+    if (madvise((void *)start, end - start, anon_kb == 0 ? MADV_DONTNEED : MADV_PAGEOUT) < 0) {
+      failed = 1;
       continue;
     }
     advised += (double)(end - start);
   }
-  fclose(maps);
+  fclose(smaps);
   napi_value result;
-  napi_create_double(env, unsupported && advised == 0 ? -1 : advised, &result);
+  napi_create_double(env, failed && advised == 0 ? -1 : advised, &result);
+  return result;
+}
+
+/* malloc_trim(0): glibc keeps freed memory of every arena (the main one and one per thread that allocated) resident
+ * until asked; this returns the free pages in all of them to the kernel. 1 when memory was released. */
+static napi_value js_trim_malloc(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  napi_create_int32(env, malloc_trim(0), &result);
   return result;
 }
 
@@ -540,7 +562,8 @@ static napi_value init(napi_env env, napi_value exports) {
     { "pipe", NULL, js_pipe, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "dup2", NULL, js_dup2, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "dupCloexec", NULL, js_dup_cloexec, NULL, NULL, NULL, napi_default_jsproperty, NULL },
-    { "pageOutExecutable", NULL, js_page_out_executable, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "releaseExecutablePages", NULL, js_release_executable_pages, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "trimMalloc", NULL, js_trim_malloc, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "restoreStartLimits", NULL, js_restore_start_limits, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "setEnviron", NULL, js_set_environ, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "remapFds", NULL, js_remap_fds, NULL, NULL, NULL, napi_default_jsproperty, NULL },

@@ -34,8 +34,13 @@ export interface Native {
   /** A close-on-exec copy of `fd`, numbered 3 or above. */
   dupCloexec(fd: number): number;
   sendUnixDgram(socketPath: string, data: Buffer): void;
-  /** MADV_PAGEOUT on the executable's read-only mappings: bytes advised, or -1 if unsupported. */
-  pageOutExecutable(): number;
+  /**
+   * The executable's read-only mappings leave this process's RSS (MADV_DONTNEED where they hold only clean file pages,
+   * MADV_PAGEOUT where they hold private copies): bytes advised, or -1 if none could be.
+   */
+  releaseExecutablePages(): number;
+  /** malloc_trim(0): free memory of every glibc arena back to the kernel; 1 when some was released. */
+  trimMalloc(): number;
   /**
    * Lowers the soft RLIMIT_NOFILE back to the value this process started with (Node raised it to the hard limit
    * before any of nuwa ran; scripts/start-limits-stub.js saved it). The soft limit in force, or null when unknown.

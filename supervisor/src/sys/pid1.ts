@@ -4,7 +4,7 @@
  */
 import { describeError, logger } from './logger';
 import { native } from './native';
-import { releaseStartupPagesSoon } from './memory';
+import { keepSmallAtRest } from './memory';
 import { routeProcessWarnings } from './process-warnings';
 import { reaper } from './reaper';
 
@@ -21,7 +21,7 @@ export function becomeInit(): void {
     }
   }
   reaper.start();
-  releaseStartupPagesSoon();
+  keepSmallAtRest();
   // winston (JSON lines, syslog) is loaded only when asked for: the plain default needs no library, and PID 1 stays
   // small. Lines logged before it is ready go to stderr.
   if (process.env.NUWA_LOG_FORMAT || process.env.NUWA_SYSLOG) {

@@ -42,6 +42,8 @@ export interface ReaperEvents {
   orphan: [pid: number, termination: Termination];
   /** A pass ended: listeners waiting for "no children left" check here. */
   pass: [];
+  /** A child of ours (spawned natively, by libuv, or adopted as an orphan) has been waited for. */
+  exit: [];
 }
 
 class Reaper extends EventEmitter<ReaperEvents> {
@@ -61,7 +63,7 @@ class Reaper extends EventEmitter<ReaperEvents> {
 
   /** Called when libuv has delivered the child's 'exit' event. */
   release(pid: number): void {
-    this.ours.delete(pid);
+    if (this.ours.delete(pid)) this.emit('exit');
   }
 
   /**
@@ -147,6 +149,7 @@ class Reaper extends EventEmitter<ReaperEvents> {
       if (!result) continue;
       this.adopted.delete(pid);
       resolve(decodeWaitStatus(result[1]));
+      this.emit('exit');
     }
     if (this.started) this.reapOrphans(waitpid);
     this.emit('pass');
@@ -164,6 +167,7 @@ class Reaper extends EventEmitter<ReaperEvents> {
       if (result) {
         this.reaped++;
         this.emit('orphan', pid, decodeWaitStatus(result[1]));
+        this.emit('exit');
       }
     }
   }
