@@ -1,10 +1,10 @@
 /**
  * nuwa log on a disk that fills up under a fast writer (issue 18, item 6): a 1 MB tmpfs in a private mount namespace,
- * a filler file that takes the rest of it for a few seconds, `n5 s100000`, 20,000 lines of 100 bytes a second. While
- * it recovers the logger rotates and trims as usual (current never past s, at most n archives), writes the marker
- * line for what it had to drop (the oldest held lines: the newest are kept), and every line after the marker is
- * there, up to the last one written. Input that ends while the disk is still full is retried for a while before the
- * logger exits, rather than given up at once.
+ * a filler file that takes the rest of it (and what the logger frees) for a while, `n5 s100000`, 20,000 lines of 100
+ * bytes a second. While it recovers the logger rotates and trims as usual (current never past s, at most n
+ * archives), writes the marker line for what it had to drop (the oldest held lines: the newest are kept), and every
+ * line after the marker is there, up to the last one written. Input that ends while the disk is still full is
+ * retried for a while before the logger exits, rather than given up at once.
  */
 import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
@@ -44,7 +44,8 @@ function tick() {
     if (fs.existsSync(stop)) return waitResume();
     write(Math.min(seq + 100, target));
   }
-  fs.writeFileSync(progress, String(seq));
+  fs.writeFileSync(progress + '.new', String(seq));
+  fs.renameSync(progress + '.new', progress); // never read half-written
   setTimeout(tick, 10);
 }
 function waitResume() {
@@ -102,10 +103,17 @@ mkfifo "$W/in"
 logger=$!
 "${node}" "$W/writer.js" 20000 "$W/stop" "$W/resume" "$W/last-seq" "$W/progress" > "$W/in" &
 writer=$!
-fill() { dd if=/dev/zero of="$D/filler" bs=4k 2>/dev/null || true; }
+# The filler takes whatever is free until unfill, again and again: the logger's own trimming frees an archive's worth
+# at each rotation, which a single dd would leave to the logger (it would then never see a full disk for long).
+fill() {
+  ( while [ ! -e "$W/unfill" ]; do dd if=/dev/zero of="$D/filler" bs=4k oflag=append conv=notrunc 2>/dev/null || true; sleep 0.01; done ) &
+  filling=$!
+  until [ -s "$D/filler" ]; do sleep 0.01; done
+}
+unfill() { touch "$W/unfill"; wait $filling; rm "$D/filler"; }
 # Until the writer has written $1 more lines (the logger reads them: the pipe blocks the writer otherwise). By volume,
 # not by time: on a loaded machine a second of a slow logger may read less than it can hold.
-lines() { cat "$W/progress" 2>/dev/null || echo 0; }
+lines() { n=$(cat "$W/progress" 2>/dev/null); echo "\${n:-0}"; }
 wait_lines() { until=$(( $(lines) + $1 )); i=0; while [ "$(lines)" -lt $until ] && [ $i -lt 6000 ]; do sleep 0.02; i=$((i+1)); done; }
 ${body}
 wait $writer
@@ -119,10 +127,19 @@ mkdir "$W/copy"
 cp -a "$D/logs/." "$W/copy/"
 umount "$D"
 `;
-  const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // its own process group: a scenario that fails half-way leaves no writer, sampler or logger behind
+  const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  try {
+    process.kill(-(child.pid as number), 'SIGKILL');
+  } catch {
+    // nothing was left
+  }
   if (code !== 0) throw new Error(`scenario failed (${code}): ${err}\nlogger: ${readOr(path.join(work, 'stderr'))}`);
   const copy = path.join(work, 'copy');
   const archives = fs
@@ -214,7 +231,7 @@ fill
 wait_lines 40000
 touch "$W/stop"
 sleep 0.2
-rm "$D/filler"
+unfill
 i=0
 until grep -q "writable again" "$W/stderr" || [ $i -ge 1000 ]; do sleep 0.02; i=$((i+1)); done
 touch "$W/resume"
@@ -239,7 +256,7 @@ touch "$W/stop" "$W/resume"
 while [ ! -e "$W/last-seq" ]; do sleep 0.02; done
 sleep 1.5
 if kill -0 $logger 2>/dev/null; then echo "alive=yes" >> "$W/status"; else echo "alive=no" >> "$W/status"; fi
-rm "$D/filler"
+unfill
 `,
   );
   t.is(outcome.status.alive, 'yes', `the logger waited for the disk: ${outcome.stderr}`);
