@@ -1,5 +1,5 @@
 /**
- * Whose child is what: background -d and heredoc's writer (double-forked or not), and wait's modes (-r, -t, -i, -o,
+ * Whose child is what: background -d, pipeline -d and heredoc's writer (double-forked or not), and wait's modes (-r, -t, -i, -o,
  * without a block), compared with Debian's execline.
  */
 import test from 'ava';
@@ -26,6 +26,13 @@ test("background -d double-forks: its program is nobody's child, and $! is its p
   // the grandchild says it could not exec; the chain goes on. With nothing after the block, no double fork.
   assertSame(t, { script: 'background -d { nosuchprogram-el14 } echo went on' });
   assertSame(t, { script: 'background -d { nosuchprogram-el14 }' });
+});
+
+test('pipeline -d double-forks too, its program still joined to the chain by the pipe', (t) => {
+  t.is(assertSame(t, { script: `pipeline -d { sleep 30 } importas -i ! ! ${PARENT_OF}` }).stdout, '(sleep) detached\n');
+  t.is(assertSame(t, { script: 'pipeline -d { echo through } tr a-z A-Z' }).stdout, 'THROUGH\n');
+  t.is(assertSame(t, { script: 'pipeline -d -w { tr a-z A-Z } echo back' }).stdout, 'BACK\n');
+  assertSame(t, { script: 'pipeline -d { nosuchprogram-el14 } cat' });
 });
 
 test('heredoc: a document larger than a pipe, written by a child, or with -d by a grandchild', (t) => {

@@ -178,13 +178,26 @@ export class Chain {
   }
 
   /**
-   * Starts `argv` double-forked (execline's background -d): its parent exits at once, so it is nobody's child here and
-   * nothing waits for it. Its pid; throws the exec's error (with `pid`, the program then exiting 127 on its own).
+   * Starts `argv` double-forked (execline's `-d`): its parent exits at once, so it is nobody's child here and nothing
+   * waits for it; `stdio` overrides descriptors as for spawn. Its pid. A program that cannot be executed is reported
+   * as execline's grandchild reports it (`PROG (grandchild): fatal: …`) and the chain goes on; undefined pid only
+   * when the fork itself failed (thrown as 111).
    */
-  spawnDetached(argv: string[]): number {
+  spawnDetached(argv: string[], program: string, stdio: Record<number, number> = {}): number {
     const { file, args, argv0 } = this.command(argv);
     const fds = this.fds.stdio().map((fd) => (fd === 'ignore' ? -1 : fd));
-    return native().spawn(file, [argv0, ...args], environ.pairs(), null, fds, false, true);
+    for (const [fd, what] of Object.entries(stdio)) {
+      while (fds.length <= Number(fd)) fds.push(-1);
+      fds[Number(fd)] = what;
+    }
+    try {
+      return native().spawn(file, [argv0, ...args], environ.pairs(), null, fds, false, true);
+    } catch (err) {
+      const failure = err as NodeJS.ErrnoException & { pid?: number };
+      if (failure.pid === undefined) throw new ExeclineError(program, 111, `unable to doublefork: ${strerror(err)}`);
+      say(`${program} (grandchild): fatal: unable to exec ${argv[0]}: ${strerror(err)}`);
+      return failure.pid;
+    }
   }
 
   /** spawn, then wait: the termination, or the reason it could not start. */

@@ -4,7 +4,7 @@ import { SpawnError } from '../../sys/spawner';
 import type { Termination } from '../../sys/wait-status';
 import { readBlock, readBlocks } from '../blocks';
 import { spawnFailure, type Chain, type Step } from '../chain';
-import { ExeclineError, say, strerror, usage, warn } from '../errors';
+import { ExeclineError, say, usage, warn } from '../errors';
 import { codes, options } from '../options';
 
 /** A block's outcome: exit code, or the signal it died of. */
@@ -37,8 +37,8 @@ export async function background(args: string[], chain: Chain): Promise<Step> {
   const block = readBlock(o.operands, 0, 'background');
   const rest = o.operands.slice(block.next);
   // -d: double-forked, prog1 is nobody's child here; as execline, only when something follows the block
-  const pid = o.has('d') && rest.length > 0 ? detached(block.words, chain) : await attached(block.words, chain);
-  if (pid !== undefined) environ.set('!', String(pid));
+  const pid = o.has('d') && rest.length > 0 ? chain.spawnDetached(block.words, 'background') : await attached(block.words, chain);
+  environ.set('!', String(pid));
   return rest;
 }
 
@@ -50,18 +50,6 @@ async function attached(argv: string[], chain: Chain): Promise<number> {
   } catch (err) {
     if (err instanceof SpawnError) throw new ExeclineError('background', 111, spawnFailure(err));
     throw err;
-  }
-}
-
-/** The grandchild's pid; a failed exec is the grandchild's to report (execline's words), the chain goes on. */
-function detached(argv: string[], chain: Chain): number | undefined {
-  try {
-    return chain.spawnDetached(argv);
-  } catch (err) {
-    const failure = err as NodeJS.ErrnoException & { pid?: number };
-    if (failure.pid === undefined) throw new ExeclineError('background', 111, `unable to doublefork: ${strerror(err)}`);
-    say(`background (grandchild): fatal: unable to exec ${argv[0]}: ${strerror(err)}`);
-    return failure.pid;
   }
 }
 

@@ -129,16 +129,20 @@ export function heredoc(args: string[], chain: Chain): Step {
 }
 
 const PIPELINE = 'pipeline [ -d ] [ -r | -w ] { prog1... } prog2...';
-/** prog1 as a child, its stdout (-r, the default) or stdin (-w) joined to prog2's stdin or stdout by a pipe. */
+/** prog1 as a child (-d: double-forked), its stdout (-r, the default) or stdin (-w) joined to prog2's stdin or stdout by a pipe. */
 export async function pipeline(args: string[], chain: Chain): Promise<Step> {
   const o = options(args, 'drw', 'pipeline', PIPELINE);
   const block = readBlock(o.operands, 0, 'pipeline');
   const writes = o.last('rw') === 'w';
   const [r, w] = native().pipe();
   try {
-    const child = await chain.spawn(block.words, writes ? { 0: r } : { 1: w });
-    if (!o.has('d')) chain.children.set(child.pid, child.exited);
-    environ.set('!', String(child.pid));
+    const stdio: Record<number, number> = writes ? { 0: r } : { 1: w };
+    if (o.has('d')) environ.set('!', String(chain.spawnDetached(block.words, 'pipeline', stdio)));
+    else {
+      const child = await chain.spawn(block.words, stdio);
+      chain.children.set(child.pid, child.exited);
+      environ.set('!', String(child.pid));
+    }
   } catch (err) {
     fs.closeSync(r);
     fs.closeSync(w);
