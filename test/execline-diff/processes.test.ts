@@ -67,4 +67,6 @@ test('wait without a block exits with the status; -o sets ? and ! to the first c
   });
   t.is(assertSame(t, { script: 'wait -o { } importas -D unset ? ? echo $?' }).stdout, 'unset\n');
   assertSame(t, { script: 'wait { x } echo' });
+  // a child from before the exec into wait (a shell's): waited for all the same
+  t.is(assertSame(t, { script: '/bin/sh -c "(exit 7) & exec wait $!"' }).code, 7);
 });

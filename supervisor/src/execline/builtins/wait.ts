@@ -44,15 +44,16 @@ function allChildren(chain: Chain): Map<number, Promise<Termination>> {
 
 /** The children among `pids` (all of them when none is listed), each settling with its pid and status. */
 function watched(chain: Chain, pids: number[]): Map<number, Promise<Reaped>> {
-  const children = pids.length === 0 ? allChildren(chain) : chain.children;
-  const wanted = pids.length === 0 ? [...children.keys()] : pids.filter((pid) => children.has(pid) || allChildren(chain).has(pid));
+  const known = chain.children;
+  const children = pids.length === 0 || pids.some((pid) => !known.has(pid)) ? allChildren(chain) : known;
   const out = new Map<number, Promise<Reaped>>();
-  for (const pid of wanted) {
-    const exited = chain.children.get(pid) as Promise<Termination>;
-    out.set(
-      pid,
-      exited.then((t): Reaped => [pid, status(t)]),
-    );
+  for (const pid of pids.length === 0 ? [...children.keys()] : pids) {
+    const exited = children.get(pid);
+    if (exited)
+      out.set(
+        pid,
+        exited.then((t): Reaped => [pid, status(t)]),
+      );
   }
   return out;
 }
