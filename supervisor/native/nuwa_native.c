@@ -568,6 +568,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "setEnviron", NULL, js_set_environ, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "remapFds", NULL, js_remap_fds, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "spawn", NULL, js_spawn, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "forkWriter", NULL, js_fork_writer, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "execvp", NULL, js_execvp, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "bindUnixDgram", NULL, js_bind_unix_dgram, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "recvDgram", NULL, js_recv_dgram, NULL, NULL, NULL, napi_default_jsproperty, NULL },

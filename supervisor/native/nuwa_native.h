@@ -12,5 +12,7 @@ double restore_nofile(void);
 
 /* spawn.c: the services' spawn path. */
 napi_value js_spawn(napi_env env, napi_callback_info info);
+/* spawn.c: heredoc's writer process. */
+napi_value js_fork_writer(napi_env env, napi_callback_info info);
 
 #endif

@@ -39,6 +39,9 @@ struct plan {
   int new_session;
   int nfds;
   const int *fds; /* the child's fd i is our fd fds[i]; -1: closed */
+  int detach;      /* double fork: the program is started by a child that exits at once (execline's background -d) */
+  char *grandchild_stack;
+  volatile pid_t grandchild;
   volatile int err;
 };
 
@@ -128,6 +131,16 @@ fail:
   _exit(127);
 }
 
+/* The intermediate child of a double fork: starts the program as its own child (CLONE_VFORK: it resumes once that
+ * has exec'd or failed, its errno then in the plan) and exits, so that the program is reparented at once. */
+static int intermediate_main(void *arg) {
+  struct plan *p = arg;
+  pid_t pid = clone(child_main, p->grandchild_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, p);
+  if (pid < 0) p->err = errno;
+  else p->grandchild = pid;
+  _exit(0);
+}
+
 /* Strings of a JS array, NULL-terminated, in one allocation (freed by the caller); NULL on a bad argument. */
 static char **string_array(napi_env env, napi_value array) {
   uint32_t n;
@@ -156,8 +169,22 @@ static char **string_array(napi_env env, napi_value array) {
   return out;
 }
 
+/* The spawn's errno thrown, with the program's pid when it was started (a detached one that failed its exec). */
+static napi_value throw_spawn_error(napi_env env, int e, pid_t pid) {
+  throw_errno(env, "spawn", e);
+  if (pid <= 0) return NULL;
+  napi_value error, num;
+  napi_get_and_clear_last_exception(env, &error);
+  napi_create_int32(env, pid, &num);
+  napi_set_named_property(env, error, "pid", num);
+  napi_throw(env, error);
+  return NULL;
+}
+
 /* clone + wait for the exec (or the child's failure). Every signal is blocked around it: the child must not run a
- * handler of ours while it shares our memory, and it unblocks them itself once their dispositions are default. */
+ * handler of ours while it shares our memory, and it unblocks them itself once their dispositions are default.
+ * Detached (double fork): the intermediate child is reaped here and the program's pid returned, with its exec's
+ * errno in *err (the program then exits 127 as an orphan, as execline's grandchild does). */
 static pid_t clone_and_exec(struct plan *p, int *err) {
   static void *stack;
   if (stack == NULL) {
@@ -169,9 +196,16 @@ static pid_t clone_and_exec(struct plan *p, int *err) {
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   p->err = 0;
-  pid_t pid = clone(child_main, (char *)stack + STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, p);
+  p->grandchild = -1;
+  p->grandchild_stack = (char *)stack + STACK_SIZE / 2; /* the intermediate runs on the upper half */
+  pid_t pid = clone(p->detach ? intermediate_main : child_main, (char *)stack + STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD, p);
   *err = pid < 0 ? errno : p->err;
   pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (pid > 0 && p->detach) {
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    return p->grandchild;
+  }
   if (pid > 0 && *err != 0) {
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
@@ -180,10 +214,11 @@ static pid_t clone_and_exec(struct plan *p, int *err) {
   return pid;
 }
 
-/* spawn(file, argv, env | null, cwd | null, fds, newSession) -> pid. Throws the exec's (or a set-up step's) errno. */
+/* spawn(file, argv, env | null, cwd | null, fds, newSession, detach?) -> pid. Throws the exec's (or a set-up step's)
+ * errno; detached, the thrown error carries the program's `pid` when it was started. */
 napi_value js_spawn(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 7;
+  napi_value argv[7];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   char file[4096], cwd[4096];
   size_t got;
@@ -203,6 +238,8 @@ napi_value js_spawn(napi_env env, napi_callback_info info) {
     napi_get_element(env, argv[4], i, &el);
     if (napi_get_value_int32(env, el, &fds[i]) != napi_ok) fds[i] = -1;
   }
+  bool detach = false;
+  if (argc >= 7) napi_get_value_bool(env, argv[6], &detach);
   int has_cwd = cwd_type == napi_string;
   if (has_cwd && (napi_get_value_string_utf8(env, argv[3], cwd, sizeof cwd, &got) != napi_ok || got >= sizeof cwd - 1)) {
     napi_throw_type_error(env, NULL, "spawn: cwd too long");
@@ -218,13 +255,83 @@ napi_value js_spawn(napi_env env, napi_callback_info info) {
   }
   struct plan p = {
     .file = file, .argv = args, .envp = envp ? envp : environ, .cwd = has_cwd ? cwd : NULL,
-    .new_session = new_session, .nfds = (int)nfds, .fds = fds,
+    .new_session = new_session, .nfds = (int)nfds, .fds = fds, .detach = detach,
   };
   int err;
   pid_t pid = clone_and_exec(&p, &err);
   free(args);
   free(envp);
-  if (pid < 0) return throw_errno(env, "spawn", err);
+  if (pid < 0 || err != 0) return throw_spawn_error(env, err ? err : EAGAIN, pid);
+  napi_value result;
+  napi_create_int32(env, pid, &result);
+  return result;
+}
+
+/* The writer's body: every signal at its default and unblocked (a reader that went away kills it with SIGPIPE, as it
+ * would execline's), no descriptor but the standard ones and `fd`, the data written whole, then _exit. The process is
+ * a fork of a multi-threaded one: nothing here allocates or takes a lock. */
+static void writer_main(int fd, const char *data, size_t len) {
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int s = 1; s < NSIG; s++) if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  if (fd > 3) syscall(SYS_close_range, 3U, (unsigned)fd - 1, 0U);
+  syscall(SYS_close_range, (unsigned)fd + 1, ~0U, 0U);
+  while (len > 0) {
+    ssize_t w = write(fd, data, len);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) _exit(111);
+    data += w;
+    len -= (size_t)w;
+  }
+  _exit(0);
+}
+
+/* forkWriter(fd, data, detach) -> pid: a forked process writes `data` to `fd` (execline's heredoc writer). Detached,
+ * it is a grandchild (its parent exits at once, reaped here), and its pid comes back through a pipe. */
+napi_value js_fork_writer(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  void *data;
+  size_t len;
+  bool detach;
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0 ||
+      napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok || napi_get_value_bool(env, argv[2], &detach) != napi_ok) {
+    napi_throw_type_error(env, NULL, "forkWriter(fd, buffer, detach)");
+    return NULL;
+  }
+  int report[2];
+  if (detach && pipe2(report, O_CLOEXEC) < 0) return throw_errno(env, "pipe2", errno);
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (detach) {
+      pid_t writer = fork();
+      if (writer != 0) {
+        if (write(report[1], &writer, sizeof writer) < 0) _exit(111);
+        _exit(0);
+      }
+    }
+    writer_main(fd, data, len);
+  }
+  int e = errno;
+  if (detach) {
+    close(report[1]);
+    pid_t writer = -1;
+    if (pid > 0) {
+      int status;
+      if (read(report[0], &writer, sizeof writer) != (ssize_t)sizeof writer) writer = -1;
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+      if (writer < 0) e = EAGAIN;
+    }
+    close(report[0]);
+    pid = pid > 0 ? writer : -1;
+  }
+  if (pid < 0) return throw_errno(env, "fork", e);
   napi_value result;
   napi_create_int32(env, pid, &result);
   return result;

@@ -6,6 +6,7 @@ import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { signalNumber } from '../../supervisor/src/sys/wait-status';
 import { waitFor } from '../helpers';
 import { assertSame, prepare, type Implementation } from './harness';
 
@@ -61,6 +62,31 @@ test('trap: an untrapped signal kills trap, or with -x is forwarded to prog (128
   t.deepEqual(forwarded, { code: 143, signal: null, log: '' });
 });
 
+test('trap catches every signal Node can name but KILL, STOP and CHLD: default, named, numbered', async (t) => {
+  const signals: NodeJS.Signals[] = ['SIGVTALRM', 'SIGXCPU', 'SIGIO', 'SIGPWR', 'SIGSYS', 'SIGTSTP', 'SIGPROF', 'SIGTRAP', 'SIGCONT'];
+  const all = await same(t, `trap { default ${handler('default')} term ${handler('term', true)} } ${PROG}`, [...signals, 'SIGTERM'], 10);
+  t.is(all.log, `${signals.map((name) => `default ${signalNumber(name)}\n`).join('')}term 15\n`);
+  const named = await same(t, `trap { sigpipe ${handler('pipe')} 24 ${handler('xcpu', true)} } ${PROG}`, ['SIGPIPE', 'SIGXCPU'], 2);
+  t.is(named.log, 'pipe 13\nxcpu 24\n');
+  const forwarded = await same(t, `trap -x { hup ${handler('hup')} } ${PROG}`, ['SIGVTALRM'], 0);
+  t.is(forwarded.code, 128 + 26);
+});
+
+test('trap dies of an untrapped SIGPIPE, SIGXFSZ or SIGUSR1 as execline does (Node ignores or keeps them)', async (t) => {
+  for (const signal of ['SIGPIPE', 'SIGXFSZ', 'SIGUSR1'] as NodeJS.Signals[]) {
+    const dies = await same(t, `trap { hup ${handler('hup')} } ${PROG}`, [signal], 0);
+    t.deepEqual(dies, { code: null, signal, log: '' });
+  }
+});
+
+test('a handler gets ! (the pid of prog) and SIGNAL', async (t) => {
+  // ${p}: a $p followed by more of the word would name the key `p ] …` (execline's substitution), and stay as it is
+  const check = '{ importas -i p ! /bin/sh -c "[ ${p} = $(cat pid) ] && echo prog $SIGNAL >> log; touch go" }';
+  const prog = '/bin/sh -c "echo $$ > pid; echo > ready; while [ ! -e go ]; do sleep 0.05; done; exit 3"';
+  const out = await same(t, `trap { usr2 ${check} } ${prog}`, ['SIGUSR2'], 1);
+  t.deepEqual(out, { code: 3, signal: null, log: 'prog 12\n' });
+});
+
 test('trap: prog exit codes, usage and directive errors', (t) => {
   for (const script of [
     'trap { hup { echo x } } /bin/sh -c "exit 5"',
@@ -71,6 +97,12 @@ test('trap: prog exit codes, usage and directive errors', (t) => {
     'trap',
     'trap -z { hup { echo x } } true',
     'trap { hup { echo x } } nosuchprogram-el14',
+    'trap { kill { echo x } } true',
+    'trap { sigchld { echo x } } true',
+    'trap { 19 { echo x } } true',
+    'trap { hup { echo x } 1 { echo y } } true',
+    'trap { 65 { echo x } } true',
+    'trap { 0 { echo x } } /bin/sh -c "exit 4"',
   ]) {
     assertSame(t, { script });
   }

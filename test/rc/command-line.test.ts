@@ -7,6 +7,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { lex } from '../../supervisor/src/execline/lexer';
 import { planCommandLine, shellScriptEvidence } from '../../supervisor/src/rc/command-line';
+import { selfCommand } from '../../supervisor/src/sys/self';
 import { requireCommand } from '../helpers';
 
 const LINES = [
@@ -80,12 +81,17 @@ test('command lines as s6-overlay documents them are accepted', (t) => {
   for (const text of COMMAND_LINES) t.is(shellScriptEvidence(text), undefined, JSON.stringify(text));
 });
 
-test('without execlineb: one command runs directly, blocks are refused, an empty file does nothing', (t) => {
+test("without execlineb on PATH: one command runs directly, blocks and builtins with nuwa's own, an empty file does nothing", (t) => {
   t.deepEqual(planCommandLine('/bin/sh -c "a && b"\n', 'up', undefined), { kind: 'direct', argv: ['/bin/sh', '-c', 'a && b'] });
   t.deepEqual(planCommandLine('\n# nothing\n', 'up', undefined), { kind: 'nothing' });
-  const block = planCommandLine('foreground { echo hi } echo there', 'up', undefined);
-  t.is(block.kind, 'refused');
-  if (block.kind === 'refused') t.regex(block.reason, /uses execline blocks \('\{' on line 1\), which need execlineb/);
+  const me = selfCommand();
+  for (const line of ['foreground { echo hi } echo there', 'importas -i HOME HOME /bin/echo ${HOME}']) {
+    t.deepEqual(planCommandLine(line, 'up', undefined), {
+      kind: 'execlineb',
+      argv: [me.file, ...me.prefix, 'execlineb', '-P', '-c', line],
+      argv0: me.argv0,
+    });
+  }
   t.deepEqual(planCommandLine('foreground { echo hi } echo there', 'up', '/usr/bin/execlineb'), {
     kind: 'execlineb',
     argv: ['/usr/bin/execlineb', '-P', '-c', 'foreground { echo hi } echo there'],

@@ -159,22 +159,45 @@ export class Chain {
    * 'pipe': destroying Node's stream over it sets up process.stderr, which makes an inherited fd 2 non-blocking.
    */
   async spawn(argv: string[], stdio: Record<number, number | 'ignore'> = {}): Promise<Spawned> {
-    const program = this.classify(argv[0] as string);
-    let file = argv[0] as string;
-    let args = argv.slice(1);
-    let argv0 = file;
-    if (program.kind === 'builtin' || program.kind === 'applet') {
-      const me = selfCommand();
-      file = me.file;
-      args = [...me.prefix, program.name, ...args];
-      argv0 = me.argv0;
-    }
+    const { file, args, argv0 } = this.command(argv);
     const table: Array<number | 'ignore'> = this.fds.stdio();
     for (const [fd, what] of Object.entries(stdio)) {
       while (table.length <= Number(fd)) table.push('ignore');
       table[Number(fd)] = what;
     }
     return spawn(file, args, { stdio: table, env: environ.object(), argv0 });
+  }
+
+  /** What starts `argv` in a child: one of nuwa's own programs is `nuwa NAME …`. */
+  private command(argv: string[]): { file: string; args: string[]; argv0: string } {
+    const program = this.classify(argv[0] as string);
+    if (program.kind !== 'builtin' && program.kind !== 'applet')
+      return { file: argv[0] as string, args: argv.slice(1), argv0: argv[0] as string };
+    const me = selfCommand();
+    return { file: me.file, args: [...me.prefix, program.name, ...argv.slice(1)], argv0: me.argv0 };
+  }
+
+  /**
+   * Starts `argv` double-forked (execline's `-d`): its parent exits at once, so it is nobody's child here and nothing
+   * waits for it; `stdio` overrides descriptors as for spawn. Its pid. A program that cannot be executed is reported
+   * as execline's grandchild reports it (`PROG (grandchild): fatal: …`) and the chain goes on; undefined pid only
+   * when the fork itself failed (thrown as 111).
+   */
+  spawnDetached(argv: string[], program: string, stdio: Record<number, number> = {}): number {
+    const { file, args, argv0 } = this.command(argv);
+    const fds = this.fds.stdio().map((fd) => (fd === 'ignore' ? -1 : fd));
+    for (const [fd, what] of Object.entries(stdio)) {
+      while (fds.length <= Number(fd)) fds.push(-1);
+      fds[Number(fd)] = what;
+    }
+    try {
+      return native().spawn(file, [argv0, ...args], environ.pairs(), null, fds, false, true);
+    } catch (err) {
+      const failure = err as NodeJS.ErrnoException & { pid?: number };
+      if (failure.pid === undefined) throw new ExeclineError(program, 111, `unable to doublefork: ${strerror(err)}`);
+      say(`${program} (grandchild): fatal: unable to exec ${argv[0]}: ${strerror(err)}`);
+      return failure.pid;
+    }
   }
 
   /** spawn, then wait: the termination, or the reason it could not start. */

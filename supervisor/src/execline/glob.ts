@@ -34,38 +34,53 @@ const CLASSES: Record<string, string> = {
 
 const quote = (ch: string) => ch.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 
-/** The end of a `[…]` starting at `i` (index of its `]`), or -1 when unclosed (then `[` is literal). */
-function bracketEnd(p: string, i: number, noEscape: boolean): number {
+/** The end of a `[…]` starting at `i` (index of its `]`), or -1 when unclosed (then `[` is literal in a glob). */
+export function bracketEnd(p: string, i: number, noEscape: boolean, bang = true): number {
   let j = i + 1;
-  if (p[j] === '!' || p[j] === '^') j++;
+  if ((p[j] === '!' && bang) || p[j] === '^') j++;
   if (p[j] === ']') j++;
   for (; j < p.length; j++) {
     if (p[j] === ']') return j;
     if (p[j] === '\\' && !noEscape) j++;
-    else if (p.startsWith('[:', j)) {
-      const close = p.indexOf(':]', j + 2);
+    else if (/^\[[:=.]/.test(p.slice(j, j + 2))) {
+      const close = p.indexOf(`${p[j + 1]}]`, j + 2);
       if (close !== -1) j = close + 1;
     }
   }
   return -1;
 }
 
-function bracket(body: string, noEscape: boolean): string {
+export interface BracketOptions {
+  /** A backslash is an ordinary character (always so in a regular expression's brackets). */
+  noEscape: boolean;
+  /** Characters a negated bracket never matches (`\n` under REG_NEWLINE, `/` under FNM_PATHNAME). */
+  never?: string;
+  /** An unknown `[:name:]` is an error (regcomp) rather than matching nothing (glob, fnmatch). */
+  strict?: boolean;
+  /** `!` negates as `^` does (globs). */
+  bang?: boolean;
+}
+
+/** A bracket expression's body (between `[` and `]`) as a JavaScript class: `[:name:]` (ASCII), `[=c=]`, `[.c.]`. */
+export function bracket(body: string, options: BracketOptions): string {
   let out = '';
   let k = 0;
-  const negate = body[0] === '!' || body[0] === '^';
+  const negate = body[0] === '^' || (body[0] === '!' && options.bang !== false);
   if (negate) k++;
   for (; k < body.length; k++) {
-    const m = /^\[:([a-z]+):\]/.exec(body.slice(k));
+    const m = /^\[(:|=|\.)(.+?)\1\]/.exec(body.slice(k));
     if (m) {
-      out += CLASSES[m[1] as string] ?? '';
+      const name = m[2] as string;
+      if (m[1] === ':' && CLASSES[name] === undefined && options.strict) throw new Error(`invalid character class: ${name}`);
+      out += m[1] === ':' ? (CLASSES[name] ?? '') : quote(name);
       k += m[0].length - 1;
       continue;
     }
-    if (body[k] === '\\' && !noEscape && k + 1 < body.length) k++;
-    out += body[k] === '-' && k > 0 && k < body.length - 1 ? '-' : quote(body[k] as string);
+    if (body[k] === '\\' && !options.noEscape && k + 1 < body.length) k++;
+    out += body[k] === '-' && k > (negate ? 1 : 0) && k < body.length - 1 ? '-' : quote(body[k] as string);
   }
-  return `[${negate ? '^' : ''}${out}]`;
+  const never = negate ? quote(options.never ?? '').replace(/\n/, '\\n') : '';
+  return `[${negate ? '^' : ''}${out}${never}]`;
 }
 
 /** One part of the pattern as a RegExp, or its literal text when it has no wildcard. */
@@ -84,7 +99,7 @@ export function compile(part: string, noEscape: boolean): RegExp | string {
     } else if (ch === '[' && bracketEnd(part, i, noEscape) !== -1) {
       const end = bracketEnd(part, i, noEscape);
       magic = true;
-      source += bracket(part.slice(i + 1, end), noEscape);
+      source += bracket(part.slice(i + 1, end), { noEscape });
       i = end;
     } else {
       literal += ch;

@@ -1,7 +1,8 @@
 /** Name → builtin, for the chain (names.ts lists the same names for main.ts). */
 import type { Builtin } from './chain';
 import { execlineb } from './execlineb';
-import { background, exec, exit, foreground, ifBuiltin, ifelse, loopwhilex, wait } from './builtins/control';
+import { background, exec, exit, foreground, ifBuiltin, ifelse, loopwhilex } from './builtins/control';
+import { wait } from './builtins/wait';
 import { fdclose, fdmove, fdreserve, heredoc, piperw, pipeline, redirfd } from './builtins/descriptors';
 import { cd, emptyenv, exportBuiltin, unexport } from './builtins/environment';
 import { caseBuiltin } from './builtins/case';

@@ -9,7 +9,7 @@ export interface BootContext {
   /** The environment of the supervision tree, oneshots and scripts: PATH only, unless S6_KEEP_ENV. */
   treeEnv: NodeJS.ProcessEnv;
   scanner: Scanner;
-  /** execlineb, when the image has it: oneshot command lines then get full execline. */
+  /** The image's execlineb, when it has one on PATH (else nuwa's own runs the oneshot lines that need execline). */
   execlineb: string | undefined;
   /** Aborted when the container starts to stop: long boot steps give up. */
   stopping: AbortSignal;

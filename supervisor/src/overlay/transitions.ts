@@ -70,7 +70,8 @@ async function runOneshot(ctx: BootContext, def: ServiceDefinition, which: 'up' 
     return false;
   }
   const timeoutMs = which === 'up' ? def.timeoutUp : def.timeoutDown;
-  const result = await runProgram(plan.argv, { env: ctx.treeEnv, timeoutMs, abort, log, what: `${def.name} (${which})` });
+  const argv0 = plan.kind === 'execlineb' ? plan.argv0 : undefined;
+  const result = await runProgram(plan.argv, { env: ctx.treeEnv, timeoutMs, abort, log, what: `${def.name} (${which})`, argv0 });
   if (result.code === 0) return true;
   if (!result.aborted)
     log.warn(`service ${def.name}: ${which} ${describeResult(result)}${result.timedOut ? ` (timeout-${which} ${timeoutMs} ms)` : ''}`);

@@ -80,7 +80,7 @@ export function loadTree(dirs: ConfigDirs, execlineb: string | undefined, root?:
   return { defs, graph, problems, sources: sources.filter((d) => fs.existsSync(d)), invalid };
 }
 
-/** Oneshot up/down files that cannot run (shell scripts; execline blocks without execlineb), found before booting. */
+/** Oneshot up/down files that cannot run (shell scripts, unreadable lines), found before booting. */
 function checkCommandLines(defs: Map<string, ServiceDefinition>, execlineb: string | undefined, problems: Problems): void {
   for (const def of defs.values()) {
     if (def.type !== 'oneshot' || def.internal) continue;

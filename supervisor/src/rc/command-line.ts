@@ -6,10 +6,12 @@
  *
  * When the image has execlineb, a valid file runs with `execlineb -P -c CONTENT` (full execline). Without it, nuwa
  * runs the form s6-overlay's documentation shows — one command and its arguments, e.g. `/etc/s6-overlay/scripts/foo`
- * or `/bin/sh -c "…"` — and refuses anything that needs execline's block syntax, with a message that says so.
+ * or `/bin/sh -c "…"` — directly, and anything that needs execline (blocks, a builtin) with its own execlineb.
  */
 
 import { lex, type Lexed } from '../execline/lexer';
+import { EXECLINE_PROGRAMS } from '../execline/names';
+import { selfCommand } from '../sys/self';
 
 /** Shell operators that mean nothing to execline when they appear unquoted, wherever they are. */
 const SHELL_OPERATORS = new Set(['&&', '||', ';', ';;', '|', '&', '[[', ']]']);
@@ -66,15 +68,21 @@ export function shellScriptMessage(file: string, evidence: string): string {
   );
 }
 
-/** execline words that only make sense inside execlineb: without it they cannot be run as a plain command. */
+/** execline words that only make sense inside execlineb: a line holding one is run by execlineb. */
 const EXECLINE_BLOCK = new Set(['{', '}']);
+const EXECLINE_NAMES = new Set<string>(EXECLINE_PROGRAMS);
 
 export type CommandPlan =
-  { kind: 'nothing' } | { kind: 'execlineb'; argv: string[] } | { kind: 'direct'; argv: string[] } | { kind: 'refused'; reason: string };
+  | { kind: 'nothing' }
+  | { kind: 'execlineb'; argv: string[]; argv0?: string }
+  | { kind: 'direct'; argv: string[] }
+  | { kind: 'refused'; reason: string };
 
 /**
- * How to run oneshot command line `text` (from `file`): with execlineb when `execlineb` is its path, else directly
- * when it is a single command. Shell scripts are refused either way.
+ * How to run oneshot command line `text` (from `file`): with `execlineb`, the image's, when given; else one plain
+ * command runs directly (no start of nuwa for `/etc/s6-overlay/scripts/foo`), and a line with execline blocks or
+ * starting with an execline program runs with nuwa's own execlineb, so that an image without one on its PATH runs
+ * every oneshot too. Shell scripts are refused either way.
  */
 export function planCommandLine(text: string, file: string, execlineb: string | undefined): CommandPlan {
   const evidence = shellScriptEvidence(text);
@@ -87,14 +95,9 @@ export function planCommandLine(text: string, file: string, execlineb: string | 
   }
   if (lexed.words.length === 0) return { kind: 'nothing' };
   if (execlineb) return { kind: 'execlineb', argv: [execlineb, '-P', '-c', text] };
-  const block = lexed.words.findIndex((w, k) => EXECLINE_BLOCK.has(w) && !lexed.quoted[k]);
-  if (block !== -1) {
-    return {
-      kind: 'refused',
-      reason:
-        `uses execline blocks ('${lexed.words[block]}' on line ${lexed.lines[block]}), which need execlineb, and this image has none: ` +
-        'install execline, or put the commands in an executable script and write its path in this file',
-    };
-  }
-  return { kind: 'direct', argv: lexed.words };
+  const needsExecline =
+    lexed.words.some((w, k) => EXECLINE_BLOCK.has(w) && !lexed.quoted[k]) || EXECLINE_NAMES.has(lexed.words[0] as string);
+  if (!needsExecline) return { kind: 'direct', argv: lexed.words };
+  const me = selfCommand(); // in an image, /init: argv0 `nuwa` makes it dispatch on `execlineb`, not to init
+  return { kind: 'execlineb', argv: [me.file, ...me.prefix, 'execlineb', '-P', '-c', text], argv0: me.argv0 };
 }

@@ -54,9 +54,23 @@ export interface Native {
    * clone(CLONE_VM | CLONE_VFORK) + exec (native/spawn.c): the child's fd i is our fd `fds[i]` (-1: closed), every
    * other fd close-on-exec, every signal unblocked at its default, the start limits restored, `cwd` (null: ours), a new
    * session when `newSession`, `env` as "NAME=value" strings (null: ours). The pid, which the caller must wait for;
-   * throws the errno (as `code`) of a failed exec or set-up step, the child already reaped.
+   * throws the errno (as `code`) of a failed exec or set-up step, the child already reaped. `detach`: a double fork (the
+   * program's parent exits at once, so it is nobody's child here); a failed exec's error then carries the `pid`.
    */
-  spawn(file: string, argv: string[], env: string[] | null, cwd: string | null, fds: number[], newSession: boolean): number;
+  spawn(
+    file: string,
+    argv: string[],
+    env: string[] | null,
+    cwd: string | null,
+    fds: number[],
+    newSession: boolean,
+    detach?: boolean,
+  ): number;
+  /**
+   * fork(): the child writes `data` whole to `fd` and exits (execline's heredoc writer), with only fds 0-2 and `fd`
+   * open and every signal at its default; `detach`: a grandchild, its parent already reaped. Its pid.
+   */
+  forkWriter(fd: number, data: Buffer, detach: boolean): number;
   /** Replaces the current process (with `file`, when argv[0] must differ from it). Returns only by throwing. */
   execvp(argv: string[], file?: string): never;
   /** A unix datagram socket bound at `socketPath` (s6-socklog): its fd. */

@@ -29,6 +29,8 @@ export interface RunOptions {
   timeoutSignal?: NodeJS.Signals;
   /** Boot steps get /dev/null; a command-line tool passes its own stdin on. */
   stdin?: 'ignore' | 'inherit';
+  /** argv[0] when it must differ from the file (nuwa run as one of its applets: see sys/self.ts). */
+  argv0?: string;
 }
 
 export interface RunResult {
@@ -58,6 +60,7 @@ export async function runProgram(argv: readonly string[], options: RunOptions): 
       cwd: options.cwd ?? '/',
       stdio: [options.stdin ?? 'ignore', 'inherit', 'inherit'],
       detached: true,
+      argv0: options.argv0,
     });
   } catch (err) {
     if (!(err instanceof SpawnError)) throw err;

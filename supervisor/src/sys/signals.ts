@@ -154,3 +154,15 @@ export function routeSignals(routes: Partial<Record<NodeJS.Signals, SignalHandle
     }
   };
 }
+
+/**
+ * Gives `signal` its default action back while nothing listens for it: Node ignores SIGPIPE and SIGXFSZ and catches
+ * SIGUSR1 for its inspector, and libuv sets SIG_DFL when the last listener of a signal goes (as raiseAgain relies on).
+ * For a program that must die of such a signal as a C program would (execline's trap).
+ */
+export function restoreDefaultAction(signal: NodeJS.Signals): void {
+  if (signal === 'SIGCHLD' || process.listenerCount(signal) > 0) return;
+  const nothing = (): void => undefined;
+  process.on(signal, nothing);
+  process.off(signal, nothing);
+}

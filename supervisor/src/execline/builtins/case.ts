@@ -1,51 +1,37 @@
 /**
- * case: the first of a block's regular expressions (extended by default, -e basic; -s/-S shell globs, -S with `/`
- * matched only literally; -i ignoring case) that matches the whole value runs its block; none: the rest runs. -N
- * puts the match in the environment as positional parameters (`#`, `0` the expression, `1`… the subexpressions).
+ * case: the first of a block's regular expressions (POSIX extended by default, -e basic; -s shell patterns, -S back
+ * to regular expressions; -i ignoring case) that matches the whole value (or, REG_NEWLINE, one of its lines) runs its
+ * block; none: the rest runs. -N puts the match in the environment as positional parameters (`#`, `0` the expression,
+ * `1`… the subexpressions).
  */
 import { readBlock } from '../blocks';
 import type { Step } from '../chain';
 import { environ } from '../environ';
 import { ExeclineError, usage } from '../errors';
 import { options } from '../options';
+import { fnmatchSource, regexSource } from '../posix-regex';
 
 const CASE = 'case [ -s | -S ] [ -e | -E ] [ -n | -N ] [ -i ] value { re1 { prog1... } re2 { prog2... } ... } progdefault...';
 
-/** A shell glob as a regular expression source; `pathname`: `*`, `?` and brackets never match `/`. */
-function globSource(glob: string, pathname: boolean): string {
-  const any = pathname ? '[^/]' : '.';
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] as string;
-    if (c === '*') out += `${any}*`;
-    else if (c === '?') out += any;
-    else if (c === '[' && glob.indexOf(']', i + 2) !== -1) {
-      const end = glob.indexOf(']', i + 2);
-      const body = glob
-        .slice(i + 1, end)
-        .replace(/^!/, '^')
-        .replace(/\\/g, '\\\\');
-      out += `[${body}]`;
-      i = end;
-    } else if (c === '\\' && i + 1 < glob.length) out += (glob[++i] as string).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    else out += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return out;
+interface Flags {
+  shell: boolean;
+  extended: boolean;
+  /** -N: the match goes to the environment; for a shell pattern, FNM_PATHNAME (as execline 2.9.3 passes it). */
+  sub: boolean;
+  /** -i: REG_ICASE; for a shell pattern, FNM_PERIOD (as execline 2.9.3 passes it). */
+  icase: boolean;
 }
 
-/** A POSIX basic regular expression as an extended one: \( \) \{ \} are the operators, ( ) { } + ? | literals. */
-function basicSource(re: string): string {
-  return re.replace(/\\([(){}|+?])|([(){}|+?])/g, (_, escaped: string | undefined, bare: string | undefined) =>
-    escaped !== undefined ? (escaped === '|' || escaped === '+' || escaped === '?' ? `\\${escaped}` : escaped) : `\\${bare}`,
-  );
-}
-
-function compile(pattern: string, mode: string, ignoreCase: boolean): RegExp {
-  const source = mode === 's' || mode === 'S' ? globSource(pattern, mode === 'S') : mode === 'e' ? basicSource(pattern) : pattern;
+/**
+ * A pattern as execline's case compiles it: `^re$` with REG_NEWLINE (so it may match one line of the value), or a
+ * shell pattern for fnmatch with -e as FNM_NOESCAPE. A regular expression regcomp would refuse is a fatal error (100).
+ */
+function compile(pattern: string, f: Flags): RegExp {
+  if (f.shell) return new RegExp(`^(?:${fnmatchSource(pattern, { noEscape: !f.extended, pathname: f.sub, period: f.icase })})$`);
   try {
-    return new RegExp(`^(?:${source})$`, ignoreCase ? 'i' : '');
-  } catch {
-    throw new ExeclineError('case', 100, `unable to compile regular expression ${pattern}`);
+    return new RegExp(`^(?:${regexSource(pattern, f.extended)})$`, f.icase ? 'im' : 'm');
+  } catch (err) {
+    throw new ExeclineError('case', 100, `unable to regcomp "^${pattern}$": ${(err as Error).message}`);
   }
 }
 
@@ -54,13 +40,13 @@ export function caseBuiltin(args: string[]): Step {
   const [value, ...more] = o.operands;
   if (value === undefined || more.length === 0) throw usage('case', CASE);
   const outer = readBlock(more, 0, 'case');
-  const mode = o.last('sSeE') ?? 'E';
+  const f: Flags = { shell: o.last('sS') === 's', extended: o.last('eE') !== 'e', sub: o.last('nN') === 'N', icase: o.has('i') };
   for (let i = 0; i < outer.words.length;) {
     const pattern = outer.words[i] as string;
     const inner = readBlock(outer.words, i + 1, 'case');
-    const match = compile(pattern, mode, o.has('i')).exec(value);
+    const match = compile(pattern, f).exec(value);
     if (match) {
-      if (o.last('nN') === 'N') {
+      if (f.sub && !f.shell) {
         environ.set('#', String(match.length - 1));
         match.forEach((group, k) => environ.set(String(k), group ?? ''));
         environ.set('0', pattern); // as execline: $0 is the expression that matched, not the matched text

@@ -1,4 +1,4 @@
-/** Sequencing and conditions: foreground, background, if, ifelse, exit, exec, loopwhilex, wait. */
+/** Sequencing and conditions: foreground, background, if, ifelse, exit, exec, loopwhilex (wait is wait.ts). */
 import { environ } from '../environ';
 import { SpawnError } from '../../sys/spawner';
 import type { Termination } from '../../sys/wait-status';
@@ -35,19 +35,22 @@ const BACKGROUND = 'background [ -d ] { prog1... } prog2...';
 export async function background(args: string[], chain: Chain): Promise<Step> {
   const o = options(args, 'd', 'background', BACKGROUND);
   const block = readBlock(o.operands, 0, 'background');
-  let pid: number;
+  const rest = o.operands.slice(block.next);
+  // -d: double-forked, prog1 is nobody's child here; as execline, only when something follows the block
+  const pid = o.has('d') && rest.length > 0 ? chain.spawnDetached(block.words, 'background') : await attached(block.words, chain);
+  environ.set('!', String(pid));
+  return rest;
+}
+
+async function attached(argv: string[], chain: Chain): Promise<number> {
   try {
-    const child = await chain.spawn(block.words);
-    pid = child.pid;
-    // -d: execline double-forks so that prog1 is nobody's child here; Node cannot fork, so it is not waited for.
-    if (!o.has('d')) chain.children.set(pid, child.exited);
-    else child.child.unref();
+    const child = await chain.spawn(argv);
+    chain.children.set(child.pid, child.exited);
+    return child.pid;
   } catch (err) {
     if (err instanceof SpawnError) throw new ExeclineError('background', 111, spawnFailure(err));
     throw err;
   }
-  environ.set('!', String(pid));
-  return o.operands.slice(block.next);
 }
 
 const IF = 'if [ -n ] [ -X ] [ -t | -x exitcode ] { prog1... } prog2...';
@@ -112,21 +115,4 @@ export async function loopwhilex(args: string[], chain: Chain): Promise<Step> {
     if (t.signal !== null) return 128 + t.signal;
     if (!keepsGoing(t.code ?? 0)) return t.code ?? 0;
   }
-}
-
-const WAIT = 'wait [ -I | -i ] [ -r | -t timeout ] { pids... }';
-export async function wait(args: string[], chain: Chain): Promise<Step> {
-  const o = options(args, 'iIrt:', 'wait', WAIT);
-  const block = readBlock(o.operands, 0, 'wait');
-  const pids = block.words.length > 0 ? block.words.map(Number) : [...chain.children.keys()];
-  let last = 0;
-  for (const pid of pids) {
-    const exited = chain.children.get(pid);
-    if (!exited) continue;
-    const t = await exited;
-    chain.children.delete(pid);
-    last = t.signal !== null ? 256 + t.signal : (t.code ?? 0);
-  }
-  if (o.has('i')) return last === 0 ? o.operands.slice(block.next) : last;
-  return o.operands.slice(block.next);
 }

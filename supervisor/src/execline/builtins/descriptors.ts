@@ -2,6 +2,7 @@
 import { environ } from '../environ';
 import * as fs from 'node:fs';
 import { native } from '../../sys/native';
+import { reaper } from '../../sys/reaper';
 import { SpawnError } from '../../sys/spawner';
 import { readBlock } from '../blocks';
 import { spawnFailure, type Chain, type Step } from '../chain';
@@ -104,7 +105,10 @@ export function piperw(args: string[], chain: Chain): Step {
 }
 
 const HEREDOC = 'heredoc [ -d ] fd string command...';
-/** The string through a pipe: written whole before the chain goes on, so it must fit the pipe's buffer (64 KiB). */
+/**
+ * The string through a pipe, written by a forked writer as execline does (so it may be larger than the pipe's
+ * buffer): a child of this process, which the final program inherits, or with -d a grandchild, nobody's child here.
+ */
 export function heredoc(args: string[], chain: Chain): Step {
   const o = options(args, 'd', 'heredoc', HEREDOC);
   const [fdText, text, ...rest] = o.operands;
@@ -112,9 +116,11 @@ export function heredoc(args: string[], chain: Chain): Step {
   if (text === undefined) throw usage('heredoc', HEREDOC);
   const [r, w] = native().pipe();
   try {
-    fs.writeSync(w, text);
+    const pid = native().forkWriter(w, Buffer.from(text), o.has('d'));
+    if (!o.has('d')) chain.children.set(pid, reaper.adopt(pid));
   } catch (err) {
-    throw new ExeclineError('heredoc', 111, `unable to write to pipe: ${strerror(err)}`);
+    fs.closeSync(r);
+    throw new ExeclineError('heredoc', 111, `unable to ${o.has('d') ? 'double' : ''}fork: ${strerror(err)}`);
   } finally {
     fs.closeSync(w);
   }
@@ -123,16 +129,20 @@ export function heredoc(args: string[], chain: Chain): Step {
 }
 
 const PIPELINE = 'pipeline [ -d ] [ -r | -w ] { prog1... } prog2...';
-/** prog1 as a child, its stdout (-r, the default) or stdin (-w) joined to prog2's stdin or stdout by a pipe. */
+/** prog1 as a child (-d: double-forked), its stdout (-r, the default) or stdin (-w) joined to prog2's stdin or stdout by a pipe. */
 export async function pipeline(args: string[], chain: Chain): Promise<Step> {
   const o = options(args, 'drw', 'pipeline', PIPELINE);
   const block = readBlock(o.operands, 0, 'pipeline');
   const writes = o.last('rw') === 'w';
   const [r, w] = native().pipe();
   try {
-    const child = await chain.spawn(block.words, writes ? { 0: r } : { 1: w });
-    if (!o.has('d')) chain.children.set(child.pid, child.exited);
-    environ.set('!', String(child.pid));
+    const stdio: Record<number, number> = writes ? { 0: r } : { 1: w };
+    if (o.has('d')) environ.set('!', String(chain.spawnDetached(block.words, 'pipeline', stdio)));
+    else {
+      const child = await chain.spawn(block.words, stdio);
+      chain.children.set(child.pid, child.exited);
+      environ.set('!', String(child.pid));
+    }
   } catch (err) {
     fs.closeSync(r);
     fs.closeSync(w);

@@ -1,28 +1,51 @@
 /**
  * trap: prog as a child, a handler block run for each signal this process catches (at most one running per signal),
- * `!` and SIGNAL set for the handlers; exits with prog's code, 128+n when prog was killed. A signal with no directive
- * keeps its default disposition (this process dies of it), or with -x is forwarded to prog.
+ * with `!` (prog's pid) and SIGNAL (the signal's number) in its environment; exits with prog's code, 128+n when prog
+ * was killed, or 111 at once when a handler cannot be spawned. `default` (or `0`) is the directive of every signal
+ * without one. A signal with no directive keeps its default action (this process dies of it: SIGPIPE, SIGXFSZ and
+ * SIGUSR1 too, which Node ignores or keeps for its inspector), or with -x is caught and forwarded to prog.
+ * Every signal can be trapped but SIGKILL, SIGSTOP, SIGCHLD (as in execline) and the realtime ones (Node can listen
+ * to named signals only).
  */
 import { constants } from 'node:os';
 import { environ } from '../environ';
 import { SpawnError } from '../../sys/spawner';
+import { restoreDefaultAction } from '../../sys/signals';
 import { readBlock } from '../blocks';
 import { spawnFailure, type Chain, type Step } from '../chain';
-import { ExeclineError, usage, warn } from '../errors';
+import { ExeclineError, say, usage } from '../errors';
 import { options } from '../options';
 
 const TRAP = 'trap [ -x ] { signal { cmdline } ... } prog...';
 
-/** The signals Node lets a program catch (not KILL, STOP, the synchronous faults, nor CHLD, which Node uses). */
-const CATCHABLE = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGWINCH', 'SIGURG'];
 const signals = constants.signals as Record<string, number>;
+const UNTRAPPABLE = new Set(['SIGKILL', 'SIGSTOP', 'SIGCHLD']);
+/** Each signal number's first name (Node also knows SIGIOT and SIGPOLL, aliases of SIGABRT and SIGIO). */
+const NAMES = new Map<number, string>();
+for (const [name, n] of Object.entries(signals)) if (!NAMES.has(n)) NAMES.set(n, name);
+/** The signals trap may catch. */
+const TRAPPABLE = [...NAMES.values()].filter((name) => !UNTRAPPABLE.has(name));
+/** Signals whose disposition Node changed at start-up (ignored, or caught for its inspector). */
+const NODE_ALTERED: NodeJS.Signals[] = ['SIGPIPE', 'SIGXFSZ', 'SIGUSR1'];
+/** The highest signal number Linux has (SIGRTMAX). */
+const NSIG_MAX = 64;
 
-/** A directive's keyword as a signal name: `term`, `SIGTERM`, `15`; undefined when it is none. */
-function signalName(keyword: string): string | undefined {
-  if (/^\d+$/.test(keyword)) return Object.keys(signals).find((name) => signals[name] === Number(keyword));
+/** A directive's keyword as a signal name, 'default' (also `0`), or undefined when it names no signal. */
+function directiveName(keyword: string): string | undefined {
+  if (keyword.toLowerCase() === 'default' || keyword === '0') return 'default';
+  if (/^\d+$/.test(keyword)) {
+    const n = Number(keyword);
+    const name = NAMES.get(n);
+    if (name !== undefined) return name;
+    throw new ExeclineError(
+      'trap',
+      100,
+      n <= NSIG_MAX ? `signal ${n} cannot be trapped by nuwa (a realtime signal)` : `SIG??? (${n}) cannot be trapped`,
+    );
+  }
   const upper = keyword.toUpperCase();
   const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
-  return Object.hasOwn(signals, name) ? name : undefined;
+  return Object.hasOwn(signals, name) ? (NAMES.get(signals[name] as number) as string) : undefined;
 }
 
 /** The directives block: signal name (or 'default') → handler argv. */
@@ -32,9 +55,11 @@ function directives(words: string[]): Map<string, string[]> {
   let i = 0;
   while (i < words.length) {
     const keyword = words[i] as string;
-    const name = keyword === 'default' ? 'default' : signalName(keyword);
+    const name = directiveName(keyword);
     if (name === undefined) throw new ExeclineError('trap', 100, `unrecognized directive: ${keyword}`);
     const block = readBlock(words, i + 1, 'trap');
+    if (handlers.has(name)) throw new ExeclineError('trap', 100, `duplicate directive: ${keyword}`);
+    if (UNTRAPPABLE.has(name)) throw new ExeclineError('trap', 100, `${name} (${signals[name]}) cannot be trapped`);
     handlers.set(name, block.words);
     i = block.next;
   }
@@ -48,6 +73,8 @@ export async function trap(args: string[], chain: Chain): Promise<Step> {
   const prog = o.operands.slice(block.next);
   if (prog.length === 0) throw usage('trap', TRAP);
   const handlers = directives(block.words);
+  const caught = TRAPPABLE.filter((name) => o.has('x') || handlers.has(name) || handlers.has('default'));
+  for (const name of NODE_ALTERED) if (!caught.includes(name)) restoreDefaultAction(name);
   let child;
   try {
     child = await chain.spawn(prog);
@@ -55,7 +82,9 @@ export async function trap(args: string[], chain: Chain): Promise<Step> {
     if (err instanceof SpawnError) throw new ExeclineError('trap', 111, spawnFailure(err));
     throw err;
   }
-  environ.set('!', String(child.pid));
+  environ.set('!', String(child.pid)); // for the handlers, as execline's trap gives them
+  let fail: (code: number) => void = () => undefined;
+  const failed = new Promise<number>((resolve) => (fail = resolve));
   const running = new Set<string>();
   const onSignal = (name: string): void => {
     const handler = handlers.get(name) ?? handlers.get('default');
@@ -66,17 +95,16 @@ export async function trap(args: string[], chain: Chain): Promise<Step> {
     if (running.has(name)) return;
     running.add(name);
     environ.set('SIGNAL', String(signals[name]));
-    chain
-      .runChild(handler)
-      .then((t) => {
-        if (t instanceof SpawnError) warn('trap', spawnFailure(t));
-      })
-      .finally(() => running.delete(name));
+    void chain.runChild(handler).then((t) => {
+      running.delete(name);
+      if (!(t instanceof SpawnError)) return;
+      say(`trap: fatal: ${spawnFailure(t)}`);
+      fail(111);
+    });
   };
-  const caught = CATCHABLE.filter((name) => o.has('x') || handlers.has(name) || handlers.has('default'));
   const listeners = caught.map((name) => [name, () => onSignal(name)] as const);
   for (const [name, listener] of listeners) process.on(name, listener);
-  const t = await child.exited;
+  const code = await Promise.race([child.exited.then((t) => (t.signal !== null ? 128 + t.signal : (t.code ?? 0))), failed]);
   for (const [name, listener] of listeners) process.off(name, listener);
-  return t.signal !== null ? 128 + t.signal : (t.code ?? 0);
+  return code;
 }
