@@ -73,7 +73,13 @@ test('a paused service taken down gets SIGTERM then SIGCONT, and dies', async (t
 test('while finish runs: signal letters are ignored, -d/-u only change what is wanted', async (t) => {
   const result = await differential({
     services: {
-      fin: { run: journaled('exec sleep 100131'), finish: journaledFinish(`read x < ${rootPath('finish-go')}`) },
+      // timeout-finish far away: on a loaded machine the steps below may outlast s6's default 5 s, and then finish
+      // is killed (by either supervisor) before the snapshot this test is about
+      fin: {
+        run: journaled('exec sleep 100131'),
+        finish: journaledFinish(`read x < ${rootPath('finish-go')}`),
+        files: { 'timeout-finish': '120000\n' },
+      },
     },
     prepare: (trial) => trial.makeTrigger('finish-go'),
     async steps(trial) {
