@@ -2,7 +2,8 @@
  * bin/deploy and bin/rollback behind an HTTPS site, against the real things on loopback: pebble (a real ACME CA)
  * issues one certificate for the app's two names, a real nginx master serves it, a client asks over HTTPS every 20 ms
  * while releases change: not one request may fail, and every answer comes with the same certificate. Then the same
- * app with NUWA_TLS=files: a key others can read is refused in one line; a private one is served. It reuses the
+ * app with NUWA_TLS=files: a key others can read is refused in one line; a private one is served; back to acme,
+ * then NUWA_TLS=off, each switch leaving a renewal job only where a certificate is renewed. It reuses the
  * release images of deploy.test.ts (prefix nuwa-t15); its own containers, folders and ports are nuwa-t15c's.
  * One app, one story: the tests run one after another.
  */
@@ -183,4 +184,34 @@ test.serial('NUWA_TLS=files: a key others can read is refused in one line; a pri
   const v2 = d.sh(`bin/deploy ${images.v2}`);
   t.is(v2.code, 0, v2.stderr);
   t.deepEqual(await d.get('/'), { status: 200, body: 'version v2', certificate: fingerprint(cert) });
+});
+
+test.serial('back to acme (the certificate kept, its renewal job back), then NUWA_TLS=off: a plain site, no renewal job', async (t) => {
+  t.timeout(10 * 60_000);
+  const env = path.join(d.appDir, 'nuwa.env');
+  const cron = path.join(d.base, 'cron.d', `nuwa-certbot-${APP}`);
+  // The mode, without the lines of NUWA_TLS=files (the check's CA file among them: pebble's root is host.env's).
+  const mode = (m: string) =>
+    fs.writeFileSync(
+      env,
+      fs
+        .readFileSync(env, 'utf8')
+        .replace(/^NUWA_(TLS_CERT|TLS_KEY|CHECK_CA_BUNDLE)=.*\n/gm, '')
+        .replace(/^NUWA_TLS=.*$/m, `NUWA_TLS=${m}`),
+    );
+  const issued = fingerprint(live('cert.pem'));
+  mode('acme');
+  const acme = d.sh('bin/install');
+  t.is(acme.code, 0, acme.stderr);
+  t.true(fs.existsSync(cron));
+  t.is(fingerprint(live('cert.pem')), issued, 'the valid certificate was kept');
+  ca = pebble.rootCa;
+  await waitFor('nginx to serve the ACME certificate again', async () => (await d.get('/')).certificate === issued);
+
+  mode('off');
+  const off = d.sh('bin/install');
+  t.is(off.code, 0, off.stderr);
+  t.false(fs.existsSync(cron), 'no renewal job for a certificate nobody serves');
+  t.notRegex(site(), /ssl_certificate/);
+  await waitFor('nginx to serve the plain site', async () => (await d.get('/', HTTP_PORT)).body === 'version v2');
 });
