@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { nuwaBinary, podman, waitFor } from '../helpers';
 import { DeployedApp } from './fixtures/deployed-app';
 import { releaseImage } from './fixtures/release-images';
+import { answersByPhase, client } from './fixtures/request-client';
 
 const HTTP_PORT = 18560;
 const APP_PORT = 18569;
@@ -35,46 +36,10 @@ const d = new DeployedApp({
 let monit: ChildProcess | undefined;
 const images: Record<string, string> = {};
 
-/**
- * A client asking every 20 ms until stopped: every answer (the version served, or what failed), labelled with the
- * phase of the story it was asked in (set by the test).
- */
-function client(): { phase: string; stop(): Promise<{ phase: string; answer: string }[]> } {
-  const seen: { phase: string; answer: string }[] = [];
-  let running = true;
-  const c = {
-    phase: 'before',
-    async stop() {
-      running = false;
-      await loop;
-      return seen;
-    },
-  };
-  const loop = (async () => {
-    // Bounded: a stuck test still ends (an hour of 20 ms requests is far more than any deploy here takes).
-    for (let i = 0; running && i < 180_000; i++) {
-      const started = Date.now();
-      const phase = c.phase;
-      try {
-        const r = await d.get('/');
-        seen.push({ phase, answer: r.status === 200 ? r.body : `FAILED: HTTP ${r.status} ${r.body.slice(0, 80)}` });
-      } catch (err) {
-        seen.push({ phase, answer: `FAILED: ${(err as Error).message}` });
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 20 - (Date.now() - started))));
-    }
-  })();
-  return c;
-}
-
-/** The distinct answers of each phase, in the order the phases came. */
-function answersByPhase(seen: { phase: string; answer: string }[]): Record<string, string[]> {
-  const by: Record<string, string[]> = {};
-  for (const { phase, answer } of seen) {
-    const list = (by[phase] ??= []);
-    if (!list.includes(answer)) list.push(answer);
-  }
-  return by;
+/** The version a request through nginx is served, or what failed. */
+async function version(): Promise<string> {
+  const r = await d.get('/');
+  return r.status === 200 ? r.body : `FAILED: HTTP ${r.status} ${r.body.slice(0, 80)}`;
 }
 
 function monitStatus(check: string): string {
@@ -116,7 +81,7 @@ test.serial('rollback with no kept release says so in one line and changes nothi
 
 test.serial('deploy v2, deploy v3 (its health fails), rollback: zero failed requests through nginx', async (t) => {
   t.timeout(10 * 60_000);
-  const c = client();
+  const c = client(version);
   try {
     await waitFor('the client to see v1', () => true);
     c.phase = 'deploy v2';
