@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { nuwaBinary, podman, waitFor } from '../helpers';
 import { DeployedApp } from './fixtures/deployed-app';
 import { releaseImage } from './fixtures/release-images';
-import { answersByPhase, client } from './fixtures/request-client';
+import { assertServed, client } from './fixtures/request-client';
 
 const HTTP_PORT = 18560;
 const APP_PORT = 18569;
@@ -107,19 +107,7 @@ test.serial('deploy v2, deploy v3 (its health fails), rollback: zero failed requ
     await new Promise((resolve) => setTimeout(resolve, 500)); // a few requests of the last phase
   } finally {
     const seen = await c.stop();
-    t.deepEqual(
-      seen.filter((s) => s.answer.startsWith('FAILED')),
-      [],
-      `${seen.length} requests`,
-    );
-    // While nginx hands over, its retiring workers may still answer a request or two from the old release. (A short
-    // phase may have seen no request at all: the four of the story must have.)
-    const by = answersByPhase(seen);
-    t.true(
-      ['before', 'deploy v2', 'rollback', 'after rollback'].every((p) => p in by),
-      JSON.stringify(by),
-    );
-    const expected: Record<string, string[]> = {
+    assertServed(t, seen, ['before', 'deploy v2', 'rollback', 'after rollback'], {
       before: ['version v1'],
       'deploy v2': ['version v1', 'version v2'],
       'after deploy v2': ['version v2'],
@@ -127,8 +115,7 @@ test.serial('deploy v2, deploy v3 (its health fails), rollback: zero failed requ
       'after deploy v3': ['version v2'],
       rollback: ['version v2', 'version v1'],
       'after rollback': ['version v1'],
-    };
-    t.deepEqual(by, Object.fromEntries(Object.keys(by).map((p) => [p, expected[p]])));
+    });
     t.true(seen.length > 100, `${seen.length} requests`);
   }
 });
