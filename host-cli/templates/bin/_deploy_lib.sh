@@ -162,13 +162,7 @@ deploy_nginx_switch() { # PORT
 # monit must not restart (or report) a container stopped on purpose: it is told before, and told again after.
 deploy_monit_unmonitor() {
   [ -e "$NUWA_MONIT_FILE" ] && tls_monit_knows || return 0
-  nuwa_monit unmonitor "$NUWA_MONIT_CHECK" >/dev/null
-  nuwa_undo nuwa_monit monitor "$NUWA_MONIT_CHECK"
-  local deadline=$((SECONDS + 30))
-  until nuwa_monit status "$NUWA_MONIT_CHECK" 2>/dev/null | grep -q '^ *monitoring status *Not monitored'; do
-    [ "$SECONDS" -lt "$deadline" ] || nuwa_die "monit did not stop watching $NUWA_MONIT_CHECK within 30s"
-    sleep 0.2
-  done
+  tls_monit_unmonitor ''
 }
 
 deploy_kept_name() { # CONTAINER: the name it keeps as a release, from its image

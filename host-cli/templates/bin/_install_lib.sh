@@ -345,17 +345,23 @@ tls_container_start() {
   fi
 }
 
+# Tells monit to stop watching the container (undone with the rest on failure) and waits until it has: the daemon
+# carries the request out on its own time, and stopping before it has would race its next check. $1 ends the line
+# said when it has not within 30 s.
+tls_monit_unmonitor() {
+  nuwa_monit unmonitor "$NUWA_MONIT_CHECK" >/dev/null
+  nuwa_undo nuwa_monit monitor "$NUWA_MONIT_CHECK"
+  local deadline=$((SECONDS + 30))
+  until nuwa_monit status "$NUWA_MONIT_CHECK" 2>/dev/null | grep -q '^ *monitoring status *Not monitored'; do
+    [ "$SECONDS" -lt "$deadline" ] || nuwa_die "monit did not stop watching $NUWA_MONIT_CHECK within 30s$1"
+    sleep 0.2
+  done
+}
+
 tls_container_stop() {
   if [ -e "$NUWA_MONIT_FILE" ]; then
     if tls_monit_knows; then
-      nuwa_monit unmonitor "$NUWA_MONIT_CHECK" >/dev/null
-      nuwa_undo nuwa_monit monitor "$NUWA_MONIT_CHECK"
-      # The daemon carries the request out on its own time: stopping before it has would race its next check.
-      local deadline=$((SECONDS + 30))
-      until nuwa_monit status "$NUWA_MONIT_CHECK" 2>/dev/null | grep -q '^ *monitoring status *Not monitored'; do
-        [ "$SECONDS" -lt "$deadline" ] || nuwa_die "monit did not stop watching $NUWA_MONIT_CHECK within 30s; the container was left running"
-        sleep 0.2
-      done
+      tls_monit_unmonitor '; the container was left running'
     else
       nuwa_warn "monit is not running: when it starts, its check $NUWA_MONIT_CHECK starts the container again unless you run: monit -c $NUWA_MONITRC unmonitor $NUWA_MONIT_CHECK"
     fi
