@@ -62,6 +62,11 @@ export class FdWaits {
   /** Descriptors were just freed: what waits is tried on the next turn of the event loop (once for a burst). */
   freed(): void {
     if (this.waiting.size === 0 || this.soon || this.stopped) return;
+    // The back-off starts over: a descriptor freed by a closing supervisor may still be open on the next turn (its
+    // files close asynchronously), and the retry after that must come in a second, not after the longest back-off.
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.retryMs = FIRST_RETRY_MS;
     this.soon = true;
     setImmediate(() => {
       this.soon = false;

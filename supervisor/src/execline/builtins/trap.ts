@@ -9,7 +9,7 @@
  */
 import { constants } from 'node:os';
 import { environ } from '../environ';
-import { SpawnError } from '../../sys/spawner';
+import { SpawnError, type Spawned } from '../../sys/spawner';
 import { restoreDefaultAction } from '../../sys/signals';
 import { readBlock } from '../blocks';
 import { spawnFailure, type Chain, type Step } from '../chain';
@@ -75,18 +75,19 @@ export async function trap(args: string[], chain: Chain): Promise<Step> {
   const handlers = directives(block.words);
   const caught = TRAPPABLE.filter((name) => o.has('x') || handlers.has(name) || handlers.has('default'));
   for (const name of NODE_ALTERED) if (!caught.includes(name)) restoreDefaultAction(name);
-  let child;
-  try {
-    child = await chain.spawn(prog);
-  } catch (err) {
-    if (err instanceof SpawnError) throw new ExeclineError('trap', 111, spawnFailure(err));
-    throw err;
-  }
-  environ.set('!', String(child.pid)); // for the handlers, as execline's trap gives them
+  // The handlers are installed before prog is spawned, as execline's trap does: a signal sent as soon as prog runs
+  // must find one (with none, the default action would end trap). Signals caught before the spawn has returned are
+  // handled once prog's pid is known.
+  let child: Spawned | undefined;
+  const early: string[] = [];
   let fail: (code: number) => void = () => undefined;
   const failed = new Promise<number>((resolve) => (fail = resolve));
   const running = new Set<string>();
   const onSignal = (name: string): void => {
+    if (!child) {
+      early.push(name);
+      return;
+    }
     const handler = handlers.get(name) ?? handlers.get('default');
     if (!handler) {
       child.child.kill(name as NodeJS.Signals); // -x: forwarded
@@ -104,7 +105,17 @@ export async function trap(args: string[], chain: Chain): Promise<Step> {
   };
   const listeners = caught.map((name) => [name, () => onSignal(name)] as const);
   for (const [name, listener] of listeners) process.on(name, listener);
-  const code = await Promise.race([child.exited.then((t) => (t.signal !== null ? 128 + t.signal : (t.code ?? 0))), failed]);
+  try {
+    child = await chain.spawn(prog);
+  } catch (err) {
+    for (const [name, listener] of listeners) process.off(name, listener);
+    if (err instanceof SpawnError) throw new ExeclineError('trap', 111, spawnFailure(err));
+    throw err;
+  }
+  environ.set('!', String(child.pid)); // for the handlers, as execline's trap gives them
+  for (const name of early.splice(0)) onSignal(name);
+  const exited = child.exited;
+  const code = await Promise.race([exited.then((t) => (t.signal !== null ? 128 + t.signal : (t.code ?? 0))), failed]);
   for (const [name, listener] of listeners) process.off(name, listener);
   return code;
 }
