@@ -8,15 +8,15 @@
  * older ones would be rotated out on their way in. Once a write works again, a marker line says how many lines were
  * dropped, and the held lines follow through the usual rotations and trimming, so `current` never passes `s - l`
  * plus one line. At the end of input a failing logdir is retried for EXIT_RETRY_MS before the held lines are given
- * up. The service is never blocked by a failing logdir.
+ * up. The service is never blocked by a failing logdir. The lock and the open `current` are current.ts's.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { acquireLock, AlreadyLockedError } from '../wire/lock';
 import { reason } from '../cli/errors';
 import { logger } from '../sys/logger';
 import { after, sleep, type Timer } from '../sys/timer';
-import { archiveFile, closeQuiet, FINALIZED, recoverLogdir, statOrUndefined, trimArchives } from './archives';
+import { archiveFile, trimArchives } from './archives';
+import { CurrentFile, LogdirLockedError } from './current';
 import { HeldLines } from './held-lines';
 import { processPrevious } from './processor';
 import type { LogdirSettings } from './script';
@@ -27,10 +27,6 @@ const log = logger('log');
 export const HOLD_LIMIT = 4 * 1024 * 1024;
 /** After the end of input, how long a logdir that cannot be written is retried before its held lines are given up. */
 export const EXIT_RETRY_MS = 10_000;
-const NEWLINE_BYTE = 0x0a;
-const WRITING = 0o644;
-
-export class LogdirLockedError extends Error {}
 
 interface Failure {
   what: string;
@@ -40,15 +36,12 @@ interface Failure {
 }
 
 export class Logdir {
-  private fd: number | undefined;
-  private lockFd: number | undefined;
-  private size = 0;
+  /** The lock and the open current, with its size and whether it ends mid-line. */
+  private readonly current: CurrentFile;
   private batch: Buffer[] = [];
   private batchBytes = 0;
   /** Lines that could not be written yet, and those dropped since the last marker line. */
   private held = new HeldLines();
-  /** current ends in the middle of a line (a write was cut short): a marker line then starts with a newline. */
-  private midLine = false;
   private failure: Failure | undefined;
   private retryTimer: Timer | undefined;
   private processing: Promise<void> | undefined;
@@ -58,7 +51,6 @@ export class Logdir {
   /** Input ended: close() retries on its own clock. */
   private exiting = false;
   private closed = false;
-  private recovered = false;
 
   readonly dir: string;
   /** An upper bound on the marker line's length. */
@@ -71,6 +63,7 @@ export class Logdir {
     private readonly onChange: () => void = () => undefined,
   ) {
     this.dir = path.resolve(dir);
+    this.current = new CurrentFile(this.dir, () => this.trim());
     this.markerRoom = 200 + Buffer.byteLength(this.dir);
   }
 
@@ -89,34 +82,11 @@ export class Logdir {
    */
   open(): void {
     try {
-      this.ensureCurrent();
+      this.current.ensure();
     } catch (error) {
       if (error instanceof LogdirLockedError) throw error;
       this.fail(error);
     }
-  }
-
-  private lock(): void {
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    try {
-      this.lockFd = acquireLock(this.file('lock'));
-    } catch (err) {
-      if (err instanceof AlreadyLockedError) throw new LogdirLockedError(`${this.dir}: another logger is writing to this logdir`);
-      throw err;
-    }
-  }
-
-  /** s6-log's start (archives.ts): append to a cleanly finalized current, or start a fresh one after an unclean end. */
-  private recover(): void {
-    const kept = recoverLogdir(this.dir);
-    this.openCurrent(kept ?? 0);
-    if (kept === undefined) this.trim();
-  }
-
-  private openCurrent(size: number): void {
-    this.fd = fs.openSync(this.file('current'), fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, WRITING);
-    fs.fchmodSync(this.fd, WRITING); // no x bit: "a logger is writing to it"
-    this.size = size;
   }
 
   /** Keeps at most `n` archives and, with `S`, at most that many bytes of them: the oldest go first. */
@@ -132,7 +102,7 @@ export class Logdir {
     }
     this.batch.push(line);
     this.batchBytes += line.length;
-    if (this.size + this.batchBytes >= this.rotateAt) {
+    if (this.current.size + this.batchBytes >= this.rotateAt) {
       this.flush();
       if (!this.failure) this.rotate();
     }
@@ -150,52 +120,11 @@ export class Logdir {
     const data = lines.length === 1 ? (lines[0] as Buffer) : Buffer.concat(lines);
     this.batch = [];
     this.batchBytes = 0;
-    const rest = this.writeOut(data);
+    const rest = this.current.append(data);
     if (!rest) return;
     this.held.pushUnwritten(lines, data.length - rest.unwritten.length);
     this.fail(rest.error);
     this.held.trimTo(this.holdCapacity());
-  }
-
-  /** Writes `data` to current; on error returns what was not written. */
-  private writeOut(data: Buffer): { error: unknown; unwritten: Buffer } | undefined {
-    let off = 0;
-    try {
-      this.ensureCurrent();
-      while (off < data.length) off += fs.writeSync(this.fd as number, data, off);
-      this.size += data.length;
-      this.midLine = false;
-      return undefined;
-    } catch (error) {
-      this.size += off;
-      if (off > 0) this.midLine = data[off - 1] !== NEWLINE_BYTE;
-      return { error, unwritten: data.subarray(off) };
-    }
-  }
-
-  /**
-   * A current whose link count fell to 0 was removed under us (often with its whole directory): writing on would
-   * lose every line when we exit. Recreate the logdir and go on there.
-   */
-  private ensureCurrent(): void {
-    if (!this.recovered) {
-      if (this.lockFd === undefined) this.lock();
-      this.recover();
-      this.recovered = true;
-      return;
-    }
-    if (this.fd !== undefined && fs.fstatSync(this.fd).nlink > 0) return;
-    if (this.fd !== undefined) {
-      log.warn(`${this.dir}/current was removed while in use; recreating the logdir`);
-      closeQuiet(this.fd);
-      this.fd = undefined;
-      if (this.lockFd !== undefined) closeQuiet(this.lockFd);
-      this.lockFd = undefined;
-    }
-    if (this.lockFd === undefined) this.lock();
-    if (!fs.existsSync(this.file('state'))) fs.writeFileSync(this.file('state'), '');
-    this.openCurrent(statOrUndefined(this.file('current'))?.size ?? 0);
-    this.midLine = false;
   }
 
   /**
@@ -208,7 +137,7 @@ export class Logdir {
     if (this.settings.processor) return HOLD_LIMIT;
     const { keep, maxSize, maxTotal } = this.settings;
     const archives = Math.max(1, maxTotal > 0 ? Math.min(keep, Math.floor(maxTotal / maxSize)) : keep);
-    const room = archives * Math.max(1, this.rotateAt) - this.size - this.markerRoom;
+    const room = archives * Math.max(1, this.rotateAt) - this.current.size - this.markerRoom;
     return Math.max(0, Math.min(HOLD_LIMIT, room));
   }
 
@@ -256,7 +185,7 @@ export class Logdir {
    */
   private drain(): boolean {
     try {
-      this.ensureCurrent();
+      this.current.ensure();
     } catch (error) {
       this.fail(error);
       return false;
@@ -266,10 +195,10 @@ export class Logdir {
       const failure = this.failure as Failure;
       const { lines, bytes } = this.held.dropped;
       const marker = Buffer.from(
-        `${this.midLine ? '\n' : ''}nuwa log: ${lines} lines (${bytes} bytes) lost here: ` +
+        `${this.current.midLine ? '\n' : ''}nuwa log: ${lines} lines (${bytes} bytes) lost here: ` +
           `${this.dir} could not be written (${failure.what})\n`,
       );
-      const rest = this.writeOut(marker);
+      const rest = this.current.append(marker);
       if (rest && rest.unwritten.length === marker.length) {
         this.fail(rest.error);
         return false;
@@ -284,11 +213,11 @@ export class Logdir {
       }
     }
     for (;;) {
-      if (this.size >= this.rotateAt || (this.rotateWanted && this.held.length === 0)) {
+      if (this.current.size >= this.rotateAt || (this.rotateWanted && this.held.length === 0)) {
         if (this.processing) {
           // One rotation at a time: the held lines wait for the processor rather than push current past `s`.
           this.rotateWanted = true;
-          this.drainWaits = this.size >= this.rotateAt;
+          this.drainWaits = this.current.size >= this.rotateAt;
           if (this.drainWaits) return false;
         } else if (!this.rotateNow()) return false;
       }
@@ -296,7 +225,7 @@ export class Logdir {
       let count = 0;
       let bytes = 0;
       do bytes += this.held.lengthOf(count++);
-      while (count < this.held.length && this.size + bytes < this.rotateAt);
+      while (count < this.held.length && this.current.size + bytes < this.rotateAt);
       if (!this.writeHeld(count)) return false;
     }
   }
@@ -304,7 +233,7 @@ export class Logdir {
   /** Writes the first `count` held lines in one go; what was written leaves the queue. False: the failure is recorded. */
   private writeHeld(count: number): boolean {
     const data = this.held.first(count);
-    const rest = this.writeOut(data);
+    const rest = this.current.append(data);
     this.held.consume(data.length - (rest?.unwritten.length ?? 0));
     if (!rest) return true;
     this.fail(rest.error);
@@ -329,20 +258,16 @@ export class Logdir {
   private rotateNow(): boolean {
     this.rotateWanted = false;
     try {
-      this.ensureCurrent();
-      if (this.size === 0) return true;
-      const fd = this.fd as number;
-      fs.fsyncSync(fd);
-      fs.fchmodSync(fd, FINALIZED);
-      closeQuiet(fd);
-      this.fd = undefined;
+      this.current.ensure();
+      if (this.current.size === 0) return true;
+      this.current.finish();
       if (this.settings.processor) {
         fs.renameSync(this.file('current'), this.file('previous'));
-        this.openCurrent(0);
+        this.current.open(0);
         this.processing = this.process().finally(() => this.processed());
       } else {
         archiveFile(this.dir, 'current', 's');
-        this.openCurrent(0);
+        this.current.open(0);
         this.trim();
       }
       return true;
@@ -363,7 +288,7 @@ export class Logdir {
       }
       return;
     }
-    if (this.rotateWanted || this.size >= this.rotateAt) this.rotate();
+    if (this.rotateWanted || this.current.size >= this.rotateAt) this.rotate();
   }
 
   private async retryBeforeExit(): Promise<void> {
@@ -416,16 +341,6 @@ export class Logdir {
     if (this.failure) await this.retryBeforeExit();
     this.closed = true;
     await this.processing;
-    if (this.fd !== undefined) {
-      try {
-        fs.fsyncSync(this.fd);
-        fs.fchmodSync(this.fd, FINALIZED);
-      } catch {
-        // the next start treats a current without the x bit as unfinished, which is the truth
-      }
-      closeQuiet(this.fd);
-      this.fd = undefined;
-    }
-    if (this.lockFd !== undefined) closeQuiet(this.lockFd);
+    this.current.close();
   }
 }
