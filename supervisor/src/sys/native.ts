@@ -13,6 +13,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { formatMode } from './files';
 import { logger } from './logger';
 import { seaAsset } from './sea';
 
@@ -196,9 +197,7 @@ function withPrivateDir<T>(dir: string, uid: number, use: (base: string) => T): 
       throw new Refused(`not using ${dir} for the native addon: ${why} (made by another account; nothing in it is loaded)`);
     }
     if ((mode & 0o022) !== 0) {
-      throw new Refused(
-        `not using ${dir} for the native addon: mode ${mode.toString(8).padStart(4, '0')} lets other accounts write in it (0700 wanted)`,
-      );
+      throw new Refused(`not using ${dir} for the native addon: mode ${formatMode(mode)} lets other accounts write in it (0700 wanted)`);
     }
     if (mode !== 0o700) fs.fchmodSync(fd, 0o700);
     const viaFd = `/proc/self/fd/${fd}`;
@@ -236,7 +235,7 @@ function untrusted(file: string, bytes: Buffer, uid: number): string | undefined
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return 'it is not a regular file';
     if (st.uid !== uid) return `owned by uid ${st.uid}, not by uid ${uid}`;
-    if ((st.mode & 0o022) !== 0) return `mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')} lets other accounts write it`;
+    if ((st.mode & 0o022) !== 0) return `mode ${formatMode(st.mode)} lets other accounts write it`;
     if (st.size !== bytes.length || !fs.readFileSync(fd).equals(bytes)) return "its content is not this executable's addon";
     return undefined;
   } finally {
