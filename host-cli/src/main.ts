@@ -128,7 +128,21 @@ function kubeCommand(args: string[]): Promise<number> {
 
 const isHelp = (arg: string | undefined) => arg === '-h' || arg === '--help';
 
+/**
+ * Every line of nuwa-host's starts `nuwa-host: `, as fail() writes them, whether it was called as `nuwa-host` or as
+ * `nuwa nuwa-host`: a usage error too, rather than the dispatcher's `nuwa nuwa-host: ` (main.ts runEntry).
+ */
 export async function main(argv: string[]): Promise<number> {
+  try {
+    return await runCommand(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`nuwa-host: ${err.message}\n`);
+    return err.code;
+  }
+}
+
+async function runCommand(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   // --help never acts: for init, build, setup and kube anywhere in the line; for a script command, in place of DIR
   // (after DIR it is the script's own --help).

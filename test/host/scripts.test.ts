@@ -293,7 +293,7 @@ test('nuwa-host init --prefix refuses a path the bin/ scripts would not accept, 
   ]) {
     const r = nuwaHost(['init', '--prefix', prefix, '--monit-interval', '1']);
     t.is(r.code, 100, `${JSON.stringify(prefix)}: ${r.stderr}`);
-    t.is(r.stderr, `nuwa nuwa-host: --prefix ${JSON.stringify(prefix)} ${rule}\n`);
+    t.is(r.stderr, `nuwa-host: --prefix ${JSON.stringify(prefix)} ${rule}\n`, 'a usage error starts like its other errors');
     t.is(r.stdout, '');
   }
   t.deepEqual(fs.readdirSync(parent), [], 'nothing written');
@@ -321,7 +321,7 @@ test('nuwa-host: an image without the Setup label, a folder without bin/, and un
   t.regex(nobin.stderr, /has no bin\/: unpack it first with "nuwa-host setup IMAGE/);
   const option = nuwaHost(['build', '--fast', dir]);
   t.is(option.code, 100);
-  t.regex(option.stderr, /build: unknown option '--fast'/);
+  t.is(option.stderr, "nuwa-host: build: unknown option '--fast' (nuwa-host --help)\n");
   const noContainerfile = nuwaHost(['build', dir]);
   t.is(noContainerfile.code, 1);
   t.regex(noContainerfile.stderr, /has no Containerfile/);
@@ -335,6 +335,9 @@ test('nuwa-host answers to its own name through a symlink, and refuses a hostile
   const help = spawnSync(link, ['--help'], { encoding: 'utf8' });
   t.is(help.status, 0, help.stderr);
   t.regex(help.stdout, /^usage: nuwa-host COMMAND/);
+  const usage = spawnSync(link, ['build'], { encoding: 'utf8' });
+  t.is(usage.status, 100);
+  t.is(usage.stderr, 'nuwa-host: build takes one app folder (nuwa-host build DIR)\n', 'a usage error starts like its other errors');
   const app = path.join(dir, 'app');
   fs.mkdirSync(app);
   fs.writeFileSync(path.join(app, 'Containerfile'), 'FROM scratch\n');
