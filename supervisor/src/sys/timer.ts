@@ -18,8 +18,6 @@ export interface Timer {
   cancel(): void;
   /** Lets the process exit while nothing but this is pending (Node's unref); returns the timer itself. */
   unref(): Timer;
-  /** Undoes unref(). */
-  ref(): Timer;
   /** Not yet fired (for `after`) and not cancelled. */
   readonly pending: boolean;
 }
@@ -86,12 +84,6 @@ class Chain implements Timer {
   unref(): Timer {
     this.referenced = false;
     this.handle?.unref();
-    return this;
-  }
-
-  ref(): Timer {
-    this.referenced = true;
-    this.handle?.ref();
     return this;
   }
 }
