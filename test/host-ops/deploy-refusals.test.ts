@@ -185,6 +185,8 @@ test.serial('NUWA_PORT=abc: bin/run refuses in one line; bin/stop, bin/uninstall
     t.is(r.code, 1, script);
     t.is(r.stderr, `bin/${script}: ${bad}\n`);
   }
+  const releases = path.join(d.appDir, '.nuwa-releases');
+  t.true(fs.existsSync(releases), 'bin/run and bin/deploy recorded when each release went live');
   for (const script of ['stop', 'uninstall', 'kill']) {
     const r = d.sh(`bin/${script}`);
     t.is(r.code, 0, `bin/${script}: ${r.stderr}`);
@@ -197,5 +199,6 @@ test.serial('NUWA_PORT=abc: bin/run refuses in one line; bin/stop, bin/uninstall
   t.false(fs.existsSync(path.join(d.base, `host/etc/systemd/system/nuwa-${APP}.service`)));
   t.false(fs.existsSync(path.join(d.base, `host/etc/monit/conf.d/nuwa-${APP}`)));
   t.deepEqual(secrets().sort(), [...theirs].sort(), "this app's secrets are gone, the others' stay");
+  t.false(fs.existsSync(releases), 'the record of the removed releases goes with them');
   t.true(fs.existsSync(path.join(d.appDir, 'volumes/srv/data/seed')), 'volumes/ stays');
 });
