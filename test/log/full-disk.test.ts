@@ -112,8 +112,9 @@ fill() {
 }
 unfill() { touch "$W/unfill"; wait $filling; rm "$D/filler"; }
 # Until the writer has written $1 more lines (the logger reads them: the pipe blocks the writer otherwise). By volume,
-# not by time: on a loaded machine a second of a slow logger may read less than it can hold.
-lines() { n=$(cat "$W/progress" 2>/dev/null); echo "\${n:-0}"; }
+# not by time: on a loaded machine a second of a slow logger may read less than it can hold. (No progress file yet: the
+# writer has not started. Under set -e a failed cat here would end the scenario silently with exit 1.)
+lines() { n=$(cat "$W/progress" 2>/dev/null || true); echo "\${n:-0}"; }
 wait_lines() { until=$(( $(lines) + $1 )); i=0; while [ "$(lines)" -lt $until ] && [ $i -lt 6000 ]; do sleep 0.02; i=$((i+1)); done; }
 ${body}
 wait $writer
