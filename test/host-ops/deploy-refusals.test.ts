@@ -200,5 +200,12 @@ test.serial('NUWA_PORT=abc: bin/run refuses in one line; bin/stop, bin/uninstall
   t.false(fs.existsSync(path.join(d.base, `host/etc/monit/conf.d/nuwa-${APP}`)));
   t.deepEqual(secrets().sort(), [...theirs].sort(), "this app's secrets are gone, the others' stay");
   t.false(fs.existsSync(releases), 'the record of the removed releases goes with them');
+  // A folder that bin/kill left with its record before it removed that too: cleaned, not refused as 'nothing to kill'.
+  fs.writeFileSync(releases, '2020-01-01T00:00:00Z 0123456789ab 0123456789ab\n');
+  const stale = d.sh('bin/kill');
+  t.is(stale.code, 0, stale.stderr);
+  t.regex(stale.stderr, new RegExp(`^bin/kill: there is no container ${APP}; removing what it left$`, 'm'));
+  t.regex(stale.stderr, /, the release record \.nuwa-releases/);
+  t.false(fs.existsSync(releases));
   t.true(fs.existsSync(path.join(d.appDir, 'volumes/srv/data/seed')), 'volumes/ stays');
 });
