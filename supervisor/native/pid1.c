@@ -106,8 +106,9 @@ static volatile int target_pidfd = -1;
 static volatile pid_t target_pid = 0;
 
 static void forward(int sig, siginfo_t *info, void *context) {
+  if (sig <= 0 || sig >= NSIG_MAX) return; /* never installed for such a number */
   int saved = errno;
-  if (sig > 0 && sig < NSIG_MAX && forwarding[sig]) {
+  if (forwarding[sig]) {
     forwarded[sig]++;
     if (target_pidfd < 0 || (syscall(SYS_pidfd_send_signal, target_pidfd, sig, NULL, 0) < 0 && errno == ENOSYS))
       kill(target_pid, sig);
