@@ -39,6 +39,7 @@ async function main() {
       out('nuwa_native.node'),
       path.join(root, 'supervisor/native/nuwa_native.c'),
       path.join(root, 'supervisor/native/spawn.c'),
+      path.join(root, 'supervisor/native/pid1.c'),
     ],
     { stdio: 'inherit' },
   );

@@ -572,6 +572,11 @@ static napi_value init(napi_env env, napi_value exports) {
     { "execvp", NULL, js_execvp, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "bindUnixDgram", NULL, js_bind_unix_dgram, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "recvDgram", NULL, js_recv_dgram, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "reapDead", NULL, js_reap_dead, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "forwardSignals", NULL, js_forward_signals, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "forwardedCount", NULL, js_forwarded_count, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "stopForwarding", NULL, js_stop_forwarding, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "exitNow", NULL, js_exit_now, NULL, NULL, NULL, napi_default_jsproperty, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

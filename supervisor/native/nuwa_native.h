@@ -15,4 +15,11 @@ napi_value js_spawn(napi_env env, napi_callback_info info);
 /* spawn.c: heredoc's writer process. */
 napi_value js_fork_writer(napi_env env, napi_callback_info info);
 
+/* pid1.c: PID 1's reaping of dead children without a /proc scan, signals passed on from the handler, its own end. */
+napi_value js_reap_dead(napi_env env, napi_callback_info info);
+napi_value js_forward_signals(napi_env env, napi_callback_info info);
+napi_value js_forwarded_count(napi_env env, napi_callback_info info);
+napi_value js_stop_forwarding(napi_env env, napi_callback_info info);
+napi_value js_exit_now(napi_env env, napi_callback_info info);
+
 #endif

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import type { AppletMain } from './cli/applet';
 import { AppletError, HelpRequest } from './cli/errors';
+import { exitProcess } from './sys/exit';
 import { flushLogs } from './sys/logger';
 import { prepareLongRunning } from './sys/self';
 import { releaseSignals } from './sys/signals';
@@ -213,7 +214,7 @@ async function runEntry(name: string, entry: AppletEntry, args: string[]): Promi
 /** Explicit exit: a PID 1 must not linger on a stray handle once its work is done. Queued syslog lines go first. */
 async function exit(code: number): Promise<never> {
   await flushLogs();
-  process.exit(code);
+  exitProcess(code);
 }
 
 dispatch(process.argv).then(exit, (err: unknown) => {

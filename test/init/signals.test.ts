@@ -67,3 +67,31 @@ for i in $(seq 400); do [ -e ${dir}/polite-trapped ] && [ -e ${dir}/stubborn-tra
   t.is(fs.readFileSync(polite, 'utf8'), 'bye\n');
   t.regex(result.stderr, /still running after the grace time, sending SIGKILL/);
 });
+
+test('each signal reaches the main program exactly once (passed on from the signal handler, never again from JS)', async (t) => {
+  const file = path.join(tempDir(), 'signals');
+  const signals = ['SIGHUP', 'SIGUSR2', 'SIGWINCH', 'SIGQUIT'] as const;
+  // Node as the main program: it counts every delivery, where sh's trap merges two that come close together.
+  const script = `const fs = require('node:fs');
+for (const s of ${JSON.stringify([...signals, 'SIGTERM'])}) process.on(s, () => {
+  fs.appendFileSync(${JSON.stringify(file)}, s + '\\n');
+  if (s === 'SIGTERM') process.exit(5);
+});
+fs.appendFileSync(${JSON.stringify(file)}, 'ready\\n');
+setInterval(() => undefined, 1000);`;
+  const run = runAsPid1([process.execPath, '-e', script]);
+  const pid = await run.hostPid();
+  await waitFor('the main program to start', () => received(file).includes('ready'));
+  const expected = ['ready'];
+  for (let round = 0; round < 3; round++) {
+    for (const signal of signals) {
+      process.kill(pid, signal);
+      expected.push(signal);
+      await waitFor(`${signal} (round ${round + 1}) to reach the main program`, () => received(file).length >= expected.length);
+    }
+  }
+  process.kill(pid, 'SIGTERM');
+  const result = await run.finished;
+  t.deepEqual(received(file), [...expected, 'SIGTERM'], result.stderr);
+  t.is(result.code, 5, result.stderr);
+});

@@ -11,6 +11,7 @@ import { logger } from '../sys/logger';
 import { FORWARDED, routeSignals } from '../sys/signals';
 import { spawn, SpawnError, type Spawned } from '../sys/spawner';
 import { shellExitCode } from '../sys/wait-status';
+import { forwardNatively } from '../sys/pid1';
 import { killAll, terminateAll } from '../sys/shutdown';
 import { after, type Timer } from '../sys/timer';
 
@@ -55,12 +56,16 @@ export async function runMainProgram(command: string[], options: MainProgramOpti
       killAll();
     });
   };
+  // Off a terminal every forwarded signal is ours to pass on; on one, the terminal sends some to the program itself.
+  const passed = FORWARDED.filter((signal) => !(terminal && FROM_TERMINAL.has(signal)));
+  // Installed before the routes: from here on the signal handler passes signals on itself (sys/pid1.ts).
+  const natively = forwardNatively(main.pid, passed);
   const stopRouting = routeSignals(
     Object.fromEntries(
       FORWARDED.map((signal) => [
         signal,
         () => {
-          if (!(terminal && FROM_TERMINAL.has(signal))) {
+          if (passed.includes(signal) && (natively?.owed(signal) ?? true)) {
             try {
               process.kill(main.pid, signal);
             } catch {
@@ -77,6 +82,7 @@ export async function runMainProgram(command: string[], options: MainProgramOpti
   killTimer?.cancel();
   await options.beforeCleanup?.();
   await terminateAll(deadline ?? Date.now() + options.graceMs);
+  natively?.stop();
   stopRouting();
   return shellExitCode(termination);
 }

@@ -20,6 +20,22 @@ import { seaAsset } from './sea';
 export interface Native {
   /** waitpid(pid, WNOHANG): [pid, raw wait status], or null while the child is still running. */
   waitpid(pid: number): [number, number] | null;
+  /**
+   * Waits for every dead child not in `skip` (the pids libuv waits for) without trying the living ones: [pid, raw wait
+   * status] pairs, flat. `blocked`: a dead child in `skip` hid any others, which only a pid-by-pid pass can find.
+   */
+  reapDead(skip: number[]): { reaped: number[]; blocked: boolean };
+  /**
+   * From now on each of `signals` (numbers, each with a JS listener already) is sent on to `pid` from the signal
+   * handler itself, before libuv's handler passes it to JS as before. False (nothing changed) when one has no handler.
+   */
+  forwardSignals(pid: number, signals: number[]): boolean;
+  /** How many times `signal` (a number) was passed on by forwardSignals' handler since the process started. */
+  forwardedCount(signal: number): number;
+  /** Ends forwardSignals: libuv's handlers back in place. */
+  stopForwarding(): void;
+  /** _exit(code): the process ends here, with no teardown. */
+  exitNow(code: number): never;
   setChildSubreaper(): void;
   /** Non-blocking fcntl record lock on the whole file; false when another process holds it. */
   lock(fd: number, exclusive: boolean): boolean;

@@ -2,11 +2,14 @@
  * What any long-running nuwa process owes the container when it may be PID 1: adopt orphans, reap them, and never
  * die of its own fault (if PID 1 dies, the kernel kills the whole container).
  */
+import { endAtOnceWith } from './exit';
 import { describeError, logger } from './logger';
 import { native } from './native';
 import { keepSmallAtRest } from './memory';
 import { routeProcessWarnings } from './process-warnings';
 import { reaper } from './reaper';
+import { arrivalsOf } from './signals';
+import { signalNumber } from './wait-status';
 
 const log = logger('init');
 
@@ -21,6 +24,7 @@ export function becomeInit(): void {
     }
   }
   reaper.start();
+  endAtOnceWith((code) => native().exitNow(code)); // its logs flushed, init has nothing to tear down (sys/exit.ts)
   keepSmallAtRest();
   // winston (JSON lines, syslog) is loaded only when asked for: the plain default needs no library, and PID 1 stays
   // small. Lines logged before it is ready go to stderr.
@@ -37,4 +41,40 @@ export function becomeInit(): void {
   // describeError copes with anything thrown, `throw null` included.
   process.on('uncaughtException', (err: unknown) => log.error(`internal error, survived: ${describeError(err)}`));
   process.on('unhandledRejection', (err: unknown) => log.error(`internal error, survived: ${describeError(err)}`));
+}
+
+/**
+ * Passes `signals` on to `pid` from the signal handler itself (supervisor/native/pid1.c): the main program gets them
+ * within microseconds, as under tini, not after the event loop has woken. JavaScript still hears each signal (the grace
+ * timer starts there) and calls the returned `owed(signal)`: true when some arrival of it was not passed on natively
+ * (it came before the handler was installed, and is reaching JavaScript only now), so the route sends it itself.
+ * Counting arrivals (JS) against native forwards makes every signal reach the main program at least once and, except
+ * for that race at installation, exactly once. undefined when the addon cannot: the route then passes every signal on.
+ */
+export function forwardNatively(pid: number, signals: readonly NodeJS.Signals[]): NativeForwarding | undefined {
+  let addon;
+  try {
+    addon = native();
+    if (!addon.forwardSignals(pid, signals.map(signalNumber))) return undefined;
+  } catch (err) {
+    log.warn(`signals are passed on from JavaScript (${(err as Error).message})`);
+    return undefined;
+  }
+  const settled = new Map<NodeJS.Signals, number>();
+  return {
+    owed(signal) {
+      const unforwarded = arrivalsOf(signal) - addon.forwardedCount(signalNumber(signal));
+      if (unforwarded <= (settled.get(signal) ?? 0)) return false;
+      settled.set(signal, unforwarded); // one send settles every arrival so far, as the kernel merges a pending signal
+      return true;
+    },
+    stop: () => addon.stopForwarding(),
+  };
+}
+
+export interface NativeForwarding {
+  /** Whether the route must send `signal` on itself (an arrival the native handler did not see). */
+  owed(signal: NodeJS.Signals): boolean;
+  /** libuv's handlers back; call before the routes are removed. */
+  stop(): void;
 }

@@ -3,9 +3,11 @@
  *
  * Node reaps only what child_process spawned, each by its own pid. A blanket waitpid(-1) would race libuv and lose
  * 'exit' events (libuv then sees ECHILD and never reports the exit: the service would look up for ever). So on each
- * SIGCHLD we list our direct children from /proc and waitpid() only the pids we did not spawn. This is race-free
- * because spawn() returns the pid synchronously (see spawner.ts): a pid is registered as ours before any reaper pass
- * can see it.
+ * SIGCHLD we ask the kernel which children are dead without taking their status (waitid WNOWAIT, in the addon's
+ * reapDead) and wait only for those we did not spawn: one call per dead child, whatever the number of living ones.
+ * A dead child of libuv's hides the others from waitid until libuv takes it; that pass lists our direct children
+ * from /proc and tries each pid instead. This is race-free because spawn() returns the pid synchronously (see
+ * spawner.ts): a pid is registered as ours before any reaper pass can see it.
  * A slow sweep covers the one gap left: a pid libuv reaped whose number is reused before its 'exit' event ran.
  *
  * libuv passes signals from its handler to the event loop through a pipe, and drops them while that pipe is full: a
@@ -23,6 +25,8 @@ import { childrenOf } from './process-tree';
 import { onSignalBurst } from './signals';
 import { after, every, type Timer } from './timer';
 import { decodeWaitStatus, type Termination } from './wait-status';
+
+type Waitpid = (pid: number) => [number, number] | null;
 
 const SWEEP_MS = 10_000;
 const BURST_CHECK_MS = 100;
@@ -138,24 +142,47 @@ class Reaper extends EventEmitter<ReaperEvents> {
   }
 
   private pass(): void {
-    const waitpid = native().waitpid;
-    for (const [pid, resolve] of this.adopted) {
+    const addon = native();
+    if (!this.started) {
+      this.waitAdopted(addon.waitpid); // not init: only the pids spawned natively are ours to wait for
+    } else {
+      const { reaped, blocked } = addon.reapDead([...this.ours]);
+      for (let i = 0; i < reaped.length; i += 2) this.reapedOne(reaped[i] as number, reaped[i + 1] as number);
+      if (blocked) {
+        // A dead child of libuv's hid the rest from waitid: try every child by pid, as libuv will take its own.
+        this.waitAdopted(addon.waitpid);
+        this.reapOrphans(addon.waitpid);
+      }
+    }
+    this.emit('pass');
+  }
+
+  /** A natively spawned pid's end goes to its spawner; any other is an orphan's. */
+  private reapedOne(pid: number, status: number): void {
+    const resolve = this.adopted.get(pid);
+    if (resolve) {
+      this.adopted.delete(pid);
+      resolve(decodeWaitStatus(status));
+    } else {
+      this.reaped++;
+      this.emit('orphan', pid, decodeWaitStatus(status));
+    }
+    this.emit('exit');
+  }
+
+  private waitAdopted(waitpid: Waitpid): void {
+    for (const pid of this.adopted.keys()) {
       let result: [number, number] | null;
       try {
         result = waitpid(pid);
       } catch {
         result = [pid, 0]; // ECHILD: cannot happen to a pid only we wait for; not leaving its supervisor waiting forever
       }
-      if (!result) continue;
-      this.adopted.delete(pid);
-      resolve(decodeWaitStatus(result[1]));
-      this.emit('exit');
+      if (result) this.reapedOne(pid, result[1]);
     }
-    if (this.started) this.reapOrphans(waitpid);
-    this.emit('pass');
   }
 
-  private reapOrphans(waitpid: (pid: number) => [number, number] | null): void {
+  private reapOrphans(waitpid: Waitpid): void {
     for (const pid of childrenOf('self')) {
       if (this.ours.has(pid) || this.adopted.has(pid)) continue;
       let result: [number, number] | null;
@@ -164,11 +191,7 @@ class Reaper extends EventEmitter<ReaperEvents> {
       } catch {
         continue; // ECHILD: libuv or a previous pass got it first
       }
-      if (result) {
-        this.reaped++;
-        this.emit('orphan', pid, decodeWaitStatus(result[1]));
-        this.emit('exit');
-      }
+      if (result) this.reapedOne(pid, result[1]);
     }
   }
 }

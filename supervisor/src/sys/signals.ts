@@ -10,6 +10,15 @@ export const FORWARDED: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUI
 /** Signals held since holdSignals(), waiting for a route; and the listeners that hold them. */
 const held: NodeJS.Signals[] = [];
 const holders = new Map<NodeJS.Signals, () => void>();
+/** Every arrival of each signal JavaScript has been told of, held or routed (for forwardNatively, sys/pid1.ts). */
+const arrivals = new Map<NodeJS.Signals, number>();
+const arrived = (signal: NodeJS.Signals): void => void arrivals.set(signal, (arrivals.get(signal) ?? 0) + 1);
+
+/** How many times JavaScript has been told `signal` arrived since holdSignals() or its first route. */
+export function arrivalsOf(signal: NodeJS.Signals): number {
+  return arrivals.get(signal) ?? 0;
+}
+
 /** Set by releaseSignals(): a holder that fires from then on gives its signal its default action back and raises it. */
 let releasing = false;
 
@@ -30,6 +39,7 @@ export function holdSignals(): void {
   for (const signal of [...stopFirst, ...FORWARDED.filter((s) => !stopFirst.includes(s))]) {
     if (holders.has(signal)) continue;
     const holder = () => {
+      arrived(signal);
       if (releasing) raiseAgain(signal);
       else if (!held.includes(signal)) held.push(signal);
     };
@@ -130,7 +140,10 @@ function caught(listener: SignalHandler, signal: NodeJS.Signals, handler: Signal
 export function routeSignals(routes: Partial<Record<NodeJS.Signals, SignalHandler>>): () => void {
   const installed: [NodeJS.Signals, SignalHandler][] = [];
   for (const [signal, handler] of Object.entries(routes) as [NodeJS.Signals, SignalHandler][]) {
-    const listener: SignalHandler = (sig) => caught(listener, sig, handler);
+    const listener: SignalHandler = (sig) => {
+      arrived(sig);
+      caught(listener, sig, handler);
+    };
     process.on(signal, listener);
     installed.push([signal, listener]);
     const holder = holders.get(signal);
