@@ -93,7 +93,8 @@ test('a locked repository fails with a clear message naming borg break-lock, and
   t.teardown(() => {
     holder.kill('SIGTERM');
   });
-  await waitFor('borg with-lock to hold the lock', () => fs.existsSync(path.join(repo, 'lock.exclusive')));
+  // borg is a Python program: on a loaded machine its start alone can take longer than waitFor's default 20 s
+  await waitFor('borg with-lock to hold the lock', () => fs.existsSync(path.join(repo, 'lock.exclusive')), { timeoutMs: 90_000 });
   const r = app.run('archive_volumes');
   t.is(r.status, 1);
   t.regex(r.stderr, /backing up .* failed: the repository .* is locked by another borg process .*borg break-lock/);
