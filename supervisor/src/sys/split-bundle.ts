@@ -32,7 +32,7 @@ function load(file: string): Exports {
   const filename = path.join(path.dirname(process.execPath), file);
   const module = { exports: {} as Exports };
   // esbuild writes the part in ASCII (non-ASCII characters escaped): latin1 is its exact decoding, without UTF-8's cost
-  const body = vm.compileFunction(Buffer.from(packed).latin1Slice(), ['exports', 'require', 'module', '__filename', '__dirname'], {
+  const body = vm.compileFunction(Buffer.from(packed).toString('latin1'), ['exports', 'require', 'module', '__filename', '__dirname'], {
     filename,
   });
   // the part requires Node's modules only (everything else is bundled in it): the executable's require serves them
