@@ -26,7 +26,7 @@ function pinnedRuntime() {
  * Packs `main` (one CommonJS file) and `assets` into `exe`, a stripped copy of the pinned node, working in `stage`.
  * Returns undefined, or why the start-limits stub could not be added (scripts/start-limits-stub.js).
  */
-async function packSea({ main, exe, stage, assets = {}, execArgv = [] }) {
+async function packSea({ main, exe, stage, assets = {} }) {
   const runtime = pinnedRuntime();
   const config = path.join(stage, `${path.basename(exe)}.sea-config.json`);
   const blob = path.join(stage, `${path.basename(exe)}.blob`);
@@ -41,7 +41,6 @@ async function packSea({ main, exe, stage, assets = {}, execArgv = [] }) {
       // NODE_OPTIONS (an image's, meant for its Node app) is never applied to nuwa itself: it can neither reach PID 1
       // (an --inspect port, a --require) nor make V8 reject the code cache; children still inherit the variable
       execArgvExtension: 'none',
-      execArgv,
       assets,
     }),
   );
