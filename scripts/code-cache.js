@@ -13,6 +13,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { setTimeout } = require('node:timers');
 const vm = require('node:vm');
 
 /** The bundle as the executable runs it: a CommonJS module function (scripts/sea-main.js calls it). */
@@ -52,7 +53,7 @@ function runStep([wrapped, cacheIn, cacheOut, ...args]) {
 /** Waits (sleeping, at most 20 s) until `file` exists. */
 function waitForFile(file, what) {
   const nap = new Int32Array(new SharedArrayBuffer(4));
-  for (const deadline = Date.now() + 20_000; !fs.existsSync(file); ) {
+  for (const deadline = Date.now() + 20_000; !fs.existsSync(file);) {
     if (Date.now() > deadline) throw new Error(`code cache: ${what}: ${file} did not appear within 20 s`);
     Atomics.wait(nap, 0, 0, 20);
   }
@@ -90,7 +91,11 @@ async function makeCodeCache({ node, bundle, stage }) {
     let cache = '';
     for (const [i, { args, status }] of STEPS(service).entries()) {
       const next = path.join(dir, `cache.${i}`);
-      const run = spawnSync(node, [__filename, wrapped, cache, next, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+      const run = spawnSync(node, [path.join(__dirname, 'code-cache.js'), wrapped, cache, next, ...args], {
+        env,
+        encoding: 'utf8',
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       if (run.status !== status) throw new Error(`code cache: warm-up step 'nuwa ${args.join(' ')}' exited ${run.status}: ${run.stderr}`);
       cache = next;
     }
