@@ -4,7 +4,7 @@
 // - Node raises its soft RLIMIT_NOFILE to the hard limit as the first thing its main() does and keeps no note of the
 //   value it replaced: every child would inherit the raised limit (tini and s6 pass on the one they were given). The
 //   stub saves the limits as the kernel handed them over (16 bytes of the data segment's last, zero-filled page, past
-//   .bss and before the heap); the addon finds them through AT_ENTRY (supervisor/native/nuwa_native.c, start_nofile)
+//   .bss and before the heap); the addon finds them through AT_ENTRY (supervisor/native/start.c, start_nofile)
 //   after checking the stub's first bytes, and gives them back.
 // - Node hangs for ever (or aborts) when it cannot create its threads under a low process limit: the stub makes sure
 //   they can be created, else says so in one line and exits 111 (docs/faults.md).
@@ -117,7 +117,7 @@ function addStartLimitsStub(elf, dir) {
   const at = host.vaddr + host.filesz;
   const code = link(at, Number(elf.readBigUInt64LE(0x18)), store);
   if (code.length !== length || !code.subarray(0, 17).equals(SIGNATURE) || code.readBigUInt64LE(17) !== BigInt(store))
-    return 'the assembled stub does not start as the addon expects (supervisor/native/nuwa_native.c, start_nofile)';
+    return 'the assembled stub does not start as the addon expects (supervisor/native/start.c, start_nofile)';
   code.copy(elf, host.offset + host.filesz);
   elf.writeBigUInt64LE(BigInt(host.filesz + length), host.at + 32);
   elf.writeBigUInt64LE(BigInt(host.memsz + length), host.at + 40);

@@ -3,7 +3,7 @@
  * zero-filled bytes past the data segment) and makes it the ELF entry point.
  *
  * 1. RLIMIT_NOFILE as the kernel handed it over, saved before Node's main() raises the soft limit to the hard one:
- *    the addon gives it back to children (supervisor/native/nuwa_native.c, start_nofile). The first 17 bytes are the
+ *    the addon gives it back to children (supervisor/native/start.c, start_nofile). The first 17 bytes are the
  *    signature the addon checks, the next 8 the store's address: keep them as they are.
  * 2. Room for Node's threads. Node cannot survive a failed thread creation at start-up: its platform waits for ever
  *    for worker threads that were never created (a futex wait that ignores SIGTERM), or asserts, and libuv aborts when

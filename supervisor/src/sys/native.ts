@@ -1,5 +1,5 @@
 /**
- * The native addon (supervisor/native/nuwa_native.c): the syscalls Node lacks.
+ * The native addon (supervisor/native/*.c): the syscalls Node lacks.
  *
  * Inside the single executable the addon travels as a SEA asset. dlopen needs a real file on a mount that allows
  * exec, so it is written once under /run/nuwa (falling back to $TMPDIR/nuwa-<uid>), named by its content hash (built
