@@ -114,12 +114,17 @@ napi_value js_dup_cloexec(napi_env env, napi_callback_info info) {
 
 /* Node (libuv's uv_disable_stdio_inheritance) marks every descriptor it inherited close-on-exec at startup, stdin,
  * stdout and stderr included. A chain-loading applet (with-contenv in a run script) must pass them on as execline
- * does: a service's notification-fd or lock-fd is one of them. Node's own descriptors are told apart by kind: event
- * fds (anon_inode:) and self-pipes/socketpairs, whose two ends are both ours; every other descriptor is inherited. */
-/* Set by remapFds (below): the descriptor table is the one the next program must get, exactly. */
-static int fds_remapped = 0;
-
+ * does: a service's notification-fd or lock-fd is one of them. Below the count the entry stub checked, the descriptors
+ * open at exec are the inherited ones (start_fds). Above it, or without the stub, Node's own are told apart by kind:
+ * event fds (anon_inode:) and self-pipes/socketpairs, whose two ends are both ours (which would also take an inherited
+ * pipe whose two ends were both passed for Node's). */
 static void keep_inherited_fds(void) {
+  uint64_t at_start;
+  int below = start_fds(&at_start);
+  if (below == 0) { /* no note from the stub: stdin, stdout and stderr, even when /proc is not mounted */
+    below = 3;
+    at_start = 7;
+  }
   char links[256][64];
   int fds[256];
   int n = 0;
@@ -138,23 +143,25 @@ static void keep_inherited_fds(void) {
     if (dir) closedir(dir); else close(dirfd);
   }
   for (int i = 0; i < n; i++) {
-    if (fds[i] > 2) {
-      if (strncmp(links[i], "anon_inode:", 11) == 0) continue;
-      if (strncmp(links[i], "pipe:", 5) == 0 || strncmp(links[i], "socket:", 7) == 0) {
-        int both_ends_ours = 0;
-        for (int j = 0; j < n; j++) if (j != i && strcmp(links[i], links[j]) == 0) both_ends_ours = 1;
-        if (both_ends_ours) continue;
-      }
+    if (fds[i] < below) continue; /* decided by the mask, below */
+    if (strncmp(links[i], "anon_inode:", 11) == 0) continue;
+    if (strncmp(links[i], "pipe:", 5) == 0 || strncmp(links[i], "socket:", 7) == 0) {
+      int both_ends_ours = 0;
+      for (int j = 0; j < n; j++) if (j != i && strcmp(links[i], links[j]) == 0) both_ends_ours = 1;
+      if (both_ends_ours) continue;
     }
     int flags = fcntl(fds[i], F_GETFD);
     if (flags >= 0 && (flags & FD_CLOEXEC)) fcntl(fds[i], F_SETFD, flags & ~FD_CLOEXEC);
   }
-  /* stdin, stdout and stderr always, even if /proc is not mounted */
-  for (int fd = 0; fd < 3; fd++) {
+  for (int fd = 0; fd < below; fd++) {
+    if (!(at_start & (UINT64_C(1) << fd))) continue;
     int flags = fcntl(fd, F_GETFD);
     if (flags >= 0 && (flags & FD_CLOEXEC)) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
   }
 }
+
+/* Set by remapFds (below): the descriptor table is the one the next program must get, exactly. */
+static int fds_remapped = 0;
 
 /* execline's fd commands, applied at the final exec of an in-process chain (execline/fds.ts). pairs = [to, from, …]:
  * `from` a private close-on-exec descriptor, -1 to close `to`, or `to` itself to pass an inherited descriptor on.

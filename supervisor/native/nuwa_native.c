@@ -66,6 +66,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "releaseExecutablePages", NULL, js_release_executable_pages, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "trimMalloc", NULL, js_trim_malloc, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "restoreStartLimits", NULL, js_restore_start_limits, NULL, NULL, NULL, napi_default_jsproperty, NULL },
+    { "startFds", NULL, js_start_fds, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "setEnviron", NULL, js_set_environ, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "remapFds", NULL, js_remap_fds, NULL, NULL, NULL, napi_default_jsproperty, NULL },
     { "spawn", NULL, js_spawn, NULL, NULL, NULL, napi_default_jsproperty, NULL },

@@ -34,6 +34,9 @@ static inline int arg_str(napi_env env, napi_value v, char *buf, size_t len) {
  * allocation), so a spawned child may call it between fork and exec. The soft limit in force, or -1 when unknown. */
 double restore_nofile(void);
 napi_value js_restore_start_limits(napi_env env, napi_callback_info info);
+/* start.c: the descriptors open at exec, below the count returned (bit n of *mask: fd n); 0 when unknown. */
+int start_fds(uint64_t *mask);
+napi_value js_start_fds(napi_env env, napi_callback_info info);
 
 /* fds.c: before an exec that no remapFds prepared, clears close-on-exec on the descriptors this process inherited. */
 void pass_inherited_fds(void);

@@ -46,6 +46,11 @@ export interface Native {
    * before any of nuwa ran; scripts/start-limits-stub.js saved it). The soft limit in force, or null when unknown.
    */
   restoreStartLimits(): number | null;
+  /**
+   * The descriptors under `below` that were open when this process was exec'd, noted by the executable's entry stub
+   * before Node opened its own (scripts/start-limits-stub.js); null when this process did not start through the stub.
+   */
+  startFds(): { below: number; open: number[] } | null;
   /** Before an exec: environ becomes exactly these `NAME=value` pairs (process.env cannot hold integer names). */
   setEnviron(pairs: string[]): void;
   /** Before an exec: dup2 each private `from` onto `to` ([to, from, …]; from -1 closes `to`), then closes the sources. */
