@@ -166,7 +166,8 @@ static int fds_remapped = 0;
 /* execline's fd commands, applied at the final exec of an in-process chain (execline/fds.ts). pairs = [to, from, …]:
  * `from` a private close-on-exec descriptor, -1 to close `to`, or `to` itself to pass an inherited descriptor on.
  * Every `from` is first copied above all targets, so that no dup2 can clobber a source still to be used; then the
- * sources and the copies are closed. The table is then exact: execvp no longer guesses which descriptors were
+ * sources and the copies are closed. A descriptor passed on as it is needs no room above it (it is open, so no copy
+ * can take its number): an inherited one may lie above the soft RLIMIT_NOFILE, where F_DUPFD would say EINVAL. The table is then exact: execvp no longer guesses which descriptors were
  * inherited (its guess would take a Node pipe whose other end a dup2 replaced for an inherited one). */
 napi_value js_remap_fds(napi_env env, napi_callback_info info) {
   ARGS(1);
@@ -184,8 +185,8 @@ napi_value js_remap_fds(napi_env env, napi_callback_info info) {
       napi_throw_type_error(env, NULL, "remapFds: numbers wanted");
       return NULL;
     }
-    if (i % 2 == 0 && pairs[i] >= base) base = pairs[i] + 1;
   }
+  for (uint32_t i = 0; i < n; i += 2) if (pairs[i + 1] != pairs[i] && pairs[i] >= base) base = pairs[i] + 1;
   int copies[n / 2 + 1];
   for (uint32_t i = 0; i < n; i += 2) {
     copies[i / 2] = -1;

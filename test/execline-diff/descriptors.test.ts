@@ -51,7 +51,7 @@ test('piperw, heredoc and pipeline connect descriptors', (t) => {
   assertSame(t, { script: 'pipeline { echo x } PROBE' });
 });
 
-test("descriptors above 2 that the process was started with: piperw ends in a block, a caller's saved stdout", (t) => {
+test("descriptors above 2 that the process was started with: piperw ends in a block, a caller's saved stdout, one above the fd limit", (t) => {
   // a child started by a block holds both ends of piperw's pipe, as Node's own self-pipes look
   const piped = assertSame(t, { script: 'piperw 3 4 foreground { fdmove 1 4 echo through } fdclose 4 fdmove 0 3 cat' });
   t.is(piped.stdout, 'through\n');
@@ -66,6 +66,14 @@ test("descriptors above 2 that the process was started with: piperw ends in a bl
   });
   t.is(caller.stdout, 'child\n');
   t.true(caller.state?.some((l) => l.startsWith('fd 6 $DIR/old')));
+  // a descriptor above the soft RLIMIT_NOFILE (opened before the limit was lowered) is passed on too
+  const high = assertSame(t, {
+    script: 'fdmove -c 5 1 PROBE',
+    files: { old: 'before\n' },
+    asFile: true,
+    wrapper: ['/bin/bash', '-c', 'exec 100<old; ulimit -n 64; exec "$0" "$@"'], // dash knows fds 0-9 only
+  });
+  t.true(high.state?.some((l) => l.startsWith('fd 100 $DIR/old')));
 });
 
 test('export, unexport, emptyenv, cd', (t) => {
