@@ -26,6 +26,13 @@ async function main() {
   fs.mkdirSync(stage, { recursive: true });
 
   step('compile supervisor/native/*.c -> dist/nuwa_native.node');
+  // every C file there is the addon's (one concern each; nuwa_native.c holds the module's table)
+  const nativeDir = path.join(root, 'supervisor/native');
+  const nativeSources = fs
+    .readdirSync(nativeDir)
+    .filter((f) => f.endsWith('.c'))
+    .sort()
+    .map((f) => path.join(nativeDir, f));
   execFileSync(
     'gcc',
     [
@@ -39,9 +46,7 @@ async function main() {
       `-I${path.join(runtime.dir, 'include/node')}`,
       '-o',
       out('nuwa_native.node'),
-      path.join(root, 'supervisor/native/nuwa_native.c'),
-      path.join(root, 'supervisor/native/spawn.c'),
-      path.join(root, 'supervisor/native/pid1.c'),
+      ...nativeSources,
     ],
     { stdio: 'inherit' },
   );

@@ -1,11 +1,13 @@
 // The executable's first instructions, before Node's own (scripts/sea.js runs this on dist/nuwa as its last step).
 //
-// Two things must happen before Node's main(), where no option, SEA setting, addon or line of JavaScript can act:
+// Three things must happen before Node's main(), where no option, SEA setting, addon or line of JavaScript can act:
 // - Node raises its soft RLIMIT_NOFILE to the hard limit as the first thing its main() does and keeps no note of the
 //   value it replaced: every child would inherit the raised limit (tini and s6 pass on the one they were given). The
-//   stub saves the limits as the kernel handed them over (16 bytes of the data segment's last, zero-filled page, past
-//   .bss and before the heap); the addon finds them through AT_ENTRY (supervisor/native/nuwa_native.c, start_nofile)
-//   after checking the stub's first bytes, and gives them back.
+//   stub saves the limits as the kernel handed them over (STORE_SIZE bytes of the data segment's last, zero-filled
+//   page, past .bss and before the heap); the addon finds them through AT_ENTRY (supervisor/native/start.c,
+//   start_nofile) after checking the stub's first bytes, and gives them back.
+// - Node marks every inherited descriptor close-on-exec and opens its own beside them: the stub notes in the same
+//   store which of descriptors 0-63 were open at exec, what an in-process execline chain passes on (execline/fds.ts).
 // - Node hangs for ever (or aborts) when it cannot create its threads under a low process limit: the stub makes sure
 //   they can be created, else says so in one line and exits 111 (docs/faults.md).
 // The code is supervisor/native/start_stub.S, assembled here (gcc, ld) at the address it gets: the unused tail of an
@@ -23,6 +25,8 @@ const PT_LOAD = 1;
 const PF_X = 1;
 const PF_W = 2;
 const PAGE = 4096;
+/** The store's bytes: RLIMIT_NOFILE (soft, hard), the mask of descriptors open at exec, how many were checked. */
+const STORE_SIZE = 32;
 const SOURCE = path.join(__dirname, '../supervisor/native/start_stub.S');
 /** The stub's first 17 bytes (push rdx; prlimit64 up to `movabs r10,`), then the store's address: what the addon checks. */
 const SIGNATURE = Buffer.from([0x52, 0xb8, 0x2e, 0x01, 0x00, 0x00, 0x31, 0xff, 0xbe, 0x07, 0x00, 0x00, 0x00, 0x31, 0xd2, 0x49, 0xba]);
@@ -40,7 +44,7 @@ function assembler(dir) {
   const flat = path.join(dir, 'start_stub.bin');
   run('gcc', ['-c', '-Wa,--fatal-warnings', '-o', object, SOURCE]);
   return (at, entry, store) => {
-    const defs = [`--defsym=node_entry=${hex(entry)}`, `--defsym=nofile_store=${hex(store)}`];
+    const defs = [`--defsym=node_entry=${hex(entry)}`, `--defsym=start_store=${hex(store)}`];
     run('ld', ['-static', `-Ttext=${hex(at)}`, ...defs, '-o', linked, object]);
     run('objcopy', ['-O', 'binary', '--only-section=.text', linked, flat]);
     const code = fs.readFileSync(flat);
@@ -110,14 +114,14 @@ function addStartLimitsStub(elf, dir) {
   // the store: the data segment's last page past its end (zero-filled by the kernel, below the heap's start)
   const data = loads.filter((p) => p.flags & PF_W).sort((a, b) => b.vaddr + b.memsz - (a.vaddr + a.memsz))[0];
   const store = data && Math.ceil((data.vaddr + data.memsz) / 16) * 16;
-  if (!data || store + 16 > pageEnd(data.vaddr + data.memsz)) return 'no room for 16 bytes past the data segment';
-  if (loads.some((q) => q !== data && overlaps(store, store + 16, q.vaddr, pageEnd(q.vaddr + q.memsz))))
+  if (!data || store + STORE_SIZE > pageEnd(data.vaddr + data.memsz)) return `no room for ${STORE_SIZE} bytes past the data segment`;
+  if (loads.some((q) => q !== data && overlaps(store, store + STORE_SIZE, q.vaddr, pageEnd(q.vaddr + q.memsz))))
     return 'the data segment is followed at once';
 
   const at = host.vaddr + host.filesz;
   const code = link(at, Number(elf.readBigUInt64LE(0x18)), store);
   if (code.length !== length || !code.subarray(0, 17).equals(SIGNATURE) || code.readBigUInt64LE(17) !== BigInt(store))
-    return 'the assembled stub does not start as the addon expects (supervisor/native/nuwa_native.c, start_nofile)';
+    return 'the assembled stub does not start as the addon expects (supervisor/native/start.c, start_nofile)';
   code.copy(elf, host.offset + host.filesz);
   elf.writeBigUInt64LE(BigInt(host.filesz + length), host.at + 32);
   elf.writeBigUInt64LE(BigInt(host.memsz + length), host.at + 40);

@@ -37,11 +37,9 @@ static int skipped(pid_t pid, const int32_t *skip, uint32_t n) {
  * waitid always names the first dead child it finds, so a dead child of libuv's (its SIGCHLD not handled yet) hides
  * the ones behind it: `blocked` says so, and the caller then tries each child by pid as before. */
 napi_value js_reap_dead(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  ARGS(1);
   uint32_t n = 0;
-  if (argc < 1 || napi_get_array_length(env, argv[0], &n) != napi_ok || n > SKIP_MAX) {
+  if (napi_get_array_length(env, argv[0], &n) != napi_ok || n > SKIP_MAX) {
     napi_throw_type_error(env, NULL, "reapDead(skip: number[])");
     return NULL;
   }
@@ -123,12 +121,11 @@ static void forward(int sig, siginfo_t *info, void *context) {
  * Every one must already have a handler (a JS listener): ours runs before it. False, changing nothing, when one has
  * none, or when forwarding is already on. */
 napi_value js_forward_signals(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2], result;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  ARGS(2);
+  napi_value result;
   int32_t pid;
   uint32_t n;
-  if (argc < 2 || napi_get_value_int32(env, argv[0], &pid) != napi_ok || pid <= 0 ||
+  if (!arg_int(env, argv[0], &pid) || pid <= 0 ||
       napi_get_array_length(env, argv[1], &n) != napi_ok || n >= NSIG_MAX) {
     napi_throw_type_error(env, NULL, "forwardSignals(pid, signals: number[])");
     return NULL;
@@ -162,11 +159,10 @@ napi_value js_forward_signals(napi_env env, napi_callback_info info) {
 
 /* forwardedCount(signal) -> how many times `signal` was passed on by forward() since the process started. */
 napi_value js_forwarded_count(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], result;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  ARGS(1);
+  napi_value result;
   int32_t sig;
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &sig) != napi_ok || sig <= 0 || sig >= NSIG_MAX) {
+  if (!arg_int(env, argv[0], &sig) || sig <= 0 || sig >= NSIG_MAX) {
     napi_throw_type_error(env, NULL, "forwardedCount(signal: number)");
     return NULL;
   }
@@ -194,11 +190,9 @@ napi_value js_stop_forwarding(napi_env env, napi_callback_info info) {
 /* _exit(code): ends the process at once, without Node's teardown (joining its threads, freeing its heaps, running
  * destructors). For PID 1 whose work is done: the container is gone that much sooner. */
 napi_value js_exit_now(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  ARGS(1);
   int32_t code = 0;
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &code) != napi_ok) {
+  if (!arg_int(env, argv[0], &code)) {
     napi_throw_type_error(env, NULL, "exitNow(code)");
     return NULL;
   }

@@ -1,11 +1,17 @@
 /* The executable's first instructions, run before Node's own entry point (x86-64, Linux). scripts/start-limits-stub.js
- * assembles this file, links it at the address it gets inside dist/nuwa (node_entry: Node's _start; nofile_store: 16
- * zero-filled bytes past the data segment) and makes it the ELF entry point.
+ * assembles this file, links it at the address it gets inside dist/nuwa (node_entry: Node's _start; start_store:
+ * STORE_SIZE zero-filled bytes past the data segment) and makes it the ELF entry point.
  *
  * 1. RLIMIT_NOFILE as the kernel handed it over, saved before Node's main() raises the soft limit to the hard one:
- *    the addon gives it back to children (supervisor/native/nuwa_native.c, start_nofile). The first 17 bytes are the
+ *    the addon gives it back to children (supervisor/native/start.c, start_nofile). The first 17 bytes are the
  *    signature the addon checks, the next 8 the store's address: keep them as they are.
- * 2. Room for Node's threads. Node cannot survive a failed thread creation at start-up: its platform waits for ever
+ * 2. The descriptors open at exec, 0 to FDS-1 (fewer when the soft RLIMIT_NOFILE is lower: poll refuses more), as a
+ *    bit mask. Node marks every descriptor it inherited close-on-exec at start-up, and its own (epoll, eventfds, a
+ *    self-pipe) look like what a parent may pass (piperw's two ends): only this tells them apart. An in-process
+ *    execline chain passes on exactly these (supervisor/src/execline/fds.ts, and supervisor/native/fds.c before a
+ *    plain exec). One poll with no events and no timeout answers POLLNVAL for each closed descriptor: ~2 µs here,
+ *    where 64 fcntl(F_GETFD) took ~150 µs (2 µs a syscall in a VM). When poll fails (a seccomp filter), no note.
+ * 3. Room for Node's threads. Node cannot survive a failed thread creation at start-up: its platform waits for ever
  *    for worker threads that were never created (a futex wait that ignores SIGTERM), or asserts, and libuv aborts when
  *    its pool cannot start; the first two before any JavaScript. So when the process limit is low (soft RLIMIT_NPROC
  *    below 4096), or this process is likely a container's (PID 1, or the child of a process outside its PID
@@ -22,6 +28,9 @@
 #define THREADS 10       /* Node 24: DelayedTaskScheduler, SignalInspector, 4 V8Worker, 4 libuv-worker */
 #define LOW_NPROC 4096   /* below this soft RLIMIT_NPROC, check whatever the process */
 #define SYS_writev 20
+#define SYS_poll 7
+#define POLLNVAL 0x20
+#define FDS 64           /* descriptors 0..63 are checked: one bit each */
 #define SYS_clone 56
 #define SYS_exit 60
 #define SYS_wait4 61
@@ -37,6 +46,13 @@
 #define WALL 0x40000000  /* __WALL: the children send no exit signal */
 #define EAGAIN 11
 
+/* the store (start.c reads it): RLIMIT_NOFILE soft and hard, then the mask of descriptors open at exec and how many
+ * were checked (FDS; 0 when the stub did not run, the zero-filled page as the kernel left it) */
+#define STORE_FD_MASK 16
+#define STORE_FDS_CHECKED 24
+#define STORE_SIZE 32
+#define POLLFDS (FDS * 8)  /* struct pollfd[FDS]: int fd; short events, revents */
+
 /* the frame below the saved rdx */
 #define NPROC 0          /* struct rlimit: soft, hard */
 #define FAILED 16        /* set to 1 by the child whose clone got EAGAIN */
@@ -48,12 +64,49 @@
 	.globl _start
 _start:
 	push %rdx
-	mov $SYS_prlimit64, %eax          /* prlimit64(0, RLIMIT_NOFILE, NULL, nofile_store) */
+	mov $SYS_prlimit64, %eax          /* prlimit64(0, RLIMIT_NOFILE, NULL, start_store) */
 	xor %edi, %edi
 	mov $RLIMIT_NOFILE, %esi
 	xor %edx, %edx
-	movabs $nofile_store, %r10
+	movabs $start_store, %r10
 	syscall
+
+	movabs $start_store, %rax         /* r12: how many descriptors to check, min(FDS, soft RLIMIT_NOFILE) */
+	mov (%rax), %r12
+	mov $FDS, %ecx
+	cmp %rcx, %r12
+	cmova %rcx, %r12
+	sub $POLLFDS, %rsp
+	xor %ecx, %ecx
+fill_fd:
+	mov %rcx, (%rsp,%rcx,8)           /* fd = i; events = revents = 0 (the upper half of i < 64) */
+	inc %ecx
+	cmp $FDS, %ecx
+	jb fill_fd
+	mov $SYS_poll, %eax               /* poll(fds, r12, 0) */
+	mov %rsp, %rdi
+	mov %r12, %rsi
+	xor %edx, %edx
+	syscall
+	test %rax, %rax
+	js fds_noted
+	xor %ecx, %ecx
+	xor %r13d, %r13d                  /* the mask */
+	jmp fd_bits_test
+fd_bit:
+	testw $POLLNVAL, 6(%rsp,%rcx,8)
+	jnz fd_closed
+	bts %rcx, %r13
+fd_closed:
+	inc %ecx
+fd_bits_test:
+	cmp %r12d, %ecx
+	jb fd_bit
+	movabs $start_store, %rax
+	mov %r13, STORE_FD_MASK(%rax)
+	mov %r12, STORE_FDS_CHECKED(%rax)
+fds_noted:
+	add $POLLFDS, %rsp
 
 	sub $FRAME, %rsp
 	movq $-1, NPROC(%rsp)             /* unlimited, unless prlimit64 says otherwise */

@@ -51,6 +51,31 @@ test('piperw, heredoc and pipeline connect descriptors', (t) => {
   assertSame(t, { script: 'pipeline { echo x } PROBE' });
 });
 
+test("descriptors above 2 that the process was started with: piperw ends in a block, a caller's saved stdout, one above the fd limit", (t) => {
+  // a child started by a block holds both ends of piperw's pipe, as Node's own self-pipes look
+  const piped = assertSame(t, { script: 'piperw 3 4 foreground { fdmove 1 4 echo through } fdclose 4 fdmove 0 3 cat' });
+  t.is(piped.stdout, 'through\n');
+  const moved = assertSame(t, { script: 'piperw 3 4 foreground { fdmove -c 5 3 PROBE } exit 0' });
+  t.true(moved.state?.some((l) => l.startsWith('fd 5 pipe')));
+  // `exec 5>&1` in the caller: fd 5 is the same pipe as fd 1; fd 6 a file; through the chain, a child and the exec
+  const caller = assertSame(t, {
+    script: 'foreground { fdmove 1 5 echo child } fdmove -c 0 6 fdmove 1 5 PROBE',
+    files: { old: 'before\n' },
+    asFile: true,
+    wrapper: ['/bin/sh', '-c', 'exec 5>&1 6<old; exec "$0" "$@"'],
+  });
+  t.is(caller.stdout, 'child\n');
+  t.true(caller.state?.some((l) => l.startsWith('fd 6 $DIR/old')));
+  // a descriptor above the soft RLIMIT_NOFILE (opened before the limit was lowered) is passed on too
+  const high = assertSame(t, {
+    script: 'fdmove -c 5 1 PROBE',
+    files: { old: 'before\n' },
+    asFile: true,
+    wrapper: ['/bin/bash', '-c', 'exec 100<old; ulimit -n 64; exec "$0" "$@"'], // dash knows fds 0-9 only
+  });
+  t.true(high.state?.some((l) => l.startsWith('fd 100 $DIR/old')));
+});
+
 test('export, unexport, emptyenv, cd', (t) => {
   for (const script of [
     'export A 1 unexport KEEP PROBE',

@@ -40,6 +40,25 @@ test('s6-envdir: the same environment as Debian s6-envdir, with each option', (t
   t.not(run(nuwaBinary(), ['s6-envdir', path.join(dir, 'missing'), 'true']).status, 0);
 });
 
+test('s6-envdir passes on every descriptor it was started with, as Debian s6-envdir does: a saved stdout, a file', (t) => {
+  const real = requireCommand('s6-envdir', 's6');
+  const dir = tempDir('nuwa-envdir-fds-');
+  fs.writeFileSync(path.join(dir, 'file'), 'from fd 6\n');
+  fs.mkdirSync(path.join(dir, 'env'));
+  // fd 5 is the same pipe as fd 1, as Node's own self-pipe ends look: only the note of what was open at exec tells
+  const caller = (program: string[]) => [
+    '-c',
+    `exec 5>&1 6<${dir}/file; exec "$@" ${dir}/env sh -c 'echo to fd 5 >&5; cat <&6'`,
+    'sh',
+    ...program,
+  ];
+  const theirs = run('/bin/sh', caller([real]));
+  const ours = run('/bin/sh', caller([nuwaBinary(), 's6-envdir']));
+  t.is(theirs.stdout, 'to fd 5\nfrom fd 6\n', theirs.stderr);
+  t.is(ours.stdout, theirs.stdout, ours.stderr);
+  t.is(ours.stderr, '');
+});
+
 test('with-retries: stops at the first success; gives up after N tries; kills a try that outlives -t', (t) => {
   const dir = tempDir('nuwa-retries-');
   const counter = path.join(dir, 'count');

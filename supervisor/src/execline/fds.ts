@@ -9,8 +9,15 @@
 import * as fs from 'node:fs';
 import { native } from '../sys/native';
 
-/** Node's own descriptors, told apart as the addon's exec does: anon inodes, and pipes/sockets with both ends here. */
+/**
+ * The descriptors this process inherited, as the addon's exec passes them on: below the count the executable's entry
+ * stub checked, those open at exec; above it, or under plain node, every descriptor but Node's own, told apart by
+ * kind (anon inodes, and pipes/sockets with both ends here: which would take piperw's two ends for Node's).
+ */
 function inheritedFds(): Set<number> {
+  const atStart = startFds();
+  const below = atStart?.below ?? 3;
+  const inherited = new Set(atStart?.open ?? [0, 1, 2]);
   const links = new Map<number, string>();
   try {
     for (const name of fs.readdirSync('/proc/self/fd')) {
@@ -21,18 +28,24 @@ function inheritedFds(): Set<number> {
       }
     }
   } catch {
-    return new Set([0, 1, 2]);
+    return inherited;
   }
-  const inherited = new Set<number>();
   for (const [fd, link] of links) {
-    if (fd > 2) {
-      if (link.startsWith('anon_inode:')) continue;
-      const paired = /^(pipe|socket):/.test(link) && [...links].some(([other, l]) => other !== fd && l === link);
-      if (paired) continue;
-    }
-    inherited.add(fd);
+    if (fd < below) continue;
+    if (link.startsWith('anon_inode:')) continue;
+    const paired = /^(pipe|socket):/.test(link) && [...links].some(([other, l]) => other !== fd && l === link);
+    if (!paired) inherited.add(fd);
   }
   return inherited;
+}
+
+/** The entry stub's note of the descriptors open at exec, or null (plain node; an addon that cannot load). */
+function startFds(): { below: number; open: number[] } | null {
+  try {
+    return native().startFds();
+  } catch {
+    return null;
+  }
 }
 
 export class FdTable {

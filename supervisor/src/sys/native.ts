@@ -1,5 +1,5 @@
 /**
- * The native addon (supervisor/native/nuwa_native.c): the syscalls Node lacks.
+ * The native addon (supervisor/native/*.c): the syscalls Node lacks.
  *
  * Inside the single executable the addon travels as a SEA asset. dlopen needs a real file on a mount that allows
  * exec, so it is written once under /run/nuwa (falling back to $TMPDIR/nuwa-<uid>), named by its content hash (built
@@ -63,6 +63,11 @@ export interface Native {
    * before any of nuwa ran; scripts/start-limits-stub.js saved it). The soft limit in force, or null when unknown.
    */
   restoreStartLimits(): number | null;
+  /**
+   * The descriptors under `below` that were open when this process was exec'd, noted by the executable's entry stub
+   * before Node opened its own (scripts/start-limits-stub.js); null when this process did not start through the stub.
+   */
+  startFds(): { below: number; open: number[] } | null;
   /** Before an exec: environ becomes exactly these `NAME=value` pairs (process.env cannot hold integer names). */
   setEnviron(pairs: string[]): void;
   /** Before an exec: dup2 each private `from` onto `to` ([to, from, …]; from -1 closes `to`), then closes the sources. */
