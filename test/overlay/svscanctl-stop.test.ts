@@ -12,10 +12,12 @@ for (const scandir of ['/run/service', '/var/run/s6/services']) {
   test(`s6-svscanctl -t ${scandir} from a service stops the container through stage 3`, async (t) => {
     const root = makeRoot(undefined, {
       'etc/services.d/stopper/run': {
-        // The stop it asks for may reach this script before its echo: it holds SIGTERM until it has said its line
+        // The stop it asks for may reach this script before its echo, or after: its trap notes SIGTERM whenever it
+        // comes (ignoring it instead, as this script once did, lost it when it came early, and the service that
+        // outlives its down signal then held the container up for ever, as it would under s6)
         content:
-          `#!/bin/sh\necho stopper up\ntrap '' TERM\n` +
-          `s6-svscanctl -t ${scandir} && echo "told the scanner"\ntrap - TERM\nexec sleep 1000\n`,
+          `#!/bin/sh\necho stopper up\ncaught=\ntrap 'caught=1' TERM\n` +
+          `s6-svscanctl -t ${scandir} && echo "told the scanner"\nwhile [ -z "$caught" ]; do sleep 0.1; done\n`,
         mode: 0o755,
       },
       'etc/cont-finish.d/bye': { content: '#!/bin/sh\necho "cont-finish ran"\n', mode: 0o755 },
