@@ -51,7 +51,7 @@ test('piperw, heredoc and pipeline connect descriptors', (t) => {
   assertSame(t, { script: 'pipeline { echo x } PROBE' });
 });
 
-test("descriptors above 2 that the process was started with: piperw ends in a block, a caller's saved stdout, one above the fd limit", (t) => {
+test("descriptors the process was started with: piperw's ends in a block, a caller's saved stdout, one above the fd limit", (t) => {
   // a child started by a block holds both ends of piperw's pipe, as Node's own self-pipes look
   const piped = assertSame(t, { script: 'piperw 3 4 foreground { fdmove 1 4 echo through } fdclose 4 fdmove 0 3 cat' });
   t.is(piped.stdout, 'through\n');
