@@ -4,7 +4,8 @@
  *
  * 1. RLIMIT_NOFILE as the kernel handed it over, saved before Node's main() raises the soft limit to the hard one:
  *    the addon gives it back to children (supervisor/native/start.c, start_nofile). The first 17 bytes are the
- *    signature the addon checks, the next 8 the store's address: keep them as they are.
+ *    signature the addon checks, the next 8 the store's address: keep them as they are. A hard limit below
+ *    MIN_NOFILE is refused here, with one line and exit 111: Node 24 would die of SIGSEGV before any JavaScript.
  * 2. The descriptors open at exec, 0 to FDS-1 (fewer when the soft RLIMIT_NOFILE is lower: poll refuses more), as a
  *    bit mask. Node marks every descriptor it inherited close-on-exec at start-up, and its own (epoll, eventfds, a
  *    self-pipe) look like what a parent may pass (piperw's two ends): only this tells them apart. An in-process
@@ -25,8 +26,10 @@
  * Only rdx (ld.so's finaliser for _start) and rsp (argc, argv...) carry meaning at the entry point: both are restored
  * before the jump. The children share this stack (CLONE_VM) but touch no memory except the failure flag. */
 
+#define MIN_NOFILE 21    /* Node 24 crashes at start-up with a hard RLIMIT_NOFILE of 20 or less (measured) */
 #define THREADS 10       /* Node 24: DelayedTaskScheduler, SignalInspector, 4 V8Worker, 4 libuv-worker */
 #define LOW_NPROC 4096   /* below this soft RLIMIT_NPROC, check whatever the process */
+#define SYS_write 1
 #define SYS_writev 20
 #define SYS_poll 7
 #define POLLNVAL 0x20
@@ -70,6 +73,12 @@ _start:
 	xor %edx, %edx
 	movabs $start_store, %r10
 	syscall
+	test %rax, %rax                   /* prlimit64 failed: nothing is known, nothing refused */
+	jnz nofile_checked
+	movabs $start_store, %rax
+	cmpq $MIN_NOFILE, 8(%rax)         /* the hard limit, which Node raises the soft one to: below it, Node 24 dies */
+	jb too_few_fds                    /* of SIGSEGV before any JavaScript (ulimit -n 20: exit 139, no word why) */
+nofile_checked:
 
 	movabs $start_store, %rax         /* r12: how many descriptors to check, min(FDS, soft RLIMIT_NOFILE) */
 	mov (%rax), %r12
@@ -212,3 +221,18 @@ prefix_end:
 suffix:
 	.ascii "reached (ulimit -u, or the container's pids limit): Node needs room for ", STR(THREADS), " threads\n"
 suffix_end:
+
+/* "nuwa: cannot start: ...": one line and exit 111 where Node would die of SIGSEGV */
+too_few_fds:
+	mov $SYS_write, %eax
+	mov $2, %edi
+	lea nofile_message(%rip), %rsi
+	mov $(nofile_message_end - nofile_message), %edx
+	syscall
+	mov $SYS_exit_group, %eax
+	mov $111, %edi
+	syscall
+
+nofile_message:
+	.ascii "nuwa: cannot start: the open-files limit (ulimit -n, podman run --ulimit nofile=N) is below ", STR(MIN_NOFILE), ", the least Node needs to start\n"
+nofile_message_end:

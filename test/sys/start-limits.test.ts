@@ -53,3 +53,16 @@ test('a soft limit equal to the hard one (podman and docker by default) is passe
   t.is(run.status, 0, run.stderr);
   t.is(run.stdout, '3000\n');
 });
+
+test('a hard open-files limit too low for Node to start: one line and exit 111, not a SIGSEGV; the least it needs starts', (t) => {
+  const low = spawnSync('sh', withLimits(20, 20, `exec ${NUWA} init --plain true`).slice(1), { encoding: 'utf8' });
+  t.is(low.signal, null, 'Node 24 itself dies of SIGSEGV there');
+  t.is(low.status, 111, low.stderr);
+  t.is(
+    low.stderr,
+    'nuwa: cannot start: the open-files limit (ulimit -n, podman run --ulimit nofile=N) is below 21, the least Node needs to start\n',
+  );
+  const least = spawnSync('sh', withLimits(21, 21, `exec ${NUWA} --version`).slice(1), { encoding: 'utf8' });
+  t.is(least.status, 0, least.stderr);
+  t.regex(least.stdout, /^nuwa /);
+});
