@@ -11,6 +11,7 @@
  * both places are refused, a fresh private directory is made for this start and removed once the addon is loaded.
  * Outside a SEA (tests, `node dist/nuwa.cjs`) it is loaded from dist/ or build/.
  */
+import { endAtOnceWith } from './exit';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatMode } from './files';
@@ -112,7 +113,11 @@ let failure: Error | undefined;
 export function native(): Native {
   if (failure) throw failure;
   try {
-    loaded ??= load();
+    if (!loaded) {
+      loaded = load();
+      const addon = loaded;
+      endAtOnceWith((code) => addon.exitNow(code)); // the end of the process without Node's teardown (sys/exit.ts)
+    }
   } catch (err) {
     failure = err instanceof Error ? err : new Error(String(err));
     throw failure;

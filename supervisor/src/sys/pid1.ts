@@ -2,7 +2,6 @@
  * What any long-running nuwa process owes the container when it may be PID 1: adopt orphans, reap them, and never
  * die of its own fault (if PID 1 dies, the kernel kills the whole container).
  */
-import { endAtOnceWith } from './exit';
 import { describeError, logger } from './logger';
 import { native } from './native';
 import { keepSmallAtRest } from './memory';
@@ -24,7 +23,6 @@ export function becomeInit(): void {
     }
   }
   reaper.start();
-  endAtOnceWith((code) => native().exitNow(code)); // its logs flushed, init has nothing to tear down (sys/exit.ts)
   keepSmallAtRest();
   // winston (JSON lines, syslog) is loaded only when asked for: the plain default needs no library, and PID 1 stays
   // small. Lines logged before it is ready go to stderr.
