@@ -18,7 +18,7 @@
 #define SYS_pidfd_send_signal 424
 #endif
 
-/* More pids than libuv ever waits for at once in nuwa (one per service's logger pipe reader, CMD, hooks). */
+/* A bound on the pids libuv waits for at once (CMD, oneshots, hooks: a handful in practice). */
 #define SKIP_MAX 4096
 
 static int skipped(pid_t pid, const int32_t *skip, uint32_t n) {
@@ -71,7 +71,7 @@ napi_value js_reap_dead(napi_env env, napi_callback_info info) {
     pid_t r;
     do r = waitpid(si.si_pid, &status, WNOHANG);
     while (r < 0 && errno == EINTR);
-    if (r <= 0) { /* taken by another thread between the two calls: libuv's, and it is skipped next time */
+    if (r <= 0) { /* cannot happen (only this thread waits): the caller's pid-by-pid pass then decides */
       blocked = 1;
       break;
     }

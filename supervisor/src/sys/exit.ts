@@ -3,10 +3,10 @@
  * worker threads, frees its heaps and runs destructors, ~5 ms of CPU and ~5–10 ms of wall time on a busy machine
  * (measured on `nuwa svstat`). By then nuwa has written its output with write(2) (sys/output.ts; process.stdout and
  * stderr are synchronous on Linux for files, pipes and terminals), its logs are flushed, and the kernel takes back
- * everything else. Only an 'exit' listener would miss it (nuwa has none; the build's code-cache warm-up adds one):
- * then process.exit() runs as before. So once the addon is loaded (sys/native.ts registers it: every PID 1,
- * and the tools that read a lock or a FIFO), the process ends with its _exit; a process that never needed the addon
- * does not load it only for this. No imports: the dispatcher loads this for every applet.
+ * everything else. So once the addon is loaded (sys/native.ts registers it: every PID 1, and the tools that read a
+ * lock or a FIFO), the process ends with the addon's _exit; a process that never needed the addon does not load it
+ * only for this. An 'exit' listener would be skipped by _exit (nuwa has none; the build's code-cache warm-up adds
+ * one), so while one exists process.exit() runs as before. No imports: the dispatcher loads this for every applet.
  */
 
 let atOnce: ((code: number) => never) | undefined;

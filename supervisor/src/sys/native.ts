@@ -11,9 +11,9 @@
  * both places are refused, a fresh private directory is made for this start and removed once the addon is loaded.
  * Outside a SEA (tests, `node dist/nuwa.cjs`) it is loaded from dist/ or build/.
  */
-import { endAtOnceWith } from './exit';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { endAtOnceWith } from './exit';
 import { formatMode } from './files';
 import { logger } from './logger';
 import { seaAsset } from './sea';

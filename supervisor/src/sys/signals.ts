@@ -10,7 +10,10 @@ export const FORWARDED: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUI
 /** Signals held since holdSignals(), waiting for a route; and the listeners that hold them. */
 const held: NodeJS.Signals[] = [];
 const holders = new Map<NodeJS.Signals, () => void>();
-/** Every arrival of each signal JavaScript has been told of, held or routed (for forwardNatively, sys/pid1.ts). */
+/**
+ * Every arrival of each signal JavaScript has been told of, held or routed (for forwardNatively, sys/pid1.ts). Counted
+ * by each holder and route listener: one arrival once while a signal has at most one route, as init's have.
+ */
 const arrivals = new Map<NodeJS.Signals, number>();
 const arrived = (signal: NodeJS.Signals): void => void arrivals.set(signal, (arrivals.get(signal) ?? 0) + 1);
 

@@ -114,8 +114,7 @@ export async function trap(args: string[], chain: Chain): Promise<Step> {
   }
   environ.set('!', String(child.pid)); // for the handlers, as execline's trap gives them
   for (const name of early.splice(0)) onSignal(name);
-  const exited = child.exited;
-  const code = await Promise.race([exited.then((t) => (t.signal !== null ? 128 + t.signal : (t.code ?? 0))), failed]);
+  const code = await Promise.race([child.exited.then((t) => (t.signal !== null ? 128 + t.signal : (t.code ?? 0))), failed]);
   for (const [name, listener] of listeners) process.off(name, listener);
   return code;
 }
