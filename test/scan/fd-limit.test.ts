@@ -9,7 +9,7 @@ import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { requireCommand, tempDir, waitFor } from '../helpers';
-import { startScanner, writeService, type ScannerKind } from '../helpers/s6';
+import { run, startScanner, writeService, type ScannerKind } from '../helpers/s6';
 
 const SERVICES = 30;
 const LIMIT = 64;
@@ -58,17 +58,27 @@ test(`nuwa svscan under ulimit -n ${LIMIT}: as many as fit start; the rest wait,
     const before = started(dirs);
     t.true(before.length < SERVICES, 'some services still wait');
 
-    // Removing running services frees their descriptors: as many waiting ones start in their place.
+    // Removing running services frees their descriptors: as many waiting ones start in their place. s6-svscanctl -an
+    // says they are gone, as under s6 (nuwa's watcher would too, but it needs an inotify instance, which a busy host
+    // may have none of: that is not what this test is about).
     const removed = before.slice(0, 3);
     for (const dir of removed) fs.rmSync(dir, { recursive: true });
+    t.is(run('s6-svscanctl', ['-an', scandir]).status, 0);
     const left = dirs.filter((dir) => !removed.includes(dir));
     await waitFor(`${removed.length} waiting services started in the place of the removed ones`, () => {
       return started(left).length >= before.length;
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}; ${started(left).length} of ${before.length} run; the scanner said:\n${scanner.output()}`);
     });
 
     const output = scanner.output();
     t.is(output.match(/out of file descriptors/g)?.length, 1, output); // said once, not per service
-    t.notRegex(output, /cannot read|cannot spawn|cannot supervise|EMFILE|exited 126/, 'no service is failed for want of a descriptor');
+    const aboutServices = output
+      .split('\n')
+      .filter((line) => !line.includes('cannot watch'))
+      .join('\n');
+    const failures = /cannot read|cannot spawn|cannot supervise|EMFILE|exited 126/;
+    t.notRegex(aboutServices, failures, 'no service is failed for want of a descriptor');
     t.is(scanner.process.exitCode, null);
   } finally {
     await scanner.stop();

@@ -8,11 +8,11 @@ import { UsageError } from '../cli/errors';
 import { logger } from '../sys/logger';
 import { envMilliseconds } from '../sys/env';
 import { routeSignals } from '../sys/signals';
-import { after, type Timer } from '../sys/timer';
 import { Runner } from './runner';
 import { Scheduler } from './scheduler';
 import { DEFAULT_SOURCES, formatProblem, loadSources, type Job, type Loaded, type Source } from './sources';
 import { formatInZone, localZone } from './zone';
+import { watchSources } from './watch';
 
 const log = logger('cron');
 
@@ -162,17 +162,20 @@ async function run(options: Options, zone: string): Promise<number> {
   const runner = new Runner();
   const scheduler = new Scheduler((job, why) => void runner.start(job, why));
 
+  // Watched before they are read: a change after the read is then always seen. Until the read, a change needs no
+  // reload (the read sees it).
+  let reload = (_why: string): void => {};
+  const watcher = options.watch && !stopRequested ? await watchSources(options.sources, () => reload('a crontab changed')) : undefined;
   let loaded = loadSources(options.sources, zone);
   report(loaded);
   log.info(`${loaded.jobs.length} jobs loaded (schedules in ${zone} unless CRON_TZ says otherwise)`);
   scheduler.setJobs(loaded.jobs);
-  const reload = (why: string) => {
+  reload = (why: string) => {
     loaded = loadSources(options.sources, zone);
     report(loaded);
     scheduler.setJobs(loaded.jobs);
     log.info(`reloaded (${why}): ${loaded.jobs.length} jobs`);
   };
-  const watcher = options.watch && !stopRequested ? await watchSources(options.sources, () => reload('a crontab changed')) : undefined;
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -208,30 +211,4 @@ async function run(options: Options, zone: string): Promise<number> {
     if (firstStart(options.stateDir)) for (const job of loaded.jobs.filter((j: Job) => !j.schedule)) void runner.start(job, ' (@reboot)');
     if (reloadRequested) reload('SIGHUP');
   });
-}
-
-/** Reloads on any change to the crontab files or directories, with a short pause so an editor's burst is one. */
-async function watchSources(sources: readonly Source[], onChange: () => void): Promise<{ close(): Promise<void> }> {
-  const { watch } = await import('chokidar');
-  // A missing crontab or directory may appear later: then its parent is watched (its direct entries only).
-  const paths = new Set<string>();
-  for (const s of sources) {
-    if (fs.existsSync(s.path)) paths.add(s.path);
-    else if (fs.existsSync(path.dirname(s.path))) paths.add(path.dirname(s.path));
-  }
-  const relevant = (p: string) => sources.some((s) => p === s.path || path.dirname(p) === s.path);
-  const watcher = watch([...paths], { ignoreInitial: true, depth: 0, persistent: true });
-  let timer: Timer | undefined;
-  watcher.on('all', (_event, changed) => {
-    if (!relevant(changed)) return;
-    timer?.cancel();
-    timer = after(300, onChange);
-  });
-  watcher.on('error', (err) => log.warn(`watching the crontabs: ${(err as Error).message}; SIGHUP still reloads`));
-  return {
-    close: async () => {
-      timer?.cancel();
-      await watcher.close();
-    },
-  };
 }

@@ -9,7 +9,6 @@
  * named in a warning.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { findUser, type Account } from '../sys/accounts';
 import { parseCrontab, type CrontabKind, type Entry, type Problem } from './crontab';
@@ -66,7 +65,9 @@ function statOrUndefined(file: string): fs.Stats | undefined {
 function currentAccount(): Account {
   const uid = process.getuid?.() ?? 0;
   const found = findUser(String(uid));
-  return found ?? { name: os.userInfo().username || String(uid), uid, gid: process.getgid?.() ?? 0, home: os.homedir() || '/' };
+  // An account without a passwd entry (`podman run --user 1000`, OpenShift's arbitrary uids) is named by its number:
+  // os.userInfo() would throw there.
+  return found ?? { name: String(uid), uid, gid: process.getgid?.() ?? 0, home: process.env.HOME || '/' };
 }
 
 /** Why a crontab must not be trusted, or undefined. `owner`: the uid that may own it besides root. */
