@@ -7,9 +7,11 @@ import * as path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { SCANNER_DIR } from '../wire/control';
 import type { Logger } from '../sys/logger';
-import { after, type Timer } from '../sys/timer';
+import { after, every, type Timer } from '../sys/timer';
 
 export const DEBOUNCE_MS = 100;
+/** How often the scan dir is read again when it cannot be watched. */
+const RESCAN_MS = 5000;
 
 export interface ScanDirWatcher {
   close(): Promise<void>;
@@ -17,7 +19,6 @@ export interface ScanDirWatcher {
 
 export function watchScanDir(scandir: string, onChange: () => void, log: Logger, debounceMs = DEBOUNCE_MS): ScanDirWatcher {
   let timer: Timer | undefined;
-  let failed = false;
   const watcher: FSWatcher = watch(scandir, {
     depth: 0,
     ignoreInitial: true,
@@ -47,21 +48,21 @@ export function watchScanDir(scandir: string, onChange: () => void, log: Logger,
   });
   // chokidar ignores what happens during its initial scan: one rescan once it is ready closes that gap
   watcher.on('ready', onChange);
-  // Out of inotify watches or descriptors (fs.inotify.max_user_watches, max_user_instances): supervision goes on,
-  // only the automatic pick-up of new services is lost, so say it once and say what still works. chokidar also
+  // Out of inotify instances, watches or descriptors (fs.inotify.max_user_instances counts every process of the uid,
+  // and containers running as root without a user namespace share root's): the scan dir is then rescanned every
+  // RESCAN_MS, as s6-svscan -t5000 did by default, so services still come and go by themselves. chokidar also
   // reports a single unreadable entry (EACCES) while the watch itself goes on: not worth a line.
+  let rescans: Timer | undefined;
   watcher.on('error', (err: unknown) => {
     const code = (err as NodeJS.ErrnoException).code;
-    if (failed || (code !== 'ENOSPC' && code !== 'EMFILE' && code !== 'ENFILE')) return;
-    failed = true;
-    log.warn(
-      `cannot watch ${scandir} (${(err as Error).message}): new and removed services are picked up only on ` +
-        's6-svscanctl -a/-n, SIGALRM, SIGHUP or svscan -t',
-    );
+    if (rescans || (code !== 'ENOSPC' && code !== 'EMFILE' && code !== 'ENFILE')) return;
+    rescans = every(RESCAN_MS, onChange, { unref: true });
+    log.warn(`cannot watch ${scandir} (${(err as Error).message}): it is scanned every ${RESCAN_MS / 1000} s instead`);
   });
   return {
     async close() {
       timer?.cancel();
+      rescans?.cancel();
       await watcher.close();
     },
   };
