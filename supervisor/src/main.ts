@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import type { AppletMain } from './cli/applet';
-import { AppletError, HelpRequest } from './cli/errors';
+import { AppletError, HelpRequest, failureLine, setCalledByOwnName } from './cli/errors';
 import { exitProcess } from './sys/exit';
 import { flushLogs } from './sys/logger';
 import { prepareLongRunning } from './sys/self';
@@ -166,6 +166,7 @@ async function dispatch(argv: string[]): Promise<number> {
   let name = called;
   let args = argv.slice(2);
   if (!keepsSignalsHeld(resolve(called) ?? resolve(args[0] ?? ''))) releaseSignals();
+  setCalledByOwnName(resolve(called) !== undefined);
   if (!resolve(called)) {
     const [first, ...rest] = args;
     if (first === undefined || first === '--help' || first === '-h') {
@@ -204,7 +205,7 @@ async function runEntry(name: string, entry: AppletEntry, args: string[]): Promi
       return 0;
     }
     if (err instanceof AppletError) {
-      writeErr(`nuwa ${name}: ${err.message}\n`);
+      writeErr(`${failureLine(name, err)}\n`);
       return err.code;
     }
     throw err;

@@ -1,5 +1,6 @@
 /**
  * How an applet fails: it throws one of these, and the dispatcher (main.ts) prints `nuwa APPLET: message` as one line
+ * (see failureLine)
  * and exits with the error's code. The codes are s6's: 100 for a usage error, 111 for a system error; a tool with a
  * documented code of its own (s6-svwait's 99 on timeout, s6-svc -w's 1) throws AppletError with it.
  */
@@ -36,8 +37,24 @@ export class HelpRequest extends AppletError {
   }
 }
 
+let calledByOwnName = false;
+
+/**
+ * Called by the applet's own name (`/command/s6-svc`, a symlink to nuwa, as s6-overlay images call it), an applet
+ * speaks as the program it stands in for: `s6-svc: fatal: …`, `s6-svc: warning: …`, as skarnet's tools do. Called as
+ * `nuwa s6-svc`, it says `nuwa s6-svc: …`. The dispatcher says which once, before any applet runs.
+ */
+export function setCalledByOwnName(yes: boolean): void {
+  calledByOwnName = yes;
+}
+
+/** The line an applet ends with: its name, and for a failure that is not a usage error, skalibs' `fatal:`. */
+export function failureLine(tool: string, err: AppletError): string {
+  return calledByOwnName ? `${tool}: ${err.code === 100 ? '' : 'fatal: '}${err.message}` : `nuwa ${tool}: ${err.message}`;
+}
+
 export function warn(tool: string, message: string): void {
-  process.stderr.write(`nuwa ${tool}: warning: ${message}\n`);
+  process.stderr.write(`${calledByOwnName ? '' : 'nuwa '}${tool}: warning: ${message}\n`);
 }
 
 /** "No such file or directory" rather than Node's "ENOENT: no such file or directory, open '/x'". */
