@@ -30,6 +30,9 @@ type Waitpid = (pid: number) => [number, number] | null;
 
 const SWEEP_MS = 10_000;
 const BURST_CHECK_MS = 100;
+/** A pass that reaped this many orphans is part of a storm of them, and the next one waits STORM_PASS_MS. */
+const STORM_ORPHANS = 4;
+const STORM_PASS_MS = 10;
 
 /** Whether `pid` is a zombie (dead, its status not yet waited for). */
 function isZombie(pid: number): boolean {
@@ -59,6 +62,9 @@ class Reaper extends EventEmitter<ReaperEvents> {
   private scheduled = false;
   private reaped = 0;
   private burstCheck: Timer | undefined;
+  /** Orphans the last pass reaped, and when it ran: a storm of them spaces the passes out (see schedule). */
+  private lastOrphans = 0;
+  private lastPassAt = 0;
 
   /** Called by the spawner, synchronously after fork: this pid's status belongs to libuv. */
   claim(pid: number): void {
@@ -131,14 +137,20 @@ class Reaper extends EventEmitter<ReaperEvents> {
     process.on('SIGCHLD', () => this.schedule());
   }
 
-  /** Coalesces a burst of SIGCHLDs into one pass. */
+  /**
+   * Coalesces a burst of SIGCHLDs into one pass. Inside a storm of orphans (the last pass reaped several, moments
+   * ago) the next pass waits STORM_PASS_MS: each pass ends with a waitid(P_ALL) that walks every living child, so
+   * a pass per SIGCHLD among 1,000 dying orphans spent most of PID 1's time walking the ones still alive.
+   */
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const run = () => {
       this.scheduled = false;
       this.pass();
-    });
+    };
+    if (this.lastOrphans >= STORM_ORPHANS && performance.now() - this.lastPassAt < STORM_PASS_MS) after(STORM_PASS_MS, run);
+    else setImmediate(run);
   }
 
   private pass(): void {
@@ -147,7 +159,10 @@ class Reaper extends EventEmitter<ReaperEvents> {
       this.waitAdopted(addon.waitpid); // not init: only the pids spawned natively are ours to wait for
     } else {
       const { reaped, blocked } = addon.reapDead([...this.ours]);
+      const before = this.reaped;
       for (let i = 0; i < reaped.length; i += 2) this.reapedOne(reaped[i] as number, reaped[i + 1] as number);
+      this.lastOrphans = this.reaped - before;
+      this.lastPassAt = performance.now();
       if (blocked) {
         // A dead child of libuv's hid the rest from waitid: try every child by pid, as libuv will take its own.
         this.waitAdopted(addon.waitpid);
