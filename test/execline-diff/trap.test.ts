@@ -30,10 +30,13 @@ async function signalled(kind: Implementation, script: string, signals: NodeJS.S
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
-  await waitFor(`${kind}: prog ready`, () => fs.existsSync(path.join(dir, 'ready')));
+  // Each handler is a process start of its own (nuwa's, then sh): on a machine at load 30–60 a start can take seconds,
+  // so the waits are long; they end as soon as the handler has run.
+  const patient = { timeoutMs: 60_000 };
+  await waitFor(`${kind}: prog ready`, () => fs.existsSync(path.join(dir, 'ready')), patient);
   for (const [k, signal] of signals.entries()) {
     child.kill(signal);
-    if (k < logged) await waitFor(`${kind}: handler ${k + 1} ran`, () => lines(path.join(dir, 'log')) > k);
+    if (k < logged) await waitFor(`${kind}: handler ${k + 1} ran`, () => lines(path.join(dir, 'log')) > k, patient);
   }
   const end = await exited;
   fs.writeFileSync(path.join(dir, 'go'), ''); // an orphaned prog (trap died) ends too
