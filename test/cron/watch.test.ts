@@ -32,10 +32,9 @@ test('with no inotify instance to be had, a changed crontab is still picked up (
   t.teardown(() => cron.stop('SIGKILL'));
 
   await waitFor('the first job', () => fs.existsSync(path.join(dir, 'one')));
-  t.regex(
-    cron.log(),
-    /warning: cannot watch the crontabs \(EMFILE.*\): they are checked for changes once a minute; SIGHUP reloads at once/,
-  );
+  const reason = 'EMFILE: no inotify instance left for this uid (fs.inotify.max_user_instances), or no descriptor (ulimit -n)';
+  const warning = `warning: cannot watch the crontabs (${reason}): they are checked for changes once a minute; SIGHUP reloads at once`;
+  t.true(cron.log().includes(warning), cron.log());
   fs.writeFileSync(crontab, `* * * * * * echo two >> ${dir}/two\n`);
   await waitFor('the new job, after the check a minute later', () => fs.existsSync(path.join(dir, 'two')), { timeoutMs: 90_000 });
   t.regex(cron.log(), /reloaded \(a crontab changed\): 1 jobs/);

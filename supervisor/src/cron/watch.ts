@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isWatchExhaustion, watchExhaustionReason } from '../sys/inotify';
 import { logger } from '../sys/logger';
 import { after, every, type Timer } from '../sys/timer';
 import type { Source } from './sources';
@@ -48,8 +49,7 @@ export async function watchSources(sources: readonly Source[], onChange: () => v
 
   let poll: Timer | undefined;
   watcher.on('error', (err) => {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (poll || (code !== 'EMFILE' && code !== 'ENFILE' && code !== 'ENOSPC')) {
+    if (poll || !isWatchExhaustion(err)) {
       log.warn(`watching the crontabs: ${(err as Error).message}; SIGHUP still reloads`);
       return;
     }
@@ -63,7 +63,9 @@ export async function watchSources(sources: readonly Source[], onChange: () => v
       },
       { unref: true },
     );
-    log.warn(`cannot watch the crontabs (${(err as Error).message}): they are checked for changes once a minute; SIGHUP reloads at once`);
+    log.warn(
+      `cannot watch the crontabs (${watchExhaustionReason(err)}): they are checked for changes once a minute; SIGHUP reloads at once`,
+    );
   });
 
   await new Promise<void>((resolve) => {

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { SCANNER_DIR } from '../wire/control';
+import { isWatchExhaustion, watchExhaustionReason } from '../sys/inotify';
 import type { Logger } from '../sys/logger';
 import { after, every, type Timer } from '../sys/timer';
 
@@ -54,10 +55,9 @@ export function watchScanDir(scandir: string, onChange: () => void, log: Logger,
   // reports a single unreadable entry (EACCES) while the watch itself goes on: not worth a line.
   let rescans: Timer | undefined;
   watcher.on('error', (err: unknown) => {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (rescans || (code !== 'ENOSPC' && code !== 'EMFILE' && code !== 'ENFILE')) return;
+    if (rescans || !isWatchExhaustion(err)) return;
     rescans = every(RESCAN_MS, onChange, { unref: true });
-    log.warn(`cannot watch ${scandir} (${(err as Error).message}): it is scanned every ${RESCAN_MS / 1000} s instead`);
+    log.warn(`cannot watch ${scandir} (${watchExhaustionReason(err)}): it is scanned every ${RESCAN_MS / 1000} s instead`);
   });
   return {
     async close() {
