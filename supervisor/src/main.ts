@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import type { AppletMain } from './cli/applet';
-import { AppletError, HelpRequest, failureLine, setCalledByOwnName } from './cli/errors';
+import { AppletError, HelpRequest, failureLine, setSpeaker, setStandingIn } from './cli/errors';
 import { exitProcess } from './sys/exit';
 import { flushLogs } from './sys/logger';
 import { prepareLongRunning } from './sys/self';
@@ -22,11 +22,21 @@ interface AppletEntry {
   chains?: true;
   /** Runs for the container's lifetime: gets the long-running settings of sys/self.ts (small young generation, no NODE_OPTIONS). */
   daemon?: true;
+  /**
+   * The key is a name of nuwa's own, not of a program nuwa stands in for: called by it (`/init`), the applet speaks
+   * as nuwa (`nuwa init: …`); called by an alias (`s6-svc`) or a foreign key (`with-contenv`), as that program.
+   */
+  nuwaName?: true;
 }
 
 /** The dispatch table. Later applets register here, one line each. */
 export const applets: Record<string, AppletEntry> = {
-  init: { summary: 'PID 1: reap, forward signals, run CMD and the service tree', load: () => import('./init/applet'), daemon: true },
+  init: {
+    nuwaName: true,
+    summary: 'PID 1: reap, forward signals, run CMD and the service tree',
+    load: () => import('./init/applet'),
+    daemon: true,
+  },
   'with-contenv': {
     summary: 'run a program with the container environment (s6-overlay)',
     load: () => import('./overlay/applets/with-contenv'),
@@ -42,12 +52,14 @@ export const applets: Record<string, AppletEntry> = {
     aliases: ['poweroff', 'reboot'],
   },
   setuidgid: {
+    nuwaName: true,
     summary: 'run a program as another account (s6-setuidgid)',
     load: () => import('./tools/setuidgid'),
     aliases: ['s6-setuidgid'],
     chains: true,
   },
   envdir: {
+    nuwaName: true,
     summary: 'run a program with variables from an envdir (s6-envdir)',
     load: () => import('./tools/envdir'),
     aliases: ['s6-envdir'],
@@ -62,31 +74,55 @@ export const applets: Record<string, AppletEntry> = {
     load: () => import('./overlay/applets/with-retries'),
   },
   notifyoncheck: {
+    nuwaName: true,
     summary: 'readiness by polling ./data/check for daemons that cannot notify (s6-notifyoncheck)',
     load: () => import('./tools/notifyoncheck'),
     aliases: ['s6-notifyoncheck'],
   },
   svscan: {
+    nuwaName: true,
     summary: 'supervise every service directory of a scan dir (s6-svscan)',
     load: () => import('./scan/applet'),
     aliases: ['s6-svscan'],
     daemon: true,
   },
-  'supervise-lockfd': { summary: '(internal) run a service holding its lock-fd lock', load: () => import('./supervise/lock-fd') },
-  svc: { summary: "control a service (s6-svc's letters; -w waits)", load: () => import('./tools/svc'), aliases: ['s6-svc'] },
-  svstat: { summary: 'status of a service, or a table of all (--json)', load: () => import('./tools/svstat'), aliases: ['s6-svstat'] },
-  svwait: { summary: 'wait until services are up, ready or down', load: () => import('./tools/svwait'), aliases: ['s6-svwait'] },
+  'supervise-lockfd': {
+    nuwaName: true,
+    summary: '(internal) run a service holding its lock-fd lock',
+    load: () => import('./supervise/lock-fd'),
+  },
+  svc: {
+    nuwaName: true,
+    summary: "control a service (s6-svc's letters; -w waits)",
+    load: () => import('./tools/svc'),
+    aliases: ['s6-svc'],
+  },
+  svstat: {
+    nuwaName: true,
+    summary: 'status of a service, or a table of all (--json)',
+    load: () => import('./tools/svstat'),
+    aliases: ['s6-svstat'],
+  },
+  svwait: {
+    nuwaName: true,
+    summary: 'wait until services are up, ready or down',
+    load: () => import('./tools/svwait'),
+    aliases: ['s6-svwait'],
+  },
   svscanctl: {
+    nuwaName: true,
     summary: "control the scanner (s6-svscanctl's letters)",
     load: () => import('./tools/svscanctl'),
     aliases: ['s6-svscanctl'],
   },
   health: {
+    nuwaName: true,
     summary: 'exit 0 if every service wanted up is up and ready, and the boot is up (--json, --live)',
     load: () => import('./tools/health'),
   },
-  svok: { summary: 'exit 0 if a supervisor runs the service', load: () => import('./tools/svok'), aliases: ['s6-svok'] },
+  svok: { nuwaName: true, summary: 'exit 0 if a supervisor runs the service', load: () => import('./tools/svok'), aliases: ['s6-svok'] },
   log: {
+    nuwaName: true,
     summary: "a service's logger: rotated logdirs, s6-log's script (s6-log)",
     load: () => import('./log/applet'),
     aliases: ['s6-log'],
@@ -98,12 +134,14 @@ export const applets: Record<string, AppletEntry> = {
     daemon: true,
   },
   cron: {
+    nuwaName: true,
     summary: 'run crontab jobs (/etc/crontab, /etc/cron.d, spool); --check, --list',
     load: () => import('./cron/applet'),
     daemon: true,
   },
   ...Object.fromEntries(EXECLINE_PROGRAMS.map((name) => [name, execlineEntry(name)])),
   'nuwa-host': {
+    nuwaName: true,
     summary: 'host side: init a host, build the image chain, setup/run/kill/shell/status an app',
     load: () => import('../../host-cli/src/main'),
   },
@@ -166,7 +204,7 @@ async function dispatch(argv: string[]): Promise<number> {
   let name = called;
   let args = argv.slice(2);
   if (!keepsSignalsHeld(resolve(called) ?? resolve(args[0] ?? ''))) releaseSignals();
-  setCalledByOwnName(resolve(called) !== undefined);
+  setStandingIn(resolve(called) !== undefined && !applets[called]?.nuwaName);
   if (!resolve(called)) {
     const [first, ...rest] = args;
     if (first === undefined || first === '--help' || first === '-h') {
@@ -196,6 +234,7 @@ function runInChain(name: string, args: string[]): Promise<number> | undefined {
 }
 
 async function runEntry(name: string, entry: AppletEntry, args: string[]): Promise<number> {
+  setSpeaker(name);
   try {
     const applet = await entry.load();
     return await applet.main(args);

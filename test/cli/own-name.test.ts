@@ -32,6 +32,21 @@ test('called by its own name, s6-svc says what s6-svc says: its name, then fatal
   const usage = firstError(ours, ['-Z', missing]);
   t.is(usage.code, 100);
   t.regex(usage.line, /^s6-svc: unknown option -Z; usage: /);
+
+  // a warning too (the applet names itself 'svc' inside)
+  const extra = 'warning: ignoring extra arguments';
+  t.is(firstError(real, ['-u', missing, missing]).line, `s6-svc: ${extra}`);
+  t.is(firstError(ours, ['-u', missing, missing]).line, `s6-svc: ${extra}`);
+});
+
+test("called by a name of nuwa's own (svc, as /init is init), the line names nuwa", (t) => {
+  const dir = tempDir('nuwa-own-name-');
+  const svc = path.join(dir, 'svc');
+  fs.symlinkSync(nuwaBinary(), svc);
+  const missing = path.join(dir, 'no-such-service');
+  const run = firstError(svc, ['-u', missing]);
+  t.is(run.code, 111);
+  t.true(run.line.startsWith(`nuwa svc: unable to control ${missing}: `), run.line);
 });
 
 test('called as nuwa APPLET, the line names nuwa, as before', (t) => {

@@ -41,6 +41,19 @@ test('with no inotify instance to be had, a changed crontab is still picked up (
   t.is(await cron.stop(), 0);
 });
 
+test('a crontab whose folder does not exist yet: cron says so, keeps running, and picks it up once it appears', async (t) => {
+  const dir = tempDir('nuwa-t-cron-later-');
+  const crontab = path.join(dir, 'later', 'crontab');
+  const cron = startCron(['--state', path.join(dir, 'state'), crontab]);
+  t.teardown(() => cron.stop('SIGKILL'));
+  await waitFor('the load summary', () => /0 jobs loaded/.test(cron.log()));
+  t.regex(cron.log(), /not found/);
+  fs.mkdirSync(path.dirname(crontab));
+  fs.writeFileSync(crontab, `* * * * * * echo ran >> ${dir}/ran\n`);
+  await waitFor('the job, after the check a minute later', () => fs.existsSync(path.join(dir, 'ran')), { timeoutMs: 90_000 });
+  t.is(await cron.stop(), 0);
+});
+
 test('an account without a passwd entry runs its own crontab, named by its uid', async (t) => {
   const dir = tempDir('nuwa-t-cron-nopasswd-');
   fs.chmodSync(dir, 0o755);

@@ -37,24 +37,33 @@ export class HelpRequest extends AppletError {
   }
 }
 
-let calledByOwnName = false;
+/** Called by the name of a program nuwa stands in for; then the applet speaking now (a chain runs several). */
+let standingIn = false;
+let speaker: string | undefined;
 
 /**
- * Called by the applet's own name (`/command/s6-svc`, a symlink to nuwa, as s6-overlay images call it), an applet
- * speaks as the program it stands in for: `s6-svc: fatal: …`, `s6-svc: warning: …`, as skarnet's tools do. Called as
- * `nuwa s6-svc`, it says `nuwa s6-svc: …`. The dispatcher says which once, before any applet runs.
+ * Called by the name of a program nuwa stands in for (`/command/s6-svc`, a symlink to nuwa, as s6-overlay images call
+ * it), an applet speaks as that program: `s6-svc: fatal: …`, `s6-svc: warning: …`, as skarnet's tools do. Called as
+ * `nuwa s6-svc`, or by a name of nuwa's own (`/init`), it says `nuwa s6-svc: …`. The dispatcher says which once,
+ * before any applet runs.
  */
-export function setCalledByOwnName(yes: boolean): void {
-  calledByOwnName = yes;
+export function setStandingIn(yes: boolean): void {
+  standingIn = yes;
+}
+
+/** The applet about to run (the dispatcher says so for each, including those a chain runs in its process). */
+export function setSpeaker(applet: string): void {
+  speaker = applet;
 }
 
 /** The line an applet ends with: its name, and for a failure that is not a usage error, skalibs' `fatal:`. */
 export function failureLine(tool: string, err: AppletError): string {
-  return calledByOwnName ? `${tool}: ${err.code === 100 ? '' : 'fatal: '}${err.message}` : `nuwa ${tool}: ${err.message}`;
+  return standingIn ? `${tool}: ${err.code === 100 ? '' : 'fatal: '}${err.message}` : `nuwa ${tool}: ${err.message}`;
 }
 
+/** One warning line: `tool` names the applet in nuwa's words, the name it was called by in s6's. */
 export function warn(tool: string, message: string): void {
-  process.stderr.write(`${calledByOwnName ? '' : 'nuwa '}${tool}: warning: ${message}\n`);
+  process.stderr.write(`${standingIn ? (speaker ?? tool) : `nuwa ${tool}`}: warning: ${message}\n`);
 }
 
 /** "No such file or directory" rather than Node's "ENOENT: no such file or directory, open '/x'". */

@@ -1,6 +1,7 @@
 /**
  * Reloading when a crontab changes. chokidar (inotify) tells at once, and its watches are in place before the caller
- * reads the crontabs, so a change made after that read is never missed.
+ * reads the crontabs, so a change made after that read is not missed (should chokidar not say it is ready within
+ * READY_WAIT_MS, the crontabs are read anyway, and a change in that window waits for the next one or SIGHUP).
  *
  * inotify can be used up: fs.inotify.max_user_instances (128 by default) counts every process of one uid, and on a
  * host where containers run as root without a user namespace they all share root's. Then the crontabs' stats are
@@ -42,17 +43,8 @@ export async function watchSources(sources: readonly Source[], onChange: () => v
     settle?.cancel();
     settle = after(SETTLE_MS, onChange);
   };
-  const watcher = watch([...paths], { ignoreInitial: true, depth: 0, persistent: true });
-  watcher.on('all', (_event, file) => {
-    if (relevant(file)) changed();
-  });
-
   let poll: Timer | undefined;
-  watcher.on('error', (err) => {
-    if (poll || !isWatchExhaustion(err)) {
-      log.warn(`watching the crontabs: ${(err as Error).message}; SIGHUP still reloads`);
-      return;
-    }
+  const pollInstead = () => {
     let last = signature(sources);
     poll = every(
       POLL_MS,
@@ -63,13 +55,34 @@ export async function watchSources(sources: readonly Source[], onChange: () => v
       },
       { unref: true },
     );
-    log.warn(
-      `cannot watch the crontabs (${watchExhaustionReason(err)}): they are checked for changes once a minute; SIGHUP reloads at once`,
-    );
+  };
+  if (paths.size === 0) {
+    // Nothing to watch (no source exists, nor its folder; the read says so): the minute check sees one appear.
+    pollInstead();
+    return { close: () => Promise.resolve(poll?.cancel()) };
+  }
+
+  const watcher = watch([...paths], { ignoreInitial: true, depth: 0, persistent: true });
+  watcher.on('all', (_event, file) => {
+    if (relevant(file)) changed();
+  });
+  // chokidar watches each entry of a watched folder apart: one failure is said, not one per entry.
+  let said = false;
+  watcher.on('error', (err) => {
+    if (poll) return;
+    if (isWatchExhaustion(err)) {
+      pollInstead();
+      log.warn(
+        `cannot watch the crontabs (${watchExhaustionReason(err)}): they are checked for changes once a minute; SIGHUP reloads at once`,
+      );
+    } else if (!said) {
+      said = true;
+      log.warn(`watching the crontabs: ${(err as Error).message}; SIGHUP still reloads`);
+    }
   });
 
   await new Promise<void>((resolve) => {
-    const bound = after(READY_WAIT_MS, resolve, { unref: true });
+    const bound = after(READY_WAIT_MS, resolve); // referenced: the process has nothing else to live on yet
     watcher.once('ready', () => {
       bound.cancel();
       resolve();
@@ -84,13 +97,16 @@ export async function watchSources(sources: readonly Source[], onChange: () => v
   };
 }
 
-/** What changes when any crontab does: each source's and each directory entry's inode, size and mtime. */
+/**
+ * What changes when any crontab does: each source's and each directory entry's inode, size, mtime and ctime (a chmod
+ * or chown, such as the one the refusal of a writable crontab asks for, changes only the ctime), mode and owner.
+ */
 function signature(sources: readonly Source[]): string {
   const parts: string[] = [];
   const add = (file: string, entries: boolean) => {
     try {
       const st = fs.statSync(file);
-      parts.push(`${file}:${st.ino}:${st.size}:${st.mtimeMs}`);
+      parts.push(`${file}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.mode}:${st.uid}`);
       if (entries && st.isDirectory()) for (const name of fs.readdirSync(file).sort()) add(path.join(file, name), false);
     } catch {
       parts.push(`${file}:-`);
