@@ -54,18 +54,23 @@ test('a crontab whose folder does not exist yet: cron says so, keeps running, an
   t.is(await cron.stop(), 0);
 });
 
-test('an account without a passwd entry runs its own crontab, named by its uid', async (t) => {
+test('an account without a passwd entry runs its own crontab, named by its uid; a HOME it cannot enter means /', async (t) => {
   const dir = tempDir('nuwa-t-cron-nopasswd-');
   fs.chmodSync(dir, 0o755);
   const crontab = path.join(dir, 'crontab');
-  fs.writeFileSync(crontab, `* * * * * * id -u >> ${dir}/ids\n`);
+  const ids = path.join(dir, 'ids');
+  fs.writeFileSync(crontab, `* * * * * * { id -u; pwd; } >> ${ids}\n`);
   fs.chownSync(dir, ACCOUNT, ACCOUNT);
   fs.chownSync(crontab, ACCOUNT, ACCOUNT);
-  const env = { HOME: '/', TMPDIR: dir };
+  // an image's ENV HOME=/root under podman run --user: a folder of root's, mode 0700
+  const home = path.join(dir, 'root-home');
+  fs.mkdirSync(home, { mode: 0o700 });
+  const env = { HOME: home, TMPDIR: dir };
   const cron = startCron(['--no-watch', '--state', path.join(dir, 'state'), crontab], { wrapper: asAccount(), env });
   t.teardown(() => cron.stop('SIGKILL'));
-  await waitFor('the job', () => fs.existsSync(path.join(dir, 'ids')) && fs.readFileSync(path.join(dir, 'ids'), 'utf8').includes('\n'));
-  t.is(fs.readFileSync(path.join(dir, 'ids'), 'utf8').split('\n')[0], String(ACCOUNT));
+  await waitFor('the job', () => fs.existsSync(ids) && fs.readFileSync(ids, 'utf8').split('\n').length > 2);
+  t.deepEqual(fs.readFileSync(ids, 'utf8').split('\n').slice(0, 2), [String(ACCOUNT), '/']);
   await waitFor('the log line naming the account', () => new RegExp(`job crontab:1 started as ${ACCOUNT} \\(pid`).test(cron.log()));
+  t.notRegex(cron.log(), /could not start/);
   t.is(await cron.stop(), 0);
 });

@@ -4,6 +4,7 @@
  * the spawner. A job is never started while its previous run still runs; that is said in the log. Output lines are
  * logged tagged with the job's id.
  */
+import * as fs from 'node:fs';
 import { isDirectory } from '../sys/files';
 import { spawn } from '../sys/spawner';
 import { shellExitCode, signalName, type Termination } from '../sys/wait-status';
@@ -22,6 +23,23 @@ interface Run {
   pid: number;
   started: number;
   exited: Promise<Termination>;
+}
+
+/**
+ * Whether a job of `uid` can run in `home`: a directory, and, when the job runs as nuwa cron's own account, one it may
+ * enter (an image's `ENV HOME=/root` under `podman run --user 1000`); for another account it cannot be checked from
+ * here. A home it cannot use means `/`, as a missing one does (cron(8) fails the job instead): otherwise the spawn
+ * fails, and Node names the shell, not the directory, as what could not be used.
+ */
+function canEnter(home: string, uid: number): boolean {
+  if (!isDirectory(home)) return false;
+  if (uid !== (process.getuid?.() ?? 0)) return true;
+  try {
+    fs.accessSync(home, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class Runner {
@@ -46,7 +64,7 @@ export class Runner {
       log.warn(`job ${job.id} not started: its previous run (pid ${previous.pid}, started ${since} s ago) is still running`);
       return;
     }
-    const cwd = isDirectory(job.account.home) ? job.account.home : '/';
+    const cwd = canEnter(job.account.home, job.account.uid) ? job.account.home : '/';
     // Taken before the first await: a second start in the same tick sees the job as running.
     const run: Run = { pid: 0, started: this.now(), exited: new Promise<Termination>(() => undefined) };
     this.running.set(job.key, run);
