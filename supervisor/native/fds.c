@@ -10,16 +10,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The (fd, exclusive) arguments of lock() and lockWait() as a record lock on the whole file; false after a TypeError
+ * naming `usage`. */
+static int whole_file_lock(napi_env env, napi_value *argv, const char *usage, int32_t *fd, struct flock *fl) {
+  bool exclusive;
+  if (!arg_int(env, argv[0], fd) || napi_get_value_bool(env, argv[1], &exclusive) != napi_ok) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
+  *fl = (struct flock){ .l_type = exclusive ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+  return 1;
+}
+
 /* fcntl record lock on the whole file: s6's clients test supervise/lock with F_GETLK, so flock() would not do. */
 napi_value js_lock(napi_env env, napi_callback_info info) {
   ARGS(2);
   int32_t fd;
-  bool exclusive;
-  if (!arg_int(env, argv[0], &fd) || napi_get_value_bool(env, argv[1], &exclusive) != napi_ok) {
-    napi_throw_type_error(env, NULL, "lock(fd, exclusive)");
-    return NULL;
-  }
-  struct flock fl = { .l_type = exclusive ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+  struct flock fl;
+  if (!whole_file_lock(env, argv, "lock(fd, exclusive)", &fd, &fl)) return NULL;
   napi_value result;
   if (fcntl(fd, F_SETLK, &fl) < 0) {
     if (errno == EAGAIN || errno == EACCES) { napi_get_boolean(env, false, &result); return result; }
@@ -34,12 +42,8 @@ napi_value js_lock(napi_env env, napi_callback_info info) {
 napi_value js_lock_wait(napi_env env, napi_callback_info info) {
   ARGS(2);
   int32_t fd;
-  bool exclusive;
-  if (!arg_int(env, argv[0], &fd) || napi_get_value_bool(env, argv[1], &exclusive) != napi_ok) {
-    napi_throw_type_error(env, NULL, "lockWait(fd, exclusive)");
-    return NULL;
-  }
-  struct flock fl = { .l_type = exclusive ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+  struct flock fl;
+  if (!whole_file_lock(env, argv, "lockWait(fd, exclusive)", &fd, &fl)) return NULL;
   int r;
   do r = fcntl(fd, F_SETLKW, &fl); while (r < 0 && errno == EINTR);
   if (r < 0) return throw_errno(env, "fcntl(F_SETLKW)", errno);

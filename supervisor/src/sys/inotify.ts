@@ -2,11 +2,11 @@
  * A watch (chokidar, over inotify) that failed for want of a kernel resource, said in words a user can act on. The
  * errno alone misleads: inotify_init1 reports the uid's used-up instances as EMFILE, "too many open files".
  */
+import { isFdExhaustion } from './fd-budget';
 
-/** Whether `err` is a watch failing for want of inotify instances or watches, or of descriptors. */
+/** Whether `err` is a watch failing for want of descriptors or inotify instances (EMFILE, ENFILE), or watches. */
 export function isWatchExhaustion(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'EMFILE' || code === 'ENFILE' || code === 'ENOSPC';
+  return isFdExhaustion(err) || (err as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC';
 }
 
 /** What ran out, for a failure isWatchExhaustion() accepts. */
